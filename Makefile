@@ -1,0 +1,36 @@
+# Every target builds .venv on first use: a fresh clone needs only Python 3.11 and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint format bench train sweep ui clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet 'torch==2.13.0'
+	$(PY) bench/core_bench.py
+
+train: $(STAMP)
+	$(VENV)/bin/optsweep train --data moons --layers 5,2 --optimizer adam --alpha 0.0007 --batch-size 64 --epochs 2000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
