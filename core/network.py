@@ -1,0 +1,204 @@
+"""A fully connected network of any depth, in the course's notation.
+
+Samples are columns: X has shape (n[0], m), W[l] is (n[l], n[l-1]), b[l] is (n[l], 1), and
+Z[l] = W[l] A[l-1] + b[l], A[l] = g(Z[l]). The output is one sigmoid unit (binary cross-entropy)
+or K softmax units (categorical cross-entropy); both costs are computed from the logits Z[L],
+so they stay finite where a probability would round to 0 or 1.
+
+All parameters live as views into one flat vector (`Parameters.flat`), and so do the gradients:
+an optimizer can update every layer in a handful of vectorized operations, and gradient checking
+can walk one vector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.activations import ACTIVATIONS, activate, backprop, sigmoid
+from core.errors import ConfigError
+
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """Layer sizes (n[0] inputs, hidden sizes..., n[L] outputs) and the hidden activation."""
+
+    layer_dims: tuple[int, ...]
+    activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        if len(self.layer_dims) < 2 or any(int(n) < 1 for n in self.layer_dims):
+            raise ConfigError(f"layer sizes must be positive integers, got {self.layer_dims}")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(
+                f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            )
+
+    @classmethod
+    def for_data(cls, n_features: int, hidden: tuple[int, ...], n_classes: int, activation: str):
+        """One sigmoid output unit for two classes, K softmax units for K > 2."""
+        n_out = 1 if n_classes == 2 else n_classes
+        return cls((n_features, *hidden, n_out), activation)
+
+    @property
+    def L(self) -> int:
+        """Number of layers with parameters."""
+        return len(self.layer_dims) - 1
+
+    @property
+    def output(self) -> str:
+        return "sigmoid" if self.layer_dims[-1] == 1 else "softmax"
+
+    def shapes(self) -> list[tuple[str, tuple[int, int]]]:
+        """(name, shape) of W1, b1, ..., WL, bL in the order they sit in the flat vector."""
+        dims = self.layer_dims
+        out = []
+        for l in range(1, len(dims)):
+            out += [(f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))]
+        return out
+
+
+class Parameters:
+    """W[l], b[l] as named views into one contiguous flat vector."""
+
+    def __init__(self, arch: Architecture, dtype: str = "float64") -> None:
+        if dtype not in DTYPES:
+            raise ConfigError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+        shapes = arch.shapes()
+        self.flat = np.zeros(sum(r * c for _, (r, c) in shapes), dtype=dtype)
+        self.views: dict[str, np.ndarray] = {}
+        offset = 0
+        for name, (r, c) in shapes:
+            self.views[name] = self.flat[offset : offset + r * c].reshape(r, c)
+            offset += r * c
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.views[name]
+
+    def copy(self) -> dict[str, np.ndarray]:
+        """Independent arrays, safe to keep after training goes on."""
+        return {name: v.copy() for name, v in self.views.items()}
+
+
+def targets(y: np.ndarray, arch: Architecture, dtype: str = "float64") -> np.ndarray:
+    """Y in the output's shape: (1, m) 0/1 for sigmoid, (K, m) one-hot for softmax."""
+    if arch.output == "sigmoid":
+        return y.reshape(1, -1).astype(dtype)
+    Y = np.zeros((arch.layer_dims[-1], y.size), dtype=dtype)
+    Y[y, np.arange(y.size)] = 1
+    return Y
+
+
+def forward(
+    params: Parameters,
+    X: np.ndarray,
+    arch: Architecture,
+    keep_prob: float = 1.0,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, list]:
+    """Logits Z[L] and the per-layer cache (A[l-1], Z[l], A[l], dropout mask) backprop needs.
+
+    Inverted dropout on hidden layers: A *= D / keep_prob, so expected activations are unchanged
+    and nothing needs rescaling at evaluation time.
+    """
+    A = X
+    cache = []
+    for l in range(1, arch.L + 1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]  # Z[l] = W[l] A[l-1] + b[l]
+        if l == arch.L:
+            cache.append((A, Z, None, None))
+            return Z, cache
+        A_next = activate(arch.activation, Z)
+        D = None
+        if keep_prob < 1.0:
+            D = rng.random(A_next.shape, dtype=A_next.dtype) < keep_prob
+            A_next = A_next * D / keep_prob
+        cache.append((A, Z, A_next, D))
+        A = A_next
+    raise AssertionError("unreachable")
+
+
+def cross_entropy(ZL: np.ndarray, Y: np.ndarray, output: str) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy from logits, and the output probabilities P (dJ/dZ[L] = (P - Y)/m)."""
+    m = ZL.shape[1]
+    if output == "sigmoid":
+        # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|)
+        loss = np.maximum(ZL, 0) - ZL * Y + np.log1p(np.exp(-np.abs(ZL)))
+        return float(loss.sum()) / m, sigmoid(ZL)
+    shifted = ZL - ZL.max(axis=0, keepdims=True)
+    log_sum = np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    log_p = shifted - log_sum  # log softmax
+    return float(-(Y * log_p).sum()) / m, np.exp(log_p)
+
+
+def l2_penalty(params: Parameters, arch: Architecture, lambd: float, m: int) -> float:
+    """(lambda / 2m) * sum_l ||W[l]||_F^2."""
+    if lambd == 0:
+        return 0.0
+    total = sum(float(np.vdot(params[f"W{l}"], params[f"W{l}"])) for l in range(1, arch.L + 1))
+    return lambd / (2 * m) * total
+
+
+def predict(ZL: np.ndarray, output: str) -> np.ndarray:
+    """Class labels from logits: z > 0 for sigmoid, argmax for softmax."""
+    if output == "sigmoid":
+        return (ZL[0] > 0).astype(np.int64)
+    return ZL.argmax(axis=0)
+
+
+def backward(
+    params: Parameters,
+    grads: Parameters,
+    cache: list,
+    P: np.ndarray,
+    Y: np.ndarray,
+    arch: Architecture,
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+) -> None:
+    """Write dJ/dW[l], dJ/db[l] into `grads` (same layout as `params`) in place."""
+    m = Y.shape[1]
+    dZ = (P - Y) / m  # sigmoid + BCE and softmax + CE share this form
+    for l in range(arch.L, 0, -1):
+        A_prev, _, _, _ = cache[l - 1]
+        W = params[f"W{l}"]
+        dW = grads[f"W{l}"]
+        np.matmul(dZ, A_prev.T, out=dW)  # dW[l] = dZ[l] A[l-1]^T
+        if lambd:
+            dW += (lambd / m) * W  # d/dW of the L2 penalty
+        np.sum(dZ, axis=1, keepdims=True, out=grads[f"b{l}"])  # db[l] = sum over samples
+        if l > 1:
+            dA = W.T @ dZ
+            _, Z_prev, A_prev_act, D = cache[l - 2]
+            if D is not None:
+                dA = dA * D / keep_prob  # the same mask and scale as the forward pass
+            dZ = backprop(arch.activation, dA, Z_prev, A_prev_act)
+
+
+def cost(
+    params: Parameters, X: np.ndarray, Y: np.ndarray, arch: Architecture, lambd: float = 0.0
+) -> float:
+    """J = cross-entropy + L2 penalty, without dropout (what gradient checking differentiates)."""
+    ZL, _ = forward(params, X, arch)
+    ce, _ = cross_entropy(ZL, Y, arch.output)
+    return ce + l2_penalty(params, arch, lambd, X.shape[1])
+
+
+def cost_and_gradients(
+    params: Parameters,
+    grads: Parameters,
+    X: np.ndarray,
+    Y: np.ndarray,
+    arch: Architecture,
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    rng: np.random.Generator | None = None,
+) -> tuple[float, np.ndarray]:
+    """One forward and backward pass: J (with L2) and the logits; gradients written to `grads`."""
+    ZL, cache = forward(params, X, arch, keep_prob, rng)
+    ce, P = cross_entropy(ZL, Y, arch.output)
+    backward(params, grads, cache, P, Y, arch, lambd, keep_prob)
+    return ce + l2_penalty(params, arch, lambd, X.shape[1]), ZL
