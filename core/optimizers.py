@@ -158,14 +158,9 @@ def ewa(values, beta: float, bias_correction: bool = True) -> np.ndarray:
     x = np.asarray(values, dtype=np.float64).ravel()
     if x.size == 0:
         return x.copy()
-    # v_t = (1 - beta) * sum_k beta^(t-k) theta_k, evaluated as a linear filter without a loop.
-    t = np.arange(1, x.size + 1)
-    if beta == 0:
-        out = x.copy()
-    else:
-        out = _ewa_filter(x, beta)
+    out = x.copy() if beta == 0 else _ewa_filter(x, beta)
     if bias_correction:
-        out /= 1 - beta**t
+        out /= 1 - beta ** np.arange(1, x.size + 1)  # t = 1, 2, ...
     return out
 
 
