@@ -1,0 +1,296 @@
+"""The training loop: mini-batch gradient descent with any optimizer and schedule.
+
+    config = TrainConfig(layers=(5, 2), optimizer="adam", alpha=7e-4, epochs=5000)
+    result = train(config, data.load(DataSpec("moons")), callback=None)
+
+Each epoch reshuffles the training split (seeded), walks it in mini-batches of `batch_size` (the
+last partial batch kept; batch GD when batch_size >= m, SGD at 1), and reports one
+`EpochMetrics`: the training cost and accuracy averaged over the epoch's mini-batches (as Keras
+reports them, no extra pass), and the validation cost and accuracy from one pass over the
+validation split. A callback sees each epoch's metrics and can stop training by returning True;
+the sweep objective uses it to report to Optuna and prune.
+
+Training stops at once when the cost stops being finite or explodes (status "diverged"), so a NaN
+is never passed on silently. The same config and data give the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from core import defaults, optimizers
+from core.activations import ACTIVATIONS
+from core.data import Dataset, split
+from core.errors import ConfigError
+from core.init import INITS, initialize
+from core.network import (
+    DTYPES,
+    Architecture,
+    Parameters,
+    cost_and_gradients,
+    cross_entropy,
+    forward,
+    l2_penalty,
+    predict,
+    targets,
+)
+from core.normalize import Standardizer
+from core.schedules import Schedule
+
+METRICS = ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every knob of one training run; validated on construction."""
+
+    layers: tuple[int, ...] = (5, 2)
+    activation: str = "relu"
+    optimizer: str = "adam"
+    alpha: float = defaults.COURSE_ALPHA
+    beta: float = defaults.BETA
+    beta1: float = defaults.BETA1
+    beta2: float = defaults.BETA2
+    epsilon: float = defaults.EPSILON
+    batch_size: int = defaults.BATCH_SIZE
+    epochs: int = 1000
+    decay: str = "none"
+    decay_rate: float = defaults.DECAY_RATE
+    time_interval: int = 1
+    init: str = "he"
+    l2: float = 0.0
+    keep_prob: float = 1.0
+    normalize: bool = True
+    val_fraction: float = 0.2
+    seed: int = 0
+    dtype: str = "float64"
+    diverge_factor: float = 10.0  # "exploding": epoch cost above this multiple of the initial cost
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(int(n) for n in self.layers))
+        if any(n < 1 for n in self.layers):
+            raise ConfigError(f"hidden layer sizes must be >= 1, got {self.layers}")
+        if self.optimizer not in optimizers.OPTIMIZERS:
+            choices = ", ".join(optimizers.OPTIMIZERS)
+            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {choices}")
+        if self.activation not in ACTIVATIONS:
+            choices = ", ".join(ACTIVATIONS)
+            raise ConfigError(f"unknown activation {self.activation!r}; choose one of {choices}")
+        if self.init not in INITS:
+            raise ConfigError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
+        _require(self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}")
+        _require(self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}")
+        _require(self.l2 >= 0, f"L2 lambda must be >= 0, got {self.l2}")
+        _require(0 < self.keep_prob <= 1, f"keep_prob must be in (0, 1], got {self.keep_prob}")
+        _require(
+            0 < self.val_fraction < 1,
+            f"validation fraction must be in (0, 1), got {self.val_fraction}",
+        )
+        _require(self.diverge_factor > 1, f"diverge factor must be > 1, got {self.diverge_factor}")
+        self.schedule()  # validates alpha, decay and its rate
+        optimizers.make(self.optimizer, **self._optimizer_kwargs())  # validates betas, epsilon
+
+    def schedule(self) -> Schedule:
+        return Schedule(self.decay, self.alpha, self.decay_rate, self.time_interval)
+
+    def _optimizer_kwargs(self) -> dict:
+        return dict(
+            lr=self.alpha, beta=self.beta, beta1=self.beta1, beta2=self.beta2, eps=self.epsilon
+        )
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["layers"] = list(self.layers)
+        return d
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    """What one epoch reports; `epoch` counts completed epochs, starting at 1."""
+
+    epoch: int
+    train_cost: float
+    val_cost: float
+    train_accuracy: float
+    val_accuracy: float
+    lr: float
+
+
+@dataclass
+class TrainResult:
+    """Curves, final figures and the outcome of one run."""
+
+    config: TrainConfig
+    status: str  # "completed" | "stopped" | "diverged"
+    reason: str
+    epochs_run: int
+    history: dict[str, np.ndarray]  # per epoch, keys METRICS
+    step_cost: np.ndarray  # per mini-batch
+    final: dict[str, float | None]  # one full pass per split with the final parameters
+    params: dict[str, np.ndarray]
+    standardizer: Standardizer | None
+    seconds: float
+    n_batches: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """Final metrics, status and time, JSON-ready (a non-finite figure becomes None)."""
+        return {
+            **self.final,
+            "status": self.status,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 6),
+            "epochs_run": self.epochs_run,
+        }
+
+    def curves(self) -> dict[str, list]:
+        """Per-epoch curves as lists, JSON-ready."""
+        return {k: [float(x) for x in v] for k, v in self.history.items()}
+
+
+Callback = Callable[[EpochMetrics], bool | None]
+
+
+def train(config: TrainConfig, data: Dataset, callback: Callback | None = None) -> TrainResult:
+    """Train a fresh network on `data` as `config` says; see the module docstring."""
+    start = time.perf_counter()
+    split_seq, init_seq, shuffle_seq, dropout_seq = np.random.SeedSequence(config.seed).spawn(4)
+    parts = split(data, config.val_fraction, seed=int(split_seq.generate_state(1)[0]))
+    scaler = Standardizer().fit(parts.X_train) if config.normalize else None
+    X_train = _columns(parts.X_train, scaler, config.dtype)
+    X_val = _columns(parts.X_val, scaler, config.dtype)
+
+    arch = Architecture.for_data(X_train.shape[0], config.layers, data.n_classes, config.activation)
+    Y_train, Y_val = (
+        targets(parts.y_train, arch, config.dtype),
+        targets(parts.y_val, arch, config.dtype),
+    )
+    params, grads = Parameters(arch, config.dtype), Parameters(arch, config.dtype)
+    initialize(params.views, arch.layer_dims, config.init, np.random.default_rng(init_seq))
+
+    loop = _Loop(config, arch, params, grads, np.random.default_rng(dropout_seq))
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected, not warned
+        status, reason = loop.run(
+            X_train, Y_train, parts.y_train, X_val, Y_val, parts.y_val,
+            np.random.default_rng(shuffle_seq), callback,
+        )  # fmt: skip
+    final = _final_metrics(params, arch, config.l2, (X_train, Y_train, parts.y_train),
+                           (X_val, Y_val, parts.y_val))  # fmt: skip
+    return TrainResult(
+        config=config,
+        status=status,
+        reason=reason,
+        epochs_run=loop.epochs_run,
+        history={k: v[: loop.epochs_run].copy() for k, v in loop.history.items()},
+        step_cost=loop.step_cost[: loop.steps_run].copy(),
+        final=final,
+        params=params.copy(),
+        standardizer=scaler,
+        seconds=time.perf_counter() - start,
+        n_batches=loop.n_batches,
+    )
+
+
+def _columns(X: np.ndarray, scaler: Standardizer | None, dtype: str) -> np.ndarray:
+    """Samples as columns (the course's layout), standardized with training statistics."""
+    if scaler is not None:
+        X = scaler.transform(X)
+    return np.ascontiguousarray(X.T, dtype=dtype)
+
+
+class _Loop:
+    """The epoch and mini-batch loops, with preallocated curves."""
+
+    def __init__(self, config, arch, params, grads, dropout_rng) -> None:
+        self.config, self.arch, self.params, self.grads = config, arch, params, grads
+        self.dropout_rng = dropout_rng
+        self.optimizer = optimizers.make(config.optimizer, **config._optimizer_kwargs())
+        self.schedule = config.schedule()
+        self.history = {k: np.full(config.epochs, np.nan) for k in METRICS}
+        self.epochs_run = 0
+        self.steps_run = 0
+        self.n_batches = 0
+        self.step_cost = np.empty(0)
+        self.reference_cost: float | None = None
+
+    def run(self, X, Y, y, X_val, Y_val, y_val, shuffle_rng, callback) -> tuple[str, str]:
+        cfg = self.config
+        m = X.shape[1]
+        bs = min(cfg.batch_size, m)
+        self.n_batches = math.ceil(m / bs)
+        self.step_cost = np.empty(cfg.epochs * self.n_batches)
+        theta, d_theta = {"theta": self.params.flat}, {"theta": self.grads.flat}
+        for e in range(cfg.epochs):
+            lr = self.optimizer.lr = self.schedule(e)
+            if self.n_batches > 1:  # batch GD needs no shuffle: its one batch is everything
+                perm = shuffle_rng.permutation(m)
+                Xs, Ys, ys = X[:, perm], Y[:, perm], y[perm]
+            else:
+                Xs, Ys, ys = X, Y, y
+            cost_sum, correct = 0.0, 0
+            for k in range(0, m, bs):
+                c, ZL = cost_and_gradients(
+                    self.params, self.grads, Xs[:, k : k + bs], Ys[:, k : k + bs], self.arch,
+                    cfg.l2, cfg.keep_prob, self.dropout_rng,
+                )  # fmt: skip
+                if not math.isfinite(c):
+                    return "diverged", f"non-finite cost in epoch {e + 1}, mini-batch {k // bs + 1}"
+                if self.reference_cost is None:
+                    self.reference_cost = c
+                self.optimizer.step(theta, d_theta)
+                self.step_cost[self.steps_run] = c
+                self.steps_run += 1
+                n_b = ZL.shape[1]
+                cost_sum += c * n_b
+                correct += int(np.count_nonzero(predict(ZL, self.arch.output) == ys[k : k + bs]))
+            train_cost = cost_sum / m
+            val_cost, val_acc = evaluate(self.params, self.arch, cfg.l2, X_val, Y_val, y_val)
+            if not math.isfinite(val_cost):  # the last update of the epoch blew up
+                return "diverged", f"non-finite validation cost after epoch {e + 1}"
+            self._record(e, EpochMetrics(e + 1, train_cost, val_cost, correct / m, val_acc, lr))
+            limit = cfg.diverge_factor * max(self.reference_cost, 1e-12)
+            if train_cost > limit:
+                return "diverged", (
+                    f"cost exploded in epoch {e + 1}: {train_cost:.4g} > "
+                    f"{cfg.diverge_factor:g} x initial {self.reference_cost:.4g}"
+                )
+            if callback is not None and callback(self.last):
+                return "stopped", f"stopped by callback after epoch {e + 1}"
+        return "completed", f"trained {cfg.epochs} epochs"
+
+    def _record(self, e: int, metrics: EpochMetrics) -> None:
+        for k in METRICS:
+            self.history[k][e] = getattr(metrics, k)
+        self.epochs_run = e + 1
+        self.last = metrics
+
+
+def evaluate(params, arch, lambd, X, Y, y) -> tuple[float, float]:
+    """Cost (with the L2 term) and accuracy from one pass over a split, no dropout."""
+    ZL, _ = forward(params, X, arch)
+    ce, _ = cross_entropy(ZL, Y, arch.output)
+    accuracy = float(np.count_nonzero(predict(ZL, arch.output) == y)) / y.size
+    return ce + l2_penalty(params, arch, lambd, X.shape[1]), accuracy
+
+
+def _final_metrics(params, arch, lambd, train_split, val_split) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for prefix, (X, Y, y) in (("train", train_split), ("val", val_split)):
+        with np.errstate(all="ignore"):
+            cost, accuracy = evaluate(params, arch, lambd, X, Y, y)
+        finite = math.isfinite(cost)
+        out[f"{prefix}_cost"] = cost if finite else None
+        out[f"{prefix}_accuracy"] = accuracy if finite else None
+    return out

@@ -1,0 +1,3 @@
+from optsweep.cli import main
+
+main()

@@ -1,0 +1,129 @@
+"""`optsweep`: run one trial, check gradients, run and inspect sweeps.
+
+Commands only parse options and print: the work happens in `core`, `sweeps` and `tracking`,
+imported inside each command so that `optsweep --help` starts without numpy, optuna or mlflow.
+Bad input of any kind ends with one line on stderr, `error: ...`, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from optsweep import options as opt
+
+# Typer may vendor click; find its exception base through a public name rather than an import.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+class _OneLineErrors(TyperGroup):
+    """Turn usage errors and `UserError`s into one `error:` line and exit 2, no traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from core.errors import UserError  # light: core/errors.py imports nothing
+
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _ClickException as e:
+            if type(e).__name__ == "NoArgsIsHelpError":  # a bare `optsweep`: show the help
+                typer.echo(e.ctx.get_help())
+                rv = 0
+            else:
+                typer.echo(f"error: {e.format_message()} (see --help)", err=True)
+                rv = e.exit_code
+        except UserError as e:
+            typer.echo(f"error: {e}", err=True)
+            rv = 2
+        except (typer.Abort, KeyboardInterrupt):
+            typer.echo("interrupted", err=True)
+            rv = 130
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    help="Hyperparameter sweeps over a from-scratch NumPy network: Optuna searches, MLflow tracks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=True,
+)
+
+
+@app.command()
+def train(
+    data: opt.Data = "moons",
+    samples: opt.Samples = None,
+    noise: opt.Noise = None,
+    classes: opt.Classes = None,
+    data_seed: opt.DataSeed = 0,
+    layers: opt.Layers = "5,2",
+    activation: opt.Activation = "relu",
+    optimizer: opt.Optimizer = "adam",
+    alpha: opt.Alpha = 0.0007,
+    beta: opt.Beta = 0.9,
+    beta1: opt.Beta1 = 0.9,
+    beta2: opt.Beta2 = 0.999,
+    epsilon: opt.Epsilon = 1e-8,
+    batch_size: opt.BatchSize = 64,
+    epochs: opt.Epochs = 1000,
+    decay: opt.Decay = "none",
+    decay_rate: opt.DecayRate = 0.0,
+    time_interval: opt.TimeInterval = 1,
+    init: opt.Init = "he",
+    l2: opt.L2 = 0.0,
+    keep_prob: opt.KeepProb = 1.0,
+    no_normalize: opt.NoNormalize = False,
+    val_fraction: opt.ValFraction = 0.2,
+    seed: opt.Seed = 0,
+    dtype: opt.Dtype = "float64",
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (config, metrics, curves).")
+    ] = False,
+) -> None:
+    """Train one network and report its costs and accuracies."""
+    from optsweep import commands
+
+    spec, config = opt.resolve(locals())
+    commands.train(spec, config, json_out)
+
+
+@app.command()
+def gradcheck(
+    data: opt.Data = "moons",
+    samples: opt.Samples = None,
+    noise: opt.Noise = None,
+    classes: opt.Classes = None,
+    data_seed: opt.DataSeed = 0,
+    layers: opt.Layers = "5,2",
+    activation: opt.Activation = "relu",
+    init: opt.Init = "he",
+    l2: opt.L2 = 0.0,
+    keep_prob: opt.KeepProb = 1.0,
+    no_normalize: opt.NoNormalize = False,
+    val_fraction: opt.ValFraction = 0.2,
+    seed: opt.Seed = 0,
+    examples: Annotated[
+        int, typer.Option(min=1, help="Training examples the cost is evaluated on.")
+    ] = 64,
+    eps: Annotated[float, typer.Option(help="Step of the two-sided difference.")] = 1e-7,
+    threshold: Annotated[
+        float, typer.Option(help="Exit 1 when the relative difference is above this.")
+    ] = 1e-5,
+) -> None:
+    """Compare backprop's gradient with two-sided numerical differences."""
+    from optsweep import commands
+
+    spec, config = opt.resolve(locals())
+    code = commands.gradcheck(spec, config, examples, eps, threshold)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

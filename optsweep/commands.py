@@ -1,0 +1,118 @@
+"""What the single-trial commands do once options are parsed: run core, print with Rich."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+err = Console(stderr=True)
+out = Console()
+
+
+def train(spec, config, json_out: bool) -> None:
+    from core import data
+    from core.train import train as run
+
+    dataset = data.load(spec)
+    if json_out:
+        result = run(config, dataset)
+    else:
+        out.print(f"[bold]data[/] {dataset.describe()}")
+        result = _with_progress(run, config, dataset)
+    if json_out:
+        payload = {
+            "config": {"data": _data_dict(spec), **config.to_dict()},
+            "metrics": result.summary(),
+            "curves": result.curves(),
+        }
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+        return
+    _print_summary(result)
+
+
+def _with_progress(run, config, dataset):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("val_cost {task.fields[val_cost]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(
+            f"{config.optimizer} a={config.alpha:g}", total=config.epochs, val_cost="-"
+        )
+
+        def on_epoch(m) -> None:
+            progress.update(task, completed=m.epoch, val_cost=f"{m.val_cost:.4f}")
+
+        return run(config, dataset, callback=on_epoch)
+
+
+def _print_summary(result) -> None:
+    table = Table(title=f"{result.status}: {result.reason}", show_header=True)
+    table.add_column("split")
+    table.add_column("cost", justify="right")
+    table.add_column("accuracy", justify="right")
+    for split in ("train", "val"):
+        cost, acc = result.final[f"{split}_cost"], result.final[f"{split}_accuracy"]
+        table.add_row(split, _fmt(cost, ".4f"), _fmt(acc, ".3f"))
+    out.print(table)
+    out.print(
+        f"{result.epochs_run} epochs x {result.n_batches} mini-batches in {result.seconds:.2f} s"
+    )
+
+
+def _fmt(value, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _data_dict(spec) -> dict:
+    return {
+        "name": spec.name,
+        "samples": spec.samples,
+        "noise": spec.noise,
+        "classes": spec.classes,
+        "seed": spec.seed,
+    }
+
+
+def gradcheck(spec, config, examples: int, eps: float, threshold: float) -> int:
+    """Print the check's result; return the exit code (1 above the threshold)."""
+    import numpy as np
+
+    from core import data, gradcheck
+    from core.init import initialize
+    from core.network import Architecture, Parameters, targets
+    from core.normalize import Standardizer
+
+    dataset = data.load(spec)
+    parts = data.split(dataset, config.val_fraction, config.seed)
+    X = parts.X_train[:examples]
+    y = parts.y_train[:examples]
+    if config.normalize:
+        X = Standardizer().fit(parts.X_train).transform(X)
+    arch = Architecture.for_data(X.shape[1], config.layers, dataset.n_classes, config.activation)
+    params = Parameters(arch)
+    initialize(params.views, arch.layer_dims, config.init, np.random.default_rng(config.seed))
+    if config.init == "zeros":
+        out.print("[yellow]note[/] zeros init makes symmetric units; the check still applies")
+    result = gradcheck.check(
+        params, np.ascontiguousarray(X.T), targets(y, arch), arch, config.l2, eps, config.keep_prob
+    )
+    for note in result.notes:
+        out.print(f"[yellow]note[/] {note}")
+    out.print(f"relative difference {result.difference:.3e} over {result.n_parameters} parameters")
+    out.print(
+        f"worst parameter     {result.worst_parameter} (|error| {result.worst_abs_error:.3e})"
+    )
+    out.print(f"verdict             {result.verdict}")
+    failed = not result.difference <= threshold
+    if failed:
+        out.print(f"[red]above the threshold {threshold:g}[/]")
+    return 1 if failed else 0

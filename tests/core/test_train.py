@@ -1,0 +1,163 @@
+"""The training loop: batching, metrics, callbacks, divergence, determinism, the course's claim."""
+
+import math
+
+import numpy as np
+import pytest
+
+from core import data
+from core.errors import ConfigError
+from core.train import METRICS, TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return data.load(data.DataSpec("moons"))
+
+
+def quick(**kw):
+    base = dict(epochs=20, alpha=0.01)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_result_shapes_and_status(moons):
+    r = train(quick(), moons)
+    assert r.status == "completed" and r.epochs_run == 20
+    assert set(r.history) == set(METRICS)
+    assert all(len(v) == 20 and np.isfinite(v).all() for v in r.history.values())
+    # 240 training rows at batch 64: 3 full batches and the partial one of 48 is kept
+    assert r.n_batches == 4 and r.step_cost.shape == (80,)
+    assert set(r.params) == {"W1", "b1", "W2", "b2", "W3", "b3"}
+    assert r.params["W1"].shape == (5, 2) and r.params["W3"].shape == (1, 2)
+    assert r.seconds > 0
+
+
+def test_batch_gd_and_sgd_extremes(moons):
+    assert train(quick(batch_size=10_000, epochs=3), moons).n_batches == 1
+    sgd = train(quick(batch_size=1, epochs=2), moons)
+    assert sgd.n_batches == 240 and sgd.step_cost.size == 480
+
+
+def test_epoch_train_cost_is_the_mean_of_its_minibatch_costs(moons):
+    """Keras-style: no extra pass; for batch GD the epoch cost is that one batch's cost."""
+    r = train(quick(batch_size=10_000, epochs=5), moons)
+    np.testing.assert_array_equal(r.history["train_cost"], r.step_cost)
+    r = train(quick(batch_size=64, epochs=3), moons)
+    sizes = np.array([64, 64, 64, 48])
+    for e in range(3):
+        costs = r.step_cost[4 * e : 4 * e + 4]
+        assert r.history["train_cost"][e] == pytest.approx((costs * sizes).sum() / 240)
+
+
+def test_final_metrics_come_from_a_full_pass(moons):
+    r = train(quick(epochs=5), moons)
+    # The epoch's training cost averages costs seen while the weights moved; the final one is
+    # measured once with the final weights, so they differ.
+    assert r.final["train_cost"] != r.history["train_cost"][-1]
+    # Validation is one pass with the final weights either way.
+    assert r.final["val_cost"] == pytest.approx(r.history["val_cost"][-1])
+    assert r.final["val_accuracy"] == pytest.approx(r.history["val_accuracy"][-1])
+
+
+def test_same_seed_same_bits_other_seed_other_run(moons):
+    cfg = quick(keep_prob=0.8, l2=0.1)
+    a, b = train(cfg, moons), train(cfg, moons)
+    for k in METRICS:
+        np.testing.assert_array_equal(a.history[k], b.history[k])
+    np.testing.assert_array_equal(a.step_cost, b.step_cost)
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+    c = train(TrainConfig(**{**cfg.to_dict(), "layers": (5, 2), "seed": 1}), moons)
+    assert not np.array_equal(a.step_cost, c.step_cost)
+
+
+def test_callback_sees_each_epoch_and_can_stop(moons):
+    seen = []
+
+    def stop_at_7(m):
+        seen.append(m)
+        return m.epoch == 7
+
+    r = train(quick(), moons, callback=stop_at_7)
+    assert r.status == "stopped" and r.epochs_run == 7
+    assert [m.epoch for m in seen] == list(range(1, 8))
+    assert [m.val_cost for m in seen] == list(r.history["val_cost"])
+
+
+def test_learning_rate_curve_follows_the_schedule(moons):
+    r = train(quick(decay="inverse-time", decay_rate=0.5, epochs=4), moons)
+    assert list(r.history["lr"]) == pytest.approx([0.01, 0.01 / 1.5, 0.01 / 2, 0.01 / 2.5])
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "rmsprop", "adam"])
+def test_a_huge_learning_rate_is_reported_as_diverged_never_as_nan(moons, optimizer):
+    r = train(quick(optimizer=optimizer, alpha=1e4, epochs=50, init="xavier"), moons)
+    assert r.status == "diverged", r.reason
+    assert "exploded" in r.reason or "non-finite" in r.reason
+    assert r.epochs_run < 50
+    assert all(np.isfinite(v).all() for v in r.history.values())
+    assert all(v is None or math.isfinite(v) for v in r.final.values())
+
+
+def test_float32_runs_in_float32(moons):
+    r = train(quick(dtype="float32"), moons)
+    assert r.status == "completed"
+    assert all(p.dtype == np.float32 for p in r.params.values())
+
+
+def test_standardizer_is_fitted_on_the_training_split_only(moons):
+    cfg = quick(epochs=1)
+    r = train(cfg, moons)
+    parts = data.split(moons, cfg.val_fraction, seed=_split_seed(cfg.seed))
+    np.testing.assert_allclose(r.standardizer.mean_, parts.X_train.mean(axis=0))
+    assert not np.allclose(r.standardizer.mean_, moons.X.mean(axis=0))
+
+
+def _split_seed(seed):
+    return int(np.random.SeedSequence(seed).spawn(4)[0].generate_state(1)[0])
+
+
+def test_softmax_output_for_many_classes():
+    digits = data.load(data.DataSpec("digits"))
+    r = train(quick(layers=(32,), epochs=15, batch_size=128, alpha=0.003), digits)
+    assert r.status == "completed"
+    assert r.params["W2"].shape == (10, 32)
+    assert r.final["val_accuracy"] > 0.85
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(alpha=0), "alpha must be > 0"),
+        (dict(beta=1.0, optimizer="momentum"), "beta must be in [0, 1)"),
+        (dict(batch_size=0), "batch size must be >= 1"),
+        (dict(epochs=0), "epochs must be >= 1"),
+        (dict(keep_prob=0), "keep_prob must be in (0, 1]"),
+        (dict(keep_prob=1.5), "keep_prob must be in (0, 1]"),
+        (dict(optimizer="adagrad"), "unknown optimizer 'adagrad'"),
+        (dict(init="ones"), "unknown init 'ones'"),
+        (dict(activation="gelu"), "unknown activation 'gelu'"),
+        (dict(dtype="float16"), "unknown dtype 'float16'"),
+        (dict(val_fraction=0), "validation fraction must be in (0, 1)"),
+        (dict(l2=-1), "L2 lambda must be >= 0"),
+        (dict(decay="inverse-time", decay_rate=-1), "decay rate must be >= 0"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_clear_message(moons, kwargs, message):
+    with pytest.raises(ConfigError) as err:
+        train(TrainConfig(**kwargs), moons)
+    assert message in str(err.value)
+
+
+def test_the_course_claim_adam_beats_gd_and_momentum_at_alpha_0_0007(moons):
+    """The course's setup (300 moons, noise 0.2, 5-2 relu, He init, batch 64, alpha 0.0007, 5000
+    epochs): Adam reaches clearly higher training accuracy than mini-batch GD and Momentum, and
+    Momentum's impact is almost negligible at this small alpha."""
+    acc = {}
+    for optimizer in ("gd", "momentum", "adam"):
+        cfg = TrainConfig(optimizer=optimizer, alpha=0.0007, epochs=5000, init="he")
+        acc[optimizer] = train(cfg, moons).final["train_accuracy"]
+    assert acc["adam"] >= 0.93, acc
+    assert 0.75 <= acc["gd"] <= 0.88 and 0.75 <= acc["momentum"] <= 0.88, acc
+    assert acc["adam"] - max(acc["gd"], acc["momentum"]) >= 0.08, acc
+    assert abs(acc["momentum"] - acc["gd"]) <= 0.02, acc
