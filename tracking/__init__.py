@@ -1,0 +1,19 @@
+"""MLflow tracking for optsweep: one experiment and one parent run per study, a child run per trial.
+
+    from tracking.store import resolve, check_reachable
+    from tracking.runs import StudyTracker
+
+    uri = resolve(None)                      # sqlite:///<cwd>/mlflow.db
+    check_reachable(uri)
+    tracker = StudyTracker(uri, "moons-adam")
+    tracker.open_parent({"n_trials": 50})
+    with tracker.start_trial(0, {"alpha": 3e-3}, total_epochs=300) as run:
+        run.log_epoch(1, {"train_cost": 0.69, "val_cost": 0.70})
+        run.end("COMPLETE", {"val_cost": 0.31})
+
+The package takes plain Python data (dicts, lists, floats): it imports neither core, sweeps nor
+optuna, and imports mlflow only inside the functions that talk to it, so `optsweep --help` stays
+instant. Writes during a trial never raise into the training loop: they are retried, and when the
+store stays unreachable the run is marked degraded (the Optuna storage keeps the truth and
+`optsweep sync` rebuilds MLflow from it).
+"""
