@@ -1,0 +1,484 @@
+"""Sweep files: one TOML file names a study, its fixed training settings and its search space.
+
+    [study]
+    name = "default"        # Optuna study name = MLflow experiment name (default: file name)
+    trials = 40
+    sampler = "tpe"         # tpe, random, grid, cmaes, gp, qmc; [study.sampler_options]
+    pruner = "median"       # median, none, hyperband, successive-halving, patient
+    seed = 0                # sampler seed
+    objective = "val_cost"  # final val_cost, minimized; or val_accuracy, maximized
+    report_every = 100      # epochs between trial.report calls (default: epochs / 25)
+    diverged = "prune"      # how a diverged trial ends in Optuna: "prune" or "fail"
+
+    [train]                 # fixed settings: the `optsweep train` options (dashes or underscores)
+    data = "moons"
+    epochs = 1500
+    decay = "inverse-time"
+
+    [space]                 # the scale follows the name (see sweeps/space.py)
+    alpha = { low = 1e-4, high = 1e-1 }
+    beta1 = { low = 0.8, high = 0.999, default = true }   # true: core/defaults.py's value
+
+`load(path)` reads and checks the file, and returns a `SweepSpec`; every problem is a one-line
+`ConfigError` naming the file and the key, e.g.
+
+    sweeps/x.toml: space.alpha.low: a log scale needs bounds > 0 (got 0); use e.g. 1e-5
+
+The fixed settings are checked by building core's `TrainConfig` (the messages of the CLI), and
+every searched range at both ends; the data set is checked by name or path, not loaded. Loading
+writes nothing. A relative data path starts at the sweep file's folder.
+
+Importing this module imports neither numpy nor optuna (the CLI must start fast); `load` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import ConfigError
+from sweeps import samplers, space
+from sweeps.space import SearchSpace, is_int, is_number, normalized_keys
+
+if TYPE_CHECKING:
+    from core.data import DataSpec
+    from core.train import TrainConfig
+
+BUILTIN_SWEEPS_DIR: Path = Path(__file__).resolve().parent
+
+OBJECTIVES: dict[str, str] = {"val_cost": "minimize", "val_accuracy": "maximize"}
+DIVERGED: tuple[str, ...] = ("prune", "fail")
+REPORTS_PER_TRIAL = 25  # without report_every: often enough to prune, rare enough to be cheap
+
+SECTIONS = ("study", "train", "space")
+STUDY_KEYS = (
+    "name", "trials", "sampler", "sampler_options", "pruner", "pruner_options", "seed",
+    "objective", "report_every", "diverged",
+)  # fmt: skip
+
+# The `optsweep train` options a sweep file may fix, with their TOML types. Data options go to
+# DataSpec (data_seed -> seed); the others are TrainConfig fields ("normalize", not the CLI's
+# --no-normalize). A test keeps this table in step with TrainConfig and the CLI.
+DATA_OPTIONS: dict[str, str] = {
+    "data": "name",
+    "samples": "samples",
+    "noise": "noise",
+    "classes": "classes",
+    "data_seed": "seed",
+}
+TRAIN_OPTIONS: dict[str, str] = {
+    "data": "str", "samples": "int", "noise": "float", "classes": "int", "data_seed": "int",
+    "layers": "layers", "activation": "str", "optimizer": "str",
+    "alpha": "float", "beta": "float", "beta1": "float", "beta2": "float", "epsilon": "float",
+    "batch_size": "int", "epochs": "int", "decay": "str", "decay_rate": "float",
+    "time_interval": "int", "init": "str", "l2": "float", "keep_prob": "float",
+    "normalize": "bool", "val_fraction": "float", "seed": "int", "dtype": "str",
+}  # fmt: skip
+_EXAMPLES = {"str": '"moons"', "int": "64", "float": "0.001", "bool": "true", "layers": "[5, 2]"}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A loaded, checked sweep file.
+
+    The objective trains `config_for(space.suggest(trial))`, reports `objective` at step = epoch
+    every `report_every` epochs, and ends a diverged trial as `diverged` says.
+    """
+
+    path: Path
+    name: str
+    trials: int
+    sampler: str
+    sampler_options: dict
+    pruner: str
+    pruner_options: dict
+    seed: int
+    objective: str
+    direction: str  # "minimize" | "maximize"
+    report_every: int
+    diverged: str  # "prune" | "fail"
+    data: DataSpec
+    train: dict  # fixed TrainConfig kwargs, only those the file sets (layers as a tuple)
+    space: SearchSpace
+
+    def config_for(self, values: Mapping[str, Any]) -> TrainConfig:
+        """The TrainConfig of one trial: the fixed settings plus its hyperparameter values."""
+        from core.train import TrainConfig
+
+        return TrainConfig(**{**self.train, **values})
+
+    def with_overrides(self, *, trials: int | None = None, name: str | None = None) -> SweepSpec:
+        """The same sweep with another trial budget or study name (the CLI's --trials/--name)."""
+        changes: dict[str, Any] = {}
+        if trials is not None:
+            if not is_int(trials) or trials < 1:
+                raise ConfigError(f"--trials must be a whole number >= 1, got {trials!r}")
+            changes["trials"] = int(trials)
+        if name is not None:
+            changes["name"] = _study_name(name, "--name")
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def epochs(self) -> int:
+        return self.train.get("epochs", _train_defaults()["epochs"])
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Things worth printing before the sweep starts (how the sampler treats this space)."""
+        out = []
+        if self.sampler == "grid":
+            size = self.space.grid_size()
+            if self.trials < size:
+                out.append(f"trials = {self.trials} covers {self.trials} of {size} grid points")
+            elif self.trials > size:
+                out.append(f"the grid has {size} points; the study stops after them")
+        if self.sampler == "cmaes" and not samplers.cmaes_covers(self):
+            out.append("CMA-ES takes numbers shared by every trial; TPE picks the optimizer and "
+                       "the entries conditional on it")  # fmt: skip
+        return tuple(out)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description, for logging the sweep next to its trials."""
+        return {
+            "path": str(self.path),
+            "name": self.name,
+            "trials": self.trials,
+            "sampler": self.sampler,
+            "sampler_options": dict(self.sampler_options),
+            "pruner": self.pruner,
+            "pruner_options": dict(self.pruner_options),
+            "seed": self.seed,
+            "objective": self.objective,
+            "direction": self.direction,
+            "report_every": self.report_every,
+            "diverged": self.diverged,
+            "data": dataclasses.asdict(self.data),
+            "train": {k: list(v) if isinstance(v, tuple) else v for k, v in self.train.items()},
+            "space": [e.describe() for e in self.space.entries],
+            "defaults": self.space.defaults(),
+        }
+
+
+def load(path: str | Path) -> SweepSpec:
+    """Read and check a sweep file: a path, or the name of a shipped one ("default")."""
+    path = locate(path)
+    try:
+        return _build(path, _read(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{shown_path(path)}: {exc}") from None
+
+
+def locate(path: str | Path) -> Path:
+    """`path` itself, or for a bare name like "default", the shipped sweeps/default.toml."""
+    p = Path(path)
+    shipped = BUILTIN_SWEEPS_DIR / f"{p.name}.toml"
+    if not p.exists() and p.suffix == "" and len(p.parts) == 1 and shipped.is_file():
+        return shipped
+    return p
+
+
+def shipped() -> tuple[str, ...]:
+    """The names of the sweep files that ship with optsweep."""
+    return tuple(sorted(p.stem for p in BUILTIN_SWEEPS_DIR.glob("*.toml")))
+
+
+def shown_path(path: Path) -> str:
+    """The path as messages show it: relative to the working directory when inside it."""
+    try:
+        inside = Path(path).resolve().is_relative_to(Path.cwd())
+        return os.path.relpath(path) if inside else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
+# --- reading ---
+
+
+def _read(path: Path) -> dict:
+    if not path.exists():
+        raise ConfigError(
+            f"file not found; check the path, or name a shipped sweep ({', '.join(shipped())})"
+        )
+    if path.is_dir():
+        raise ConfigError("is a directory; give a .toml sweep file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot be read ({exc.strerror}); check its permissions") from None
+    except UnicodeDecodeError:
+        raise ConfigError("is not UTF-8 text; save the sweep file as UTF-8 TOML") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}; fix the syntax there") from None
+
+
+def _build(path: Path, doc: dict) -> SweepSpec:
+    sections = normalized_keys(doc, "", known=SECTIONS)
+    for name, key in sections.items():
+        if not isinstance(doc[key], Mapping):
+            raise ConfigError(f"{key}: must be a table; write it as [{name}]")
+    if "study" not in sections:
+        raise ConfigError("study: missing; add a [study] section with at least trials = 40")
+    if "space" not in sections:
+        raise ConfigError(
+            "space: missing; add a [space] section, e.g. alpha = { low = 1e-4, high = 1e-1 }"
+        )
+    study = _study(doc[sections["study"]], default_name=path.stem)
+    train, written = _train(doc.get(sections.get("train", ""), {}))
+    data = _data(train, written, path.parent)
+    fixed = {k: v for k, v in train.items() if k not in DATA_OPTIONS}
+    _check_fixed(fixed, written)
+
+    optimizer = fixed.get("optimizer", _train_defaults()["optimizer"])
+    searched = space.parse(
+        doc[sections["space"]],
+        fixed=train,
+        optimizer=optimizer,
+        grid=study["sampler"] == "grid",
+        options=tuple(TRAIN_OPTIONS),
+    )
+    _check_space(searched, fixed)
+    spec = SweepSpec(path=path, data=data, train=fixed, space=searched, **study)
+    if spec.report_every is None:  # each report is a storage write: about 25 per trial
+        spec = dataclasses.replace(
+            spec, report_every=max(1, math.ceil(spec.epochs / REPORTS_PER_TRIAL))
+        )
+    if spec.report_every > spec.epochs:
+        raise ConfigError(
+            f"study.report_every: {spec.report_every} epochs is longer than the {spec.epochs} "
+            f"epochs of training; use at most {spec.epochs}"
+        )
+    samplers.check(spec)
+    return spec
+
+
+def _study(table: Mapping, default_name: str) -> dict[str, Any]:
+    keys = normalized_keys(table, "study", known=STUDY_KEYS)
+
+    def get(name, default):
+        return table[keys[name]] if name in keys else default
+
+    def at(name):
+        return f"study.{keys.get(name, name)}"
+
+    if "trials" not in keys:
+        raise ConfigError("study.trials: missing; give the trial budget, e.g. trials = 40")
+    trials = get("trials", None)
+    if not is_int(trials) or trials < 1:
+        raise ConfigError(f"{at('trials')}: must be a whole number >= 1 (got {trials!r}); "
+                          "e.g. trials = 40")  # fmt: skip
+    seed = get("seed", 0)
+    if not is_int(seed) or seed < 0:
+        raise ConfigError(f"{at('seed')}: must be a whole number >= 0 (got {seed!r})")
+    report_every = get("report_every", None)  # None: set from the epochs, see _build
+    if report_every is not None and (not is_int(report_every) or report_every < 1):
+        raise ConfigError(f"{at('report_every')}: must be a whole number of epochs >= 1 "
+                          f"(got {report_every!r}); e.g. report_every = 10")  # fmt: skip
+    sampler = _choice(get("sampler", "tpe"), samplers.SAMPLERS, at("sampler"), "sampler")
+    pruner = _choice(get("pruner", "median"), samplers.PRUNERS, at("pruner"), "pruner")
+    objective = _choice(get("objective", "val_cost"), tuple(OBJECTIVES), at("objective"),
+                        "objective")  # fmt: skip
+    diverged = _choice(get("diverged", "prune"), DIVERGED, at("diverged"), "diverged outcome")
+    return {
+        "name": _study_name(get("name", default_name), at("name")),
+        "trials": trials,
+        "sampler": sampler,
+        "sampler_options": _options(get("sampler_options", {}), at("sampler_options")),
+        "pruner": pruner,
+        "pruner_options": _options(get("pruner_options", {}), at("pruner_options")),
+        "seed": seed,
+        "objective": objective,
+        "direction": OBJECTIVES[objective],
+        "report_every": report_every,
+        "diverged": diverged,
+    }
+
+
+def _choice(value, known: tuple[str, ...], where: str, role: str) -> str:
+    if not isinstance(value, str) or value not in known:
+        hint = space.did_you_mean(value, known) if isinstance(value, str) else ""
+        raise ConfigError(f"{where}: unknown {role} {value!r}{hint}; use one of {', '.join(known)}")
+    return value
+
+
+def _study_name(name, where: str) -> str:
+    if not isinstance(name, str) or not name.strip() or "\n" in name:
+        raise ConfigError(f"{where}: must be a non-empty one-line name (got {name!r})")
+    return name
+
+
+def _options(table, where: str) -> dict[str, Any]:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: give a table, e.g. {{ n_startup_trials = 10 }}")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = str(key).replace("-", "_")
+        if name in out:
+            raise ConfigError(f"{where}.{key}: given twice; keep one")
+        out[name] = dict(value) if isinstance(value, Mapping) else value
+    return out
+
+
+# --- [train]: the fixed settings ---
+
+
+def _train(table: Mapping) -> tuple[dict[str, Any], dict[str, str]]:
+    """({option: value}, {option: key as written}), types checked, layers as a tuple."""
+    if any(str(k).replace("-", "_") == "no_normalize" for k in table):
+        key = next(k for k in table if str(k).replace("-", "_") == "no_normalize")
+        raise ConfigError(f"train.{key}: write normalize = false instead")
+    written = normalized_keys(table, "train", known=tuple(TRAIN_OPTIONS))
+    values = {}
+    for name, key in written.items():
+        values[name] = _typed(table[key], TRAIN_OPTIONS[name], f"train.{key}")
+    return values, written
+
+
+def _typed(value, kind: str, where: str):
+    ok = {
+        "str": isinstance(value, str),
+        "int": is_int(value),
+        "float": is_number(value),
+        "bool": isinstance(value, bool),
+        "layers": isinstance(value, list | str),
+    }[kind]
+    if not ok:
+        words = {"str": "a string", "int": "a whole number", "float": "a number",
+                 "bool": "true or false", "layers": "a list of layer sizes"}  # fmt: skip
+        raise ConfigError(f"{where}: must be {words[kind]} (got {value!r}); "
+                          f"e.g. {where.split('.')[-1]} = {_EXAMPLES[kind]}")  # fmt: skip
+    if kind == "float":
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: must be finite (got {value})")
+        return float(value)
+    if kind == "layers":
+        return _layers(value, where)
+    return value
+
+
+def _layers(value, where: str) -> tuple[int, ...]:
+    """[5, 2] (or the CLI's "5,2"); [] is no hidden layer (logistic/softmax regression)."""
+    parts = value if isinstance(value, list) else [p.strip() for p in value.split(",") if p.strip()]
+    try:
+        sizes = tuple(int(p) if isinstance(p, str) else p for p in parts)
+    except ValueError:
+        sizes = ()
+        parts = None
+    if parts is None or not all(is_int(n) and n >= 1 for n in sizes):
+        raise ConfigError(f"{where}: takes positive whole numbers like [5, 2] (got {value!r})")
+    return sizes
+
+
+def _data(train: Mapping[str, Any], written: Mapping[str, str], folder: Path) -> DataSpec:
+    """The DataSpec, checked as core.data.load checks it, without loading the data."""
+    from core import data as core_data
+
+    def at(name):
+        return f"train.{written.get(name, name)}"
+
+    kwargs = {DATA_OPTIONS[k]: train[k] for k in DATA_OPTIONS if k in train}
+    spec = core_data.DataSpec(**kwargs)
+    _as_key(at("data_seed"), core_data._check_seed, spec.seed)
+    if spec.name in core_data.BUILTIN:
+        synthetic = core_data._SYNTHETIC.get(spec.name)
+        fixed_shape = ("noise", "classes") if synthetic is None else ("classes",)
+        for option in fixed_shape:  # a table has its own; moons and circles have two classes
+            if getattr(spec, option) is not None and (synthetic is None or not synthetic.classes):
+                _as_key(at(option), _raise, core_data._not_applicable(f"--{option}", spec.name))
+        if spec.classes is not None:
+            _as_key(at("classes"), core_data._check_classes, spec.classes)
+        if spec.noise is not None:
+            _as_key(at("noise"), core_data._check_noise, spec.noise)
+        if spec.samples is not None:  # a table's row count is checked when it is loaded
+            classes = spec.classes or (synthetic.classes if synthetic else None) or 2
+            _as_key(at("samples"), core_data._check_samples, spec.samples, classes, spec.name)
+        return spec
+    path = Path(spec.name).expanduser()
+    path = path if path.is_absolute() else folder / path
+    if not path.exists():
+        if path.suffix.lower() in core_data.FILE_SUFFIXES:
+            raise ConfigError(f"{at('data')}: {path}: file not found; check the path (a "
+                              "relative path starts at the sweep file's folder)")  # fmt: skip
+        _as_key(at("data"), _raise, core_data._unknown_name(spec.name))
+    if path.is_dir():
+        raise ConfigError(f"{at('data')}: {path}: is a directory; give a .npz or .csv file")
+    if path.suffix.lower() not in core_data.FILE_SUFFIXES:
+        raise ConfigError(f"{at('data')}: {path}: unsupported file type "
+                          f"'{path.suffix or '(none)'}'; use .npz or .csv")  # fmt: skip
+    for option in ("noise", "classes"):
+        if getattr(spec, option) is not None:
+            _as_key(at(option), _raise, core_data._not_applicable(f"--{option}", path.name))
+    return dataclasses.replace(spec, name=str(path.resolve()))
+
+
+def _as_key(where: str, check, *args) -> None:
+    """Run a core check; its ConfigError gains the key it is about."""
+    try:
+        check(*args)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+def _check_fixed(fixed: dict[str, Any], written: Mapping[str, str]) -> None:
+    """Build TrainConfig from the fixed settings; blame the key whose value the error is about."""
+    from core.train import TrainConfig
+
+    try:
+        TrainConfig(**fixed)
+    except ConfigError as exc:
+        message = str(exc)
+        for name in fixed:
+            try:
+                TrainConfig(**{name: fixed[name]})
+            except ConfigError as alone:
+                if str(alone) == message:
+                    raise ConfigError(f"train.{written[name]}: {message}") from None
+        raise ConfigError(f"train: {message}") from None
+
+
+def _check_space(searched: SearchSpace, fixed: dict[str, Any]) -> None:
+    """Every searched range must make a valid TrainConfig at both ends (and at the default)."""
+    from core.train import TrainConfig
+
+    decay = fixed.get("decay", _train_defaults()["decay"])
+    if "decay_rate" in searched.names and decay == "none":
+        raise ConfigError(
+            'space.decay_rate: the decay rate needs a schedule; set decay = "inverse-time" '
+            "(or staircase, exponential, sqrt) in [train]"
+        )
+    for e in searched.entries:
+        where = "space." + (f"{e.condition[1]}." if e.condition else "") + e.name
+        context = dict(fixed)
+        if e.condition:
+            context["optimizer"] = e.condition[1]
+        points = (
+            [("choices", c) for c in e.choices]
+            if e.kind == "categorical"
+            else [("low", e.low), ("high", e.high)]
+        )
+        for label, value in points:
+            try:
+                TrainConfig(**{**context, e.name: e.value(e.raw(value))})
+            except ConfigError as exc:
+                raise ConfigError(f"{where}.{label}: {exc}") from None
+    try:
+        TrainConfig(**{**fixed, **searched.defaults()})
+    except ConfigError as exc:  # pragma: no cover - the ends above already cover the defaults
+        raise ConfigError(f"space: the all-defaults trial is invalid: {exc}") from None
+
+
+def _train_defaults() -> dict[str, Any]:
+    from core.train import TrainConfig
+
+    return {f.name: f.default for f in dataclasses.fields(TrainConfig)}
