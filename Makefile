@@ -4,7 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint format bench train sweep ui clean
+.PHONY: install test lint format bench train sweep ui trials clean
+
+# The main job: the default sweep (Adam on moons), two local workers, embedded stores here.
+WORKERS ?= 2
 
 install: $(STAMP)
 
@@ -31,6 +34,15 @@ bench: $(STAMP)
 
 train: $(STAMP)
 	$(VENV)/bin/optsweep train --data moons --layers 5,2 --optimizer adam --alpha 0.0007 --batch-size 64 --epochs 2000
+
+sweep: $(STAMP)
+	$(VENV)/bin/optsweep sweep sweeps/default.toml --workers $(WORKERS)
+
+ui: $(STAMP)
+	$(VENV)/bin/optsweep ui
+
+trials: $(STAMP)
+	$(VENV)/bin/optsweep trials default
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

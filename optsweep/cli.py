@@ -124,6 +124,118 @@ def gradcheck(
     raise typer.Exit(code)
 
 
+SweepFile = Annotated[
+    str, typer.Argument(help="A sweep definition (TOML), e.g. sweeps/default.toml.")
+]
+Storage = Annotated[
+    str | None,
+    typer.Option(help="Optuna storage: a journal file path or an RDB URL (sqlite, postgresql)."),
+]
+TrackingUri = Annotated[
+    str | None, typer.Option(help="MLflow tracking URI (default: sqlite:///mlflow.db here).")
+]
+Study = Annotated[str | None, typer.Option(help="Study name (default: the sweep file's).")]
+Trials = Annotated[int | None, typer.Option(help="Trial budget (default: the sweep file's).")]
+HeartbeatInterval = Annotated[
+    int, typer.Option(help="Seconds between heartbeats of a running trial (RDB storage).")
+]
+GracePeriod = Annotated[
+    int | None, typer.Option(help="Seconds without heartbeat before a trial is failed and retried.")
+]
+MaxRetry = Annotated[int, typer.Option(help="Retries of a trial whose worker died.")]
+NoTrack = Annotated[bool, typer.Option("--no-track", help="Run without MLflow tracking.")]
+
+
+@app.command()
+def sweep(
+    sweep_file: SweepFile = "sweeps/default.toml",
+    trials: Trials = None,
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    storage: Storage = None,
+    tracking_uri: TrackingUri = None,
+    study: Study = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Stop starting trials after this many seconds.")
+    ] = None,
+    heartbeat_interval: HeartbeatInterval = 10,
+    grace_period: GracePeriod = None,
+    max_retry: MaxRetry = 2,
+    no_track: NoTrack = False,
+) -> None:
+    """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
+    from optsweep import sweep_commands
+    from sweeps import runner
+
+    plan = runner.plan(
+        sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
+        heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
+        track=not no_track,
+    )  # fmt: skip
+    sweep_commands.sweep(plan, workers, timeout)
+
+
+@app.command()
+def worker(
+    sweep_file: SweepFile,
+    storage: Storage = None,
+    tracking_uri: TrackingUri = None,
+    study: Study = None,
+    trials: Trials = None,
+    worker_index: Annotated[int, typer.Option(help="Offsets the sampler seed.")] = 0,
+    deadline: Annotated[
+        float | None, typer.Option(help="Unix time after which no trial starts.")
+    ] = None,
+    heartbeat_interval: HeartbeatInterval = 10,
+    grace_period: GracePeriod = None,
+    max_retry: MaxRetry = 2,
+    no_track: NoTrack = False,
+) -> None:
+    """Join a study as one worker (on this or any machine) and run trials until the budget."""
+    from sweeps import runner
+
+    runner.install_sigterm_handler()
+    plan = runner.plan(
+        sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
+        heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
+        track=not no_track,
+    )  # fmt: skip
+    runner.work(plan, worker_index, deadline)
+
+
+@app.command()
+def trials(
+    study: Annotated[str, typer.Argument(help="Study name.")],
+    storage: Storage = None,
+) -> None:
+    """List a study's trials again, with the summary the sweep printed."""
+    from optsweep import sweep_commands
+    from sweeps import storage as storage_mod
+
+    sweep_commands.trials(storage_mod.resolve(storage), study)
+
+
+@app.command()
+def ui(
+    tracking_uri: TrackingUri = None,
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the UI.")] = 5000,
+) -> None:
+    """Start the MLflow UI on the sweep's tracking store."""
+    import os
+    import sys
+
+    from tracking import store, ui as ui_mod
+
+    uri = store.resolve(tracking_uri)
+    warning = ui_mod.warn_if_public(host)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    argv = ui_mod.ui_command(uri, host=host, port=port)
+    typer.echo(f"MLflow UI on http://{host}:{port} for {store.mask(uri)} (Ctrl-C stops it)")
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -1,0 +1,134 @@
+"""What the sweep commands do once options are parsed: call sweeps/tracking, print with Rich."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+out = Console()
+err = Console(stderr=True)
+
+
+def sweep(plan, workers: int, timeout: float | None) -> None:
+    from sweeps import runner
+
+    _print_locations(plan, "sweep")
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("best {task.fields[best]}  running {task.fields[running]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(plan.spec.name, total=plan.spec.trials, best="-", running=0)
+
+        def on_progress(p) -> None:
+            best = "-" if p.best is None else f"{p.best:.4g}"
+            bar.update(task, completed=p.done, best=best, running=p.running)
+
+        study, tracker = runner.sweep(plan, workers=workers, timeout=timeout, on_progress=on_progress)
+    finish(plan, study, tracker)
+
+
+def finish(plan, study, tracker) -> None:
+    """Summary table, parent-run artifacts, and where everything lives."""
+    from sweeps import plots
+    from sweeps.summary import summarize
+
+    summary = summarize(study, plan.spec.objective)
+    print_summary(summary)
+    if tracker is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            pngs = plots.study_plots(study, Path(tmp))
+            metrics = {}
+            params = {}
+            if summary.best is not None:
+                metrics[f"best_{plan.spec.objective}"] = summary.best.value
+                metrics["best_trial"] = summary.best.number
+                params = {f"best.{k}": v for k, v in summary.best.values.items()}
+            metrics.update({f"trials_{k.lower()}": v for k, v in summary.counts.items()})
+            tracker.log_parent(metrics=metrics, params=params, artifacts=pngs)
+        done = runner_done(study, plan)
+        tracker.finish_parent("FINISHED" if done else "RUNNING")
+    _print_locations(plan, "end", tracker)
+
+
+def runner_done(study, plan) -> bool:
+    from sweeps.runner import progress
+
+    return progress(study, plan.spec.trials).done >= plan.spec.trials
+
+
+def print_summary(summary) -> None:
+    counts = ", ".join(f"{v} {k.lower()}" for k, v in sorted(summary.counts.items()))
+    out.print(f"\n[bold]study[/] {summary.name}: {counts or 'no trials'}")
+    if summary.best is None:
+        out.print("no completed trial yet")
+    else:
+        b = summary.best
+        out.print(
+            f"[bold]best[/] {summary.objective} = {b.value:.5g} (trial {b.number}): "
+            + ", ".join(f"{k}={_fmt(v)}" for k, v in b.values.items())
+        )
+    if summary.top:
+        keys = list(summary.top[0].values)
+        table = Table(title=f"top {len(summary.top)} by {summary.objective} ({summary.direction})")
+        for col in ("trial", summary.objective, *keys, "epochs", "seconds"):
+            table.add_column(col, justify="right")
+        for r in summary.top:
+            table.add_row(
+                str(r.number), _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys),
+                _fmt(r.epochs), _fmt(r.seconds),
+            )  # fmt: skip
+        out.print(table)
+    if summary.importances:
+        table = Table(title="parameter importances (Optuna, fANOVA)")
+        table.add_column("parameter")
+        table.add_column("importance", justify="right")
+        for k, v in summary.importances.items():
+            table.add_row(k, f"{v:.3f}")
+        out.print(table)
+    elif summary.importance_note:
+        out.print(f"importances: {summary.importance_note}")
+
+
+def trials(storage_cfg, study_name: str) -> None:
+    from sweeps import storage as storage_mod
+    from sweeps.summary import summarize
+
+    study = storage_mod.load_study(storage_cfg, study_name)
+    summary = summarize(study, importances=False)
+    keys = sorted({k for r in summary.rows for k in r.values})
+    table = Table(title=f"study {study_name} ({storage_cfg.shown})")
+    for col in ("trial", "state", "value", *keys, "epochs", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in summary.rows:
+        table.add_row(
+            str(r.number), r.state, _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys),
+            _fmt(r.epochs), r.reason,
+        )  # fmt: skip
+    out.print(table)
+    print_summary(summarize(study))
+
+
+def _print_locations(plan, when: str, tracker=None) -> None:
+    from tracking.store import mask
+
+    out.print(f"[bold]study storage[/]  {plan.storage.shown}")
+    if plan.tracking_uri:
+        out.print(f"[bold]MLflow store[/]   {mask(plan.tracking_uri)}")
+    if when == "end" and plan.tracking_uri:
+        out.print("open the MLflow UI: [bold]make ui[/] (or: optsweep ui)")
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)

@@ -1,0 +1,60 @@
+"""A trial's per-epoch curves, kept with the trial in the Optuna storage (the record of truth).
+
+During training the curves are written in chunks (every `flush_every` epochs or `flush_seconds`)
+as trial user attributes `curve.000`, `curve.001`, ..., with `curve_chunks` saying how many are
+valid, so a killed worker loses at most the epochs since its last flush and a retried trial
+(which inherits its predecessor's attributes) never mixes in stale chunks. `read_curves` puts
+them back together; `optsweep sync` rebuilds the MLflow view from it.
+"""
+
+from __future__ import annotations
+
+import time
+
+CHUNK_PREFIX = "curve."
+CHUNKS_ATTR = "curve_chunks"
+KEYS = ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr")
+
+
+def read_curves(trial) -> dict[str, list]:
+    """The per-epoch curves stored with a (frozen) trial; empty lists when it has none."""
+    attrs = trial.user_attrs
+    out: dict[str, list] = {k: [] for k in KEYS}
+    for i in range(int(attrs.get(CHUNKS_ATTR, 0))):
+        chunk = attrs.get(f"{CHUNK_PREFIX}{i:03d}", {})
+        for k in KEYS:
+            out[k].extend(chunk.get(k, ()))
+    return out
+
+
+class CurveWriter:
+    """Buffers epochs and writes them to the trial (and the MLflow run) in chunks."""
+
+    def __init__(self, trial, run=None, flush_every: int = 100, flush_seconds: float = 5.0):
+        self.trial, self.run = trial, run
+        self.flush_every, self.flush_seconds = flush_every, flush_seconds
+        self.buffer: dict[str, list] = {k: [] for k in KEYS}
+        self.chunks = 0
+        self.last_flush = time.monotonic()
+        trial.set_user_attr(CHUNKS_ATTR, 0)
+
+    def add(self, epoch: int, metrics: dict[str, float]) -> None:
+        self.buffer["epoch"].append(epoch)
+        for k in KEYS[1:]:
+            self.buffer[k].append(float(metrics[k]))
+        if self.run is not None:
+            self.run.log_epoch(epoch, metrics)
+        due = time.monotonic() - self.last_flush >= self.flush_seconds
+        if len(self.buffer["epoch"]) >= self.flush_every or due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered epochs as one more chunk, then tell the MLflow run to send."""
+        if self.buffer["epoch"]:
+            self.trial.set_user_attr(f"{CHUNK_PREFIX}{self.chunks:03d}", self.buffer)
+            self.chunks += 1
+            self.trial.set_user_attr(CHUNKS_ATTR, self.chunks)
+            self.buffer = {k: [] for k in KEYS}
+        if self.run is not None:
+            self.run.flush()
+        self.last_flush = time.monotonic()

@@ -1,0 +1,184 @@
+"""One trial, start to finish: the search space's suggestions, training through core, reports
+to Optuna (so pruners can stop bad trials), curves to the trial and to its MLflow run, and the
+outcome told to Optuna.
+
+    values = space.suggest(trial)                   # the course's scales
+    result = train(spec.config_for(values), data, callback=recorder)
+    study.tell(trial, result.final[spec.objective]) # or PRUNED / FAIL with the reason
+
+Outcomes: completed -> COMPLETE; stopped by the pruner -> PRUNED; diverged (non-finite or
+exploding cost) -> PRUNED or FAIL as the sweep file says, with the reason on the trial; an error
+in one trial -> FAIL with the reason, and the sweep goes on; an interrupt -> FAIL, queued to run
+again, and the interrupt goes on up.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sweeps import storage as storage_mod
+from sweeps.curves import CurveWriter
+
+STATE_ATTR = "optsweep.status"  # completed | stopped | diverged | error | interrupted
+REASON_ATTR = "optsweep.reason"
+FINAL_ATTR = "optsweep.final"  # final metrics, as `optsweep train --json` reports them
+VALUES_ATTR = "optsweep.values"  # the hyperparameter values (betas, batch size), not Optuna's raw
+
+
+class Interrupted(BaseException):
+    """SIGTERM, raised in the main thread so the running trial is closed like on Ctrl-C."""
+
+
+@dataclass
+class WorkerContext:
+    """What every trial of one worker shares."""
+
+    spec: object  # sweeps.spec.SweepSpec
+    dataset: object  # core.data.Dataset, loaded once per worker
+    storage_cfg: storage_mod.StorageConfig
+    storage: object
+    tracker: object | None  # tracking.runs.StudyTracker, or None to run without MLflow
+    flush_every: int = 100
+    flush_seconds: float = 5.0
+    finished: list = field(default_factory=list)  # (number, state) of this worker's trials
+
+
+class _Recorder:
+    """The per-epoch callback: curves out, reports to Optuna, and the pruning decision."""
+
+    def __init__(self, trial, writer: CurveWriter, objective: str, report_every: int):
+        self.trial, self.writer = trial, writer
+        self.objective, self.report_every = objective, report_every
+        self.pruned_at: int | None = None
+
+    def __call__(self, m) -> bool:
+        metrics = {
+            "train_cost": m.train_cost,
+            "val_cost": m.val_cost,
+            "train_accuracy": m.train_accuracy,
+            "val_accuracy": m.val_accuracy,
+            "lr": m.lr,
+        }
+        self.writer.add(m.epoch, metrics)
+        if m.epoch % self.report_every:
+            return False
+        self.trial.report(metrics[self.objective], m.epoch)
+        if self.trial.should_prune():
+            self.pruned_at = m.epoch
+            return True
+        return False
+
+
+def report_interval(spec, epochs: int) -> int:
+    """Epochs between reports: the sweep file's value, or about 25 reports per trial (auto, 0).
+
+    Each report is a storage write (~1 ms on the journal, ~10 ms on PostgreSQL), so reporting
+    every epoch of a long trial would cost more than the training it judges.
+    """
+    every = int(getattr(spec, "report_every", 0) or 0)
+    return every if every > 0 else max(1, math.ceil(epochs / 25))
+
+
+def run_trial(ctx: WorkerContext, study, trial):
+    """Run one claimed trial to its end; return its final Optuna state."""
+    from optuna.trial import TrialState
+
+    from core.train import train
+
+    spec = ctx.spec
+    trial.set_user_attr(storage_mod.WORKER_ATTR, storage_mod.worker_identity())
+    run = None
+    state, reason = TrialState.FAIL, ""
+    result = None
+    try:
+        values = spec.space.suggest(trial)
+        config = spec.config_for(values)
+        trial.set_user_attr(VALUES_ATTR, _jsonable(values))
+        run = _start_run(ctx, trial, values, config)
+        writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
+        recorder = _Recorder(trial, writer, spec.objective, report_interval(spec, config.epochs))
+        with storage_mod.heartbeat(ctx.storage, trial):
+            result = train(config, ctx.dataset, callback=recorder)
+        writer.flush()
+        state, reason, value = _outcome(spec, result, recorder)
+        trial.set_user_attr(STATE_ATTR, result.status)
+        trial.set_user_attr(REASON_ATTR, reason)
+        trial.set_user_attr(FINAL_ATTR, _jsonable(result.summary()))
+        study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
+    except (KeyboardInterrupt, Interrupted):
+        reason = "interrupted: the sweep was stopped while this trial ran; it will run again"
+        _close_interrupted(ctx, study, trial, reason)
+        _end_run(run, "FAIL", result, reason)
+        raise
+    except Exception as e:  # one bad trial never stops the sweep
+        state, reason = TrialState.FAIL, f"{type(e).__name__}: {e}"
+        trial.set_user_attr(STATE_ATTR, "error")
+        trial.set_user_attr(REASON_ATTR, reason)
+        study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+    _end_run(run, state.name, result, reason)
+    ctx.finished.append((trial.number, state.name))
+    return state
+
+
+def _outcome(spec, result, recorder):
+    """(Optuna state, reason, objective value) for a finished training run."""
+    from optuna.trial import TrialState
+
+    if result.status == "completed":
+        return TrialState.COMPLETE, result.reason, result.final[spec.objective]
+    if result.status == "stopped":
+        return TrialState.PRUNED, f"pruned by {spec.pruner} at epoch {recorder.pruned_at}", None
+    state = TrialState.FAIL if spec.diverged == "fail" else TrialState.PRUNED
+    return state, f"diverged: {result.reason}", None
+
+
+def _start_run(ctx: WorkerContext, trial, values: dict, config):
+    if ctx.tracker is None:
+        return None
+    from tracking.runs import run_name
+
+    params = {**_data_params(ctx.spec.data), **config.to_dict(), **values}
+    tags = {"optsweep.worker": "{host}:{pid}".format(**storage_mod.worker_identity())}
+    return ctx.tracker.start_trial(
+        trial.number,
+        params=params,
+        tags=tags,
+        run_name=run_name(trial.number, {**config.to_dict(), **values}),
+        total_epochs=config.epochs,
+    )
+
+
+def _end_run(run, state: str, result, reason: str) -> None:
+    if run is None:
+        return
+    final = result.summary() if result is not None else {}
+    metrics = {k: v for k, v in final.items() if k not in ("status", "reason")}
+    step_cost = [float(c) for c in result.step_cost] if result is not None else None
+    run.end(state, metrics, reason=reason, step_cost=step_cost)
+
+
+def _close_interrupted(ctx: WorkerContext, study, trial, reason: str) -> None:
+    """FAIL the interrupted trial and queue it again, so a re-run finishes the same budget."""
+    from optuna.trial import TrialState
+
+    trial.set_user_attr(STATE_ATTR, "interrupted")
+    trial.set_user_attr(REASON_ATTR, reason)
+    study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+    storage_mod.retry(study, study.get_trials(deepcopy=False)[trial.number], max_retry=None)
+
+
+def _data_params(data) -> dict:
+    """The data set's settings as run params: data, samples, noise, classes, data_seed."""
+    return {
+        "data": data.name,
+        "samples": data.samples,
+        "noise": data.noise,
+        "classes": data.classes,
+        "data_seed": data.seed,
+    }
+
+
+def _jsonable(d: dict) -> dict:
+    plain = (str, int, float, bool, type(None))
+    return {k: v if isinstance(v, plain) else str(v) for k, v in d.items()}

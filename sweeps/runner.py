@@ -1,0 +1,284 @@
+"""Running a sweep: validate everything, create or resume the study, run workers, summarize.
+
+    plan = runner.plan("sweeps/default.toml", trials=40)     # validates; writes nothing
+    outcome = runner.sweep(plan, workers=2, on_progress=...)  # study + parent run + trials
+
+Every worker, local process or remote machine, runs the same loop: under the study's budget
+lock, claim the next trial (a queued one first) until the budget is spent; train it outside the
+lock. The budget counts every trial but failed ones that were queued to run again, so resuming a
+study keeps its trials and the total is exact however many workers join.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ConfigError
+from sweeps import storage as storage_mod
+from sweeps.objective import Interrupted, WorkerContext, run_trial
+
+PARENT_ATTR = "mlflow_parent_run_id"
+SPEC_ATTR = "optsweep.sweep_file"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated sweep: nothing has been written yet."""
+
+    spec: object  # sweeps.spec.SweepSpec
+    storage: storage_mod.StorageConfig
+    tracking_uri: str | None  # None: run without MLflow
+    workdir: Path
+
+
+def plan(
+    sweep_file: str | Path,
+    *,
+    trials: int | None = None,
+    study: str | None = None,
+    storage: str | None = None,
+    tracking_uri: str | None = None,
+    workdir: str | Path = ".",
+    heartbeat_interval: int = 10,
+    grace_period: int | None = None,
+    max_retry: int = 2,
+    track: bool = True,
+) -> Plan:
+    """Load and check the sweep file, the data set, the storage and the tracking store."""
+    from core import data
+    from sweeps import spec as spec_mod
+    from tracking import store
+
+    spec = spec_mod.load(sweep_file)
+    if trials is not None and trials < 1:
+        raise ConfigError(f"--trials must be >= 1, got {trials}")
+    spec = spec.with_overrides(trials=trials, name=study)
+    data.load(spec.data)  # a data set that cannot load fails here, before anything is created
+    storage_cfg = storage_mod.resolve(
+        storage, workdir, heartbeat_interval, grace_period, max_retry
+    )
+    if not storage_cfg.is_journal:
+        storage_mod._check_reachable(storage_cfg.url)
+    uri = None
+    if track:
+        uri = store.resolve(tracking_uri, workdir)
+        store.check_reachable(uri)
+    return Plan(spec, storage_cfg, uri, Path(workdir).resolve())
+
+
+def _open_study(p: Plan, seed_offset: int = 0):
+    import optuna
+
+    from sweeps.samplers import make_pruner, make_sampler
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    spec = dataclasses.replace(p.spec, seed=p.spec.seed + seed_offset)
+    storage = storage_mod.open_storage(p.storage)
+    study = optuna.create_study(
+        study_name=p.spec.name,
+        storage=storage,
+        direction=p.spec.direction,
+        sampler=make_sampler(spec),
+        pruner=make_pruner(spec),
+        load_if_exists=True,
+    )
+    if study.direction.name.lower() != p.spec.direction:
+        raise ConfigError(
+            f"study {p.spec.name!r} already exists and {study.direction.name.lower()}s; "
+            f"this sweep file {p.spec.direction}s {p.spec.objective}: pass --study NEW_NAME"
+        )
+    return study, storage
+
+
+def prepare(p: Plan, seed_offset: int = 0):
+    """Create or resume the study and its parent run; return (study, storage, tracker).
+
+    Under the budget lock, so that workers starting together enqueue the all-defaults trial
+    once and share one parent run.
+    """
+    study, storage = _open_study(p, seed_offset)
+    tracker = None
+    with storage_mod.budget_lock(p.storage, p.spec.name, storage):
+        if not study.get_trials(deepcopy=False):
+            defaults = p.spec.space.default_params()
+            if defaults:  # the textbook defaults are always measured, first
+                study.enqueue_trial(defaults, user_attrs={"optsweep.defaults": True})
+            study.set_user_attr(SPEC_ATTR, str(p.spec.path))
+        storage_mod.fail_stale_trials(study, p.storage)
+        if p.tracking_uri is not None:
+            tracker = _open_parent(p, study)
+    return study, storage, tracker
+
+
+def _open_parent(p: Plan, study):
+    from tracking.runs import StudyTracker
+
+    tracker = StudyTracker(p.tracking_uri, p.spec.name)
+    known = study.user_attrs.get(PARENT_ATTR)
+    params = {
+        "sweep_file": str(p.spec.path),
+        "trials": p.spec.trials,
+        "sampler": p.spec.sampler,
+        "pruner": p.spec.pruner,
+        "objective": p.spec.objective,
+        "direction": p.spec.direction,
+        "seed": p.spec.seed,
+        "storage": p.storage.shown,
+        **{f"fixed.{k}": v for k, v in p.spec.train.items()},
+        "fixed.data": p.spec.data.name,
+    }
+    run_id = tracker.open_parent(params, parent_run_id=known)
+    if run_id != known:
+        study.set_user_attr(PARENT_ATTR, run_id)
+    return tracker
+
+
+def work(
+    p: Plan,
+    worker_index: int = 0,
+    deadline: float | None = None,
+    on_trial: Callable[[int, str], None] | None = None,
+) -> list[tuple[int, str]]:
+    """This process's worker loop: claim and run trials until the budget or the deadline."""
+    study, storage, tracker = prepare(p, seed_offset=worker_index)
+    return _loop(p, study, storage, tracker, deadline, on_trial)
+
+
+def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
+    from core import data
+
+    ctx = WorkerContext(p.spec, data.load(p.spec.data), p.storage, storage, tracker)
+    while deadline is None or time.time() < deadline:
+        storage_mod.fail_stale_trials(study, p.storage)
+        with storage_mod.budget_lock(p.storage, p.spec.name, storage):
+            trial = storage_mod.claim_trial(study, p.spec.trials)
+        if trial is None:
+            break
+        state = run_trial(ctx, study, trial)
+        if on_trial is not None:
+            on_trial(trial.number, state.name)
+    return ctx.finished
+
+
+@dataclass
+class Progress:
+    """What the progress bar shows, read from the storage."""
+
+    done: int
+    total: int
+    best: float | None
+    running: int
+
+
+def progress(study, budget: int) -> Progress:
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    counted = storage_mod.counted(trials)
+    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    done = sum(t.state in finished for t in counted)
+    values = [t.value for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    best = None
+    if values:
+        best = min(values) if study.direction.name == "MINIMIZE" else max(values)
+    running = sum(t.state == TrialState.RUNNING for t in trials)
+    return Progress(min(done, budget), budget, best, running)
+
+
+def sweep(
+    p: Plan,
+    workers: int = 1,
+    timeout: float | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+):
+    """Run the whole sweep with `workers` local processes; return the study."""
+    if workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {workers}")
+    if timeout is not None and timeout <= 0:
+        raise ConfigError(f"--timeout must be > 0 seconds, got {timeout}")
+    deadline = time.time() + timeout if timeout else None
+    study, storage, tracker = prepare(p)
+
+    def show(*_) -> None:
+        if on_progress:
+            on_progress(progress(study, p.spec.trials))
+
+    show()
+    try:
+        if workers == 1:
+            _loop(p, study, storage, tracker, deadline, show)
+        else:
+            _run_processes(p, workers, deadline, study, on_progress)
+    except (KeyboardInterrupt, Interrupted):
+        if tracker is not None:
+            tracker.finish_parent("KILLED")
+        raise
+    return study, tracker
+
+
+def worker_argv(p: Plan, index: int, deadline: float | None) -> list[str]:
+    """The command line of one local worker process (the same command remote machines run)."""
+    argv = [
+        sys.executable, "-m", "optsweep", "worker", str(p.spec.path),
+        "--study", p.spec.name, "--trials", str(p.spec.trials),
+        "--storage", p.storage.url, "--worker-index", str(index),
+        "--heartbeat-interval", str(p.storage.heartbeat_interval),
+        "--grace-period", str(p.storage.grace_period), "--max-retry", str(p.storage.max_retry),
+    ]  # fmt: skip
+    argv += ["--tracking-uri", p.tracking_uri] if p.tracking_uri else ["--no-track"]
+    if deadline is not None:
+        argv += ["--deadline", repr(deadline)]
+    return argv
+
+
+def _run_processes(p: Plan, workers: int, deadline, study, on_progress) -> None:
+    procs = [
+        subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir) for i in range(workers)
+    ]
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        while any(proc.poll() is None for proc in procs):
+            if on_progress:
+                on_progress(progress(study, p.spec.trials))
+            time.sleep(0.5)
+        failed = [proc.returncode for proc in procs if proc.returncode not in (0, None)]
+        if failed:
+            raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
+    except (KeyboardInterrupt, Interrupted):
+        _stop(procs)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if on_progress:
+        on_progress(progress(study, p.spec.trials))
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted()
+
+
+def _stop(procs, grace: float = 4.0) -> None:
+    """Ask workers to close their trials (SIGTERM), then kill what is left after `grace`."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    end = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def install_sigterm_handler() -> None:
+    """SIGTERM behaves like Ctrl-C: the running trial and its run are closed, then exit 143."""
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+

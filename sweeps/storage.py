@@ -1,0 +1,337 @@
+"""Where a study lives: the embedded journal file by default, or any Optuna RDB URL.
+
+The journal file (Optuna's JournalFileBackend) needs no server and is safe for several local
+processes; PostgreSQL (or MySQL, SQLite) through Optuna's RDBStorage serves workers on many
+machines and brings Optuna's heartbeat, so a dead worker's trial is failed by the survivors and
+retried (RetryHeartbeatStaleTrialCallback). The journal has no heartbeat: there, a RUNNING trial
+whose worker process on this host is gone is failed and retried when a sweep or worker starts.
+
+`budget_lock` serializes "count the trials, then claim one" across every worker of a study, so
+the trial budget is exact however many workers run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import socket
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ConfigError
+from tracking.store import mask
+
+DEFAULT_JOURNAL = "optsweep.journal"
+WORKER_ATTR = "optsweep.worker"  # {"host": ..., "pid": ...} of the process running a trial
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """A resolved storage location and its fault-tolerance settings."""
+
+    url: str  # an absolute journal file path, or an RDB URL (sqlite:///, postgresql://, ...)
+    heartbeat_interval: int = 10  # seconds between a running trial's heartbeats (RDB only)
+    grace_period: int = 30  # seconds without a heartbeat before a trial counts as dead
+    max_retry: int = 2  # times a trial killed with its worker is run again
+
+    @property
+    def is_journal(self) -> bool:
+        return "://" not in self.url
+
+    @property
+    def shown(self) -> str:
+        """The location with any password masked, for every printout."""
+        return self.url if self.is_journal else mask(self.url)
+
+
+def resolve(
+    url: str | None,
+    workdir: str | Path = ".",
+    heartbeat_interval: int = 10,
+    grace_period: int | None = None,
+    max_retry: int = 2,
+) -> StorageConfig:
+    """`None` -> the journal file in `workdir`; a path -> that journal file; a URL -> RDB."""
+    if heartbeat_interval < 1:
+        raise ConfigError(f"--heartbeat-interval must be >= 1 second, got {heartbeat_interval}")
+    grace = grace_period if grace_period is not None else 3 * heartbeat_interval
+    if grace <= heartbeat_interval:
+        raise ConfigError(
+            f"--grace-period ({grace} s) must exceed --heartbeat-interval ({heartbeat_interval} s)"
+        )
+    if max_retry < 0:
+        raise ConfigError(f"--max-retry must be >= 0, got {max_retry}")
+    if url is None:
+        url = str(Path(workdir, DEFAULT_JOURNAL).resolve())
+    elif "://" not in url:
+        url = str(Path(url).expanduser().resolve())
+    else:
+        _check_url(url)
+    return StorageConfig(url, heartbeat_interval, grace, max_retry)
+
+
+def _check_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as e:
+        raise ConfigError(
+            f"--storage {mask(url)} is not a database URL ({e}); "
+            "use e.g. postgresql://user:pass@host/db, sqlite:///optsweep.db or a journal file path"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:" and not Path(path).expanduser().resolve().parent.is_dir():
+            raise ConfigError(f"--storage {url}: folder {Path(path).parent} does not exist")
+
+
+def open_storage(cfg: StorageConfig, must_exist: bool = False):
+    """An Optuna storage for `cfg`; ConfigError (one line) when it cannot be reached.
+
+    With `must_exist`, a journal or SQLite file that is not there is an error rather than a new,
+    empty store: reading commands never create one.
+    """
+    import optuna
+
+    if cfg.is_journal:
+        from optuna.storages.journal import JournalFileBackend
+
+        path = Path(cfg.url)
+        if must_exist and not path.exists():
+            raise ConfigError(f"no study storage at {path}; run a sweep first or pass --storage")
+        if not path.parent.is_dir():
+            raise ConfigError(f"--storage {path}: folder {path.parent} does not exist")
+        return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+
+    if must_exist and cfg.url.startswith("sqlite:///"):
+        path = Path(cfg.url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise ConfigError(f"no study storage at {path}; run a sweep first or pass --storage")
+    _check_reachable(cfg.url)
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+
+    try:
+        return RDBStorage(
+            cfg.url,
+            engine_kwargs={"pool_pre_ping": True},
+            heartbeat_interval=cfg.heartbeat_interval,
+            grace_period=cfg.grace_period,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(cfg.max_retry),
+        )
+    except ImportError:
+        raise ConfigError(
+            f"no database driver for {mask(cfg.url)}; pip install 'optsweep[postgres]'"
+        ) from None
+
+
+def _check_reachable(url: str) -> None:
+    """Connect once before Optuna does, so a dead server is one line, not a traceback."""
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(url, connect_args=_timeout_args(url))
+        with engine.connect():
+            pass
+        engine.dispose()
+    except ImportError:
+        raise ConfigError(
+            f"no database driver for {mask(url)}; pip install 'optsweep[postgres]'"
+        ) from None
+    except Exception as e:  # driver-specific errors: keep the first line of the message
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ConfigError(
+            f"cannot reach study storage {mask(url)}: {mask(first)}; check --storage"
+        ) from None
+
+
+def _timeout_args(url: str) -> dict:
+    if url.startswith(("postgresql", "postgres")):
+        return {"connect_timeout": 5}
+    return {}
+
+
+def load_study(cfg: StorageConfig, name: str, storage=None, sampler=None, pruner=None):
+    """An existing study, or a one-line error listing the studies the storage holds."""
+    import optuna
+
+    storage = storage or open_storage(cfg, must_exist=True)
+    names = optuna.get_all_study_names(storage)
+    if name not in names:
+        known = ", ".join(sorted(names)) or "none yet"
+        raise ConfigError(f"no study named {name!r} in {cfg.shown} (studies: {known})")
+    return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
+
+
+# --- exact budgets -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def budget_lock(cfg: StorageConfig, study_name: str, storage=None):
+    """Hold a lock that every worker of this study takes around counting and claiming a trial.
+
+    A file lock beside a journal or SQLite file; an advisory lock on PostgreSQL; GET_LOCK on
+    MySQL. The lock is held for milliseconds, never while a trial trains.
+    """
+    if cfg.is_journal or cfg.url.startswith("sqlite:///"):
+        base = cfg.url if cfg.is_journal else cfg.url.removeprefix("sqlite:///")
+        with _file_lock(Path(f"{base}.lock-{_key(study_name)}")):
+            yield
+        return
+    engine = storage.engine if storage is not None and hasattr(storage, "engine") else None
+    if engine is None:
+        raise ConfigError(f"cannot lock study {study_name!r} on {cfg.shown}")
+    backend = engine.dialect.name
+    import sqlalchemy
+
+    with engine.connect() as conn:
+        if backend == "postgresql":
+            conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": _key(study_name)})
+            try:
+                yield
+            finally:
+                conn.execute(
+                    sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": _key(study_name)}
+                )
+                conn.commit()
+        elif backend in ("mysql", "mariadb"):
+            name = f"optsweep-{_key(study_name)}"
+            conn.execute(sqlalchemy.text("SELECT GET_LOCK(:n, 60)"), {"n": name})
+            try:
+                yield
+            finally:
+                conn.execute(sqlalchemy.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
+        else:
+            raise ConfigError(
+                f"exact trial budgets need PostgreSQL, MySQL, SQLite or a journal file; "
+                f"{backend} is not supported"
+            )
+
+
+def _key(study_name: str) -> int:
+    """A stable 31-bit number for the study, for advisory locks and lock-file names."""
+    return zlib.crc32(study_name.encode()) & 0x7FFFFFFF
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# --- dead workers ---------------------------------------------------------------------------
+
+
+def worker_identity() -> dict:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def retry(study, trial, max_retry: int) -> None:
+    """Queue a failed trial to run again with the same parameters (Optuna's retry callback)."""
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+
+    RetryHeartbeatStaleTrialCallback(max_retry)(study, trial)
+
+
+def fail_stale_trials(study, cfg: StorageConfig) -> list[int]:
+    """Fail (and queue again) RUNNING trials whose worker is dead; return their numbers.
+
+    RDB storages use Optuna's heartbeat. The journal has none: a RUNNING trial started by a
+    process of this host that no longer exists is stale.
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    if not cfg.is_journal:
+        before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
+        optuna.storages.fail_stale_trials(study)
+        after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
+        return sorted(after - before)
+    failed = []
+    host = socket.gethostname()
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        owner = t.user_attrs.get(WORKER_ATTR) or {}
+        if owner.get("host") == host and not _alive(int(owner.get("pid", -1))):
+            try:
+                study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+            except Exception:  # another starting worker got there first
+                continue
+            retry(study, study.trials[t.number], cfg.max_retry)
+            failed.append(t.number)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def retried_numbers(trials) -> set[int]:
+    """Numbers of FAIL trials that were queued again: the budget counts their retries instead."""
+    out: set[int] = set()
+    for t in trials:
+        out.update(t.system_attrs.get("retry_history", ()))
+    return out
+
+
+def counted(trials) -> list:
+    """The trials the budget counts: all but failed ones that were queued to run again."""
+    from optuna.trial import TrialState
+
+    again = retried_numbers(trials)
+    return [t for t in trials if not (t.state == TrialState.FAIL and t.number in again)]
+
+
+def claim_trial(study, budget: int):
+    """Under `budget_lock`: the next trial to run (a queued one first), or None when spent."""
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    started = [t for t in counted(trials) if t.state != TrialState.WAITING]
+    if len(started) >= budget:  # queued trials beyond a lowered budget are left waiting
+        return None
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "heartbeat is supposed to be used with optimize"
+        return study.ask()  # pops the oldest WAITING trial, or creates one
+
+
+@contextlib.contextmanager
+def heartbeat(storage, trial):
+    """Record the trial's heartbeat in a background thread while it runs (RDB storages)."""
+    interval = storage.get_heartbeat_interval() if hasattr(storage, "get_heartbeat_interval") else None
+    if not interval:
+        yield
+        return
+    trial_id = trial._trial_id  # Optuna's storage API addresses trials by id, not number
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            with contextlib.suppress(Exception):  # a missed beat is retried next interval
+                storage.record_heartbeat(trial_id)
+
+    storage.record_heartbeat(trial_id)
+    thread = threading.Thread(target=beat, name="optsweep-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
