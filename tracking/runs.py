@@ -83,14 +83,20 @@ def _state_name(state: Any) -> str:
     return str(getattr(state, "name", state)).upper()
 
 
-def _configure_http(uri: str, policy: RetryPolicy) -> None:
-    """Let our retry policy, not MLflow's (7 retries, minutes long), bound a write to a server.
+def open_client(tracking_uri: str, policy: RetryPolicy | None = None) -> Any:
+    """An MlflowClient for `tracking_uri` whose HTTP requests our retry policy bounds.
 
-    MLflow reads these per request from the environment; a value the user set is kept.
+    MLflow's own HTTP retries (7, with backoff: minutes on a dead server) are turned off and
+    its request timeout set to `policy.timeout`, through the environment variables MLflow reads
+    per request; a value the user set is kept.
     """
-    if uri.startswith(("http://", "https://")):
+    policy = policy or RetryPolicy()
+    if tracking_uri.startswith(("http://", "https://")):
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, math.ceil(policy.timeout))))
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri)
 
 
 def _entities(
@@ -126,16 +132,17 @@ class StudyTracker:
         self.study_name = str(study_name)
         policy = retry or RetryPolicy()
         if client is None:
-            _configure_http(self.tracking_uri, policy)
-            from mlflow.tracking import MlflowClient
-
-            client = MlflowClient(tracking_uri=self.tracking_uri)
+            client = open_client(self.tracking_uri, policy)
         self.writer = Writer(client, policy, self.tracking_uri)
-        self.client = client
         with store_lock(self.tracking_uri):  # a new SQLite store creates its tables once
             self.experiment_id: str = self.writer.hard("open the experiment", self._experiment)
         self.parent_run_id: str | None = None
         self._parent_params: dict[str, str] = {}
+
+    @property
+    def client(self) -> Any:
+        """The MlflowClient behind every call (the writer's, so swapping the writer swaps it)."""
+        return self.writer.client
 
     @property
     def degraded(self) -> bool:

@@ -12,7 +12,6 @@ Nothing here imports mlflow: these checks run before any trial and must be insta
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
 import socket
@@ -29,18 +28,6 @@ DB_FILENAME = "mlflow.db"
 ARTIFACTS_DIRNAME = "mlartifacts"
 SQLITE_PREFIX = "sqlite:///"
 DATABASES = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}  # scheme -> default port
-# scheme (or scheme+driver) -> the Python module SQLAlchemy needs for it
-_DRIVERS = {
-    "postgresql": "psycopg2",
-    "postgresql+psycopg2": "psycopg2",
-    "postgresql+psycopg": "psycopg",
-    "postgresql+pg8000": "pg8000",
-    "mysql": "MySQLdb",
-    "mysql+mysqldb": "MySQLdb",
-    "mysql+pymysql": "pymysql",
-    "mssql": "pyodbc",
-    "mssql+pyodbc": "pyodbc",
-}
 _HOW = "use sqlite:///path/to/mlflow.db (a local store), http://host:port (a tracking server) or "
 _HOW += "postgresql://user:password@host/db"
 
@@ -154,7 +141,7 @@ def check_reachable(uri: str, timeout: float = 5.0) -> None:
     if base == "sqlite":
         _check_sqlite(uri)
     elif base == "file":
-        _check_folder(Path(urlsplit(uri).path), mask(uri))
+        _check_folder(Path(urlsplit(uri).path), mask(uri), may_create=True)
     elif base in ("http", "https"):
         _check_server(uri, timeout)
     elif base in DATABASES:
@@ -183,10 +170,10 @@ def _check_sqlite(uri: str) -> None:
             )
 
 
-def _check_folder(folder: Path, shown: str) -> None:
+def _check_folder(folder: Path, shown: str, may_create: bool = False) -> None:
     if folder.exists() and not folder.is_dir():
         raise TrackingError(f"{folder} (for the MLflow store {shown}) is a file, not a folder")
-    probe = folder if folder.exists() else folder.parent
+    probe = folder.parent if may_create and not folder.exists() else folder
     if not probe.is_dir():
         raise TrackingError(
             f"folder {folder} for the MLflow store {shown} does not exist; "
@@ -229,16 +216,9 @@ def _check_server(uri: str, timeout: float) -> None:
 
 def _check_database(uri: str, timeout: float) -> None:
     shown = mask(uri)
-    scheme = uri.split(":", 1)[0].lower()
-    module = _DRIVERS.get(scheme)
-    if module and importlib.util.find_spec(module) is None:
-        extra = " (pip install 'optsweep[postgres]')" if scheme.startswith("postgresql") else ""
-        raise TrackingError(
-            f"the {scheme} tracking store needs the Python driver {module!r}, which is not "
-            f"installed{extra}; install it or use a sqlite:/// store"
-        )
+    _check_driver(uri, shown)
     parts = urlsplit(uri)
-    port = parts.port or DATABASES[scheme.split("+", 1)[0]]
+    port = parts.port or DATABASES[uri.split(":", 1)[0].lower().split("+", 1)[0]]
     try:
         with socket.create_connection((parts.hostname, port), timeout=timeout):
             return
@@ -247,6 +227,26 @@ def _check_database(uri: str, timeout: float) -> None:
             f"database server for {shown} is not reachable at {parts.hostname}:{port}: "
             f"{_one_line(e)}; start it or fix --tracking-uri"
         ) from None
+
+
+def _check_driver(uri: str, shown: str) -> None:
+    """The database driver SQLAlchemy picks for `uri` must be installed (SQLAlchemy 2.1 picks
+    psycopg 3 for postgresql://, older versions psycopg2)."""
+    from sqlalchemy.engine.url import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    scheme = uri.split(":", 1)[0].lower()
+    try:
+        make_url(uri).get_dialect().import_dbapi()
+    except ImportError as e:
+        name = e.name or str(e)
+        extra = " (pip install 'optsweep[postgres]')" if name.startswith("psycopg") else ""
+        raise TrackingError(
+            f"the {scheme} tracking store needs the Python driver {name}, which is not "
+            f"installed{extra}; install it or use a sqlite:/// store"
+        ) from None
+    except (SQLAlchemyError, ValueError) as e:
+        raise TrackingError(f"tracking URI {shown!r} is not usable: {_one_line(e)}") from None
 
 
 def _one_line(error: object) -> str:
