@@ -200,7 +200,8 @@ def _check_pruner_options(name: str, options: Mapping[str, Any], where: str) -> 
     inner = options.get(keys.get("wrapped_options", ""), {})
     if not isinstance(inner, Mapping):
         raise ConfigError(
-            f"{where}.{keys['wrapped_options']}: give a table, e.g. {{ n_startup_trials = 5 }}"
+            f"{where}.{keys['wrapped_options']}: must be a table (got {inner!r}); "
+            "e.g. { n_startup_trials = 5 }"
         )
     _check_pruner_options(wrapped, inner, f"{where}.{keys.get('wrapped_options')}")
 
@@ -294,7 +295,7 @@ def _as_config_error(where: str):
     except ConfigError:
         raise
     except (TypeError, ValueError) as exc:
-        detail = " ".join(str(exc).split())
+        detail = " ".join(str(exc).split()).rstrip(".")
         raise ConfigError(f"{where}: {detail}; fix the option") from None
 
 

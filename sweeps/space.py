@@ -159,7 +159,7 @@ class Entry:
         # ends are exact so that every point lies inside the distribution.
         points = [min(max(float(f"{p:.12g}"), low), high) for p in points]
         points[0], points[-1] = low, high
-        return points
+        return points[::-1] if self.kind == "log1m" else points  # betas in ascending order
 
     def describe(self) -> str:
         """e.g. 'beta1 in [0.8, 0.999], sampled as 1 - value on a log scale'."""

@@ -80,7 +80,7 @@ TRAIN_OPTIONS: dict[str, str] = {
     "time_interval": "int", "init": "str", "l2": "float", "keep_prob": "float",
     "normalize": "bool", "val_fraction": "float", "seed": "int", "dtype": "str",
 }  # fmt: skip
-_EXAMPLES = {"str": '"moons"', "int": "64", "float": "0.001", "bool": "true", "layers": "[5, 2]"}
+_EXAMPLES = {"data": '"moons"', "samples": "300", "noise": "0.2", "classes": "3", "data_seed": "0"}
 
 
 @dataclass(frozen=True)
@@ -316,7 +316,9 @@ def _study_name(name, where: str) -> str:
 
 def _options(table, where: str) -> dict[str, Any]:
     if not isinstance(table, Mapping):
-        raise ConfigError(f"{where}: give a table, e.g. {{ n_startup_trials = 10 }}")
+        raise ConfigError(
+            f"{where}: must be a table (got {table!r}); e.g. {{ n_startup_trials = 10 }}"
+        )
     out: dict[str, Any] = {}
     for key, value in table.items():
         name = str(key).replace("-", "_")
@@ -333,7 +335,7 @@ def _train(table: Mapping) -> tuple[dict[str, Any], dict[str, str]]:
     """({option: value}, {option: key as written}), types checked, layers as a tuple."""
     if any(str(k).replace("-", "_") == "no_normalize" for k in table):
         key = next(k for k in table if str(k).replace("-", "_") == "no_normalize")
-        raise ConfigError(f"train.{key}: write normalize = false instead")
+        raise ConfigError(f"train.{key}: sweep files say it positively; write normalize = false")
     written = normalized_keys(table, "train", known=tuple(TRAIN_OPTIONS))
     values = {}
     for name, key in written.items():
@@ -353,7 +355,7 @@ def _typed(value, kind: str, where: str):
         words = {"str": "a string", "int": "a whole number", "float": "a number",
                  "bool": "true or false", "layers": "a list of layer sizes"}  # fmt: skip
         raise ConfigError(f"{where}: must be {words[kind]} (got {value!r}); "
-                          f"e.g. {where.split('.')[-1]} = {_EXAMPLES[kind]}")  # fmt: skip
+                          f"e.g. {where.split('.')[-1]} = {_example(where)}")  # fmt: skip
     if kind == "float":
         if not math.isfinite(value):
             raise ConfigError(f"{where}: must be finite (got {value})")
@@ -361,6 +363,19 @@ def _typed(value, kind: str, where: str):
     if kind == "layers":
         return _layers(value, where)
     return value
+
+
+def _example(where: str) -> str:
+    """A valid value for a [train] key, in TOML: its TrainConfig default."""
+    name = where.split(".")[-1].replace("-", "_")
+    if name in _EXAMPLES:
+        return _EXAMPLES[name]
+    value = _train_defaults().get(name)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return str(list(value))
+    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 def _layers(value, where: str) -> tuple[int, ...]:
