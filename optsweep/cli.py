@@ -217,14 +217,17 @@ def trials(
 @app.command()
 def ui(
     tracking_uri: TrackingUri = None,
-    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Interface to bind (loopback by default).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the UI.")] = 5000,
 ) -> None:
     """Start the MLflow UI on the sweep's tracking store."""
     import os
     import sys
 
-    from tracking import store, ui as ui_mod
+    from tracking import store
+    from tracking import ui as ui_mod
 
     uri = store.resolve(tracking_uri)
     warning = ui_mod.warn_if_public(host)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from rich.console import Console
 from rich.table import Table
 
-err = Console(stderr=True)
-out = Console()
+from optsweep.sweep_commands import _c
 
 
 def train(spec, config, json_out: bool) -> None:
@@ -20,7 +18,7 @@ def train(spec, config, json_out: bool) -> None:
     if json_out:
         result = run(config, dataset)
     else:
-        out.print(f"[bold]data[/] {dataset.describe()}")
+        _c.out.print(f"[bold]data[/] {dataset.describe()}")
         result = _with_progress(run, config, dataset)
     if json_out:
         payload = {
@@ -43,7 +41,7 @@ def _with_progress(run, config, dataset):
         TextColumn("val_cost {task.fields[val_cost]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as progress:
+    with Progress(*columns, console=_c.err, transient=True) as progress:
         task = progress.add_task(
             f"{config.optimizer} a={config.alpha:g}", total=config.epochs, val_cost="-"
         )
@@ -62,8 +60,8 @@ def _print_summary(result) -> None:
     for split in ("train", "val"):
         cost, acc = result.final[f"{split}_cost"], result.final[f"{split}_accuracy"]
         table.add_row(split, _fmt(cost, ".4f"), _fmt(acc, ".3f"))
-    out.print(table)
-    out.print(
+    _c.out.print(table)
+    _c.out.print(
         f"{result.epochs_run} epochs x {result.n_batches} mini-batches in {result.seconds:.2f} s"
     )
 
@@ -101,18 +99,20 @@ def gradcheck(spec, config, examples: int, eps: float, threshold: float) -> int:
     params = Parameters(arch)
     initialize(params.views, arch.layer_dims, config.init, np.random.default_rng(config.seed))
     if config.init == "zeros":
-        out.print("[yellow]note[/] zeros init makes symmetric units; the check still applies")
+        _c.out.print("[yellow]note[/] zeros init makes symmetric units; the check still applies")
     result = gradcheck.check(
         params, np.ascontiguousarray(X.T), targets(y, arch), arch, config.l2, eps, config.keep_prob
     )
     for note in result.notes:
-        out.print(f"[yellow]note[/] {note}")
-    out.print(f"relative difference {result.difference:.3e} over {result.n_parameters} parameters")
-    out.print(
+        _c.out.print(f"[yellow]note[/] {note}")
+    _c.out.print(
+        f"relative difference {result.difference:.3e} over {result.n_parameters} parameters"
+    )
+    _c.out.print(
         f"worst parameter     {result.worst_parameter} (|error| {result.worst_abs_error:.3e})"
     )
-    out.print(f"verdict             {result.verdict}")
+    _c.out.print(f"verdict             {result.verdict}")
     failed = not result.difference <= threshold
     if failed:
-        out.print(f"[red]above the threshold {threshold:g}[/]")
+        _c.out.print(f"[red]above the threshold {threshold:g}[/]")
     return 1 if failed else 0

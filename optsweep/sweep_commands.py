@@ -9,8 +9,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-out = Console()
-err = Console(stderr=True)
+
+class _Consoles:
+    """Rich consoles made on first use, so they write to the streams of the moment (tests swap
+    sys.stdout; a console made at import would keep the old one)."""
+
+    @property
+    def out(self) -> Console:
+        return Console()
+
+    @property
+    def err(self) -> Console:
+        return Console(stderr=True)
+
+
+_c = _Consoles()
 
 
 def sweep(plan, workers: int, timeout: float | None) -> None:
@@ -24,14 +37,18 @@ def sweep(plan, workers: int, timeout: float | None) -> None:
         TextColumn("best {task.fields[best]}  running {task.fields[running]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=False) as bar:
+    with Progress(
+        *columns, console=_c.err, transient=False, redirect_stdout=False, redirect_stderr=False
+    ) as bar:
         task = bar.add_task(plan.spec.name, total=plan.spec.trials, best="-", running=0)
 
         def on_progress(p) -> None:
             best = "-" if p.best is None else f"{p.best:.4g}"
             bar.update(task, completed=p.done, best=best, running=p.running)
 
-        study, tracker = runner.sweep(plan, workers=workers, timeout=timeout, on_progress=on_progress)
+        study, tracker = runner.sweep(
+            plan, workers=workers, timeout=timeout, on_progress=on_progress
+        )
     finish(plan, study, tracker)
 
 
@@ -66,12 +83,12 @@ def runner_done(study, plan) -> bool:
 
 def print_summary(summary) -> None:
     counts = ", ".join(f"{v} {k.lower()}" for k, v in sorted(summary.counts.items()))
-    out.print(f"\n[bold]study[/] {summary.name}: {counts or 'no trials'}")
+    _c.out.print(f"\n[bold]study[/] {summary.name}: {counts or 'no trials'}")
     if summary.best is None:
-        out.print("no completed trial yet")
+        _c.out.print("no completed trial yet")
     else:
         b = summary.best
-        out.print(
+        _c.out.print(
             f"[bold]best[/] {summary.objective} = {b.value:.5g} (trial {b.number}): "
             + ", ".join(f"{k}={_fmt(v)}" for k, v in b.values.items())
         )
@@ -85,16 +102,16 @@ def print_summary(summary) -> None:
                 str(r.number), _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys),
                 _fmt(r.epochs), _fmt(r.seconds),
             )  # fmt: skip
-        out.print(table)
+        _c.out.print(table)
     if summary.importances:
         table = Table(title="parameter importances (Optuna, fANOVA)")
         table.add_column("parameter")
         table.add_column("importance", justify="right")
         for k, v in summary.importances.items():
             table.add_row(k, f"{v:.3f}")
-        out.print(table)
+        _c.out.print(table)
     elif summary.importance_note:
-        out.print(f"importances: {summary.importance_note}")
+        _c.out.print(f"importances: {summary.importance_note}")
 
 
 def trials(storage_cfg, study_name: str) -> None:
@@ -105,25 +122,29 @@ def trials(storage_cfg, study_name: str) -> None:
     summary = summarize(study, importances=False)
     keys = sorted({k for r in summary.rows for k in r.values})
     table = Table(title=f"study {study_name} ({storage_cfg.shown})")
-    for col in ("trial", "state", "value", *keys, "epochs", "reason"):
-        table.add_column(col, overflow="fold")
+    table.add_column("trial", justify="right")
+    table.add_column("state", no_wrap=True, min_width=8)
+    for col in ("value", *keys, "epochs"):
+        table.add_column(col, justify="right")
+    table.add_column("reason", overflow="fold")
     for r in summary.rows:
         table.add_row(
             str(r.number), r.state, _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys),
             _fmt(r.epochs), r.reason,
         )  # fmt: skip
-    out.print(table)
+    _c.out.print(table)
     print_summary(summarize(study))
 
 
 def _print_locations(plan, when: str, tracker=None) -> None:
     from tracking.store import mask
 
-    out.print(f"[bold]study storage[/]  {plan.storage.shown}")
+    # soft_wrap: a long path stays on one line, whole, for copying
+    _c.out.print(f"[bold]study storage[/]  {plan.storage.shown}", soft_wrap=True)
     if plan.tracking_uri:
-        out.print(f"[bold]MLflow store[/]   {mask(plan.tracking_uri)}")
+        _c.out.print(f"[bold]MLflow store[/]   {mask(plan.tracking_uri)}", soft_wrap=True)
     if when == "end" and plan.tracking_uri:
-        out.print("open the MLflow UI: [bold]make ui[/] (or: optsweep ui)")
+        _c.out.print("open the MLflow UI: [bold]make ui[/] (or: optsweep ui)")
 
 
 def _fmt(v) -> str:

@@ -61,9 +61,7 @@ def plan(
         raise ConfigError(f"--trials must be >= 1, got {trials}")
     spec = spec.with_overrides(trials=trials, name=study)
     data.load(spec.data)  # a data set that cannot load fails here, before anything is created
-    storage_cfg = storage_mod.resolve(
-        storage, workdir, heartbeat_interval, grace_period, max_retry
-    )
+    storage_cfg = storage_mod.resolve(storage, workdir, heartbeat_interval, grace_period, max_retry)
     if not storage_cfg.is_journal:
         storage_mod._check_reachable(storage_cfg.url)
     uri = None
@@ -239,9 +237,7 @@ def worker_argv(p: Plan, index: int, deadline: float | None) -> list[str]:
 
 
 def _run_processes(p: Plan, workers: int, deadline, study, on_progress) -> None:
-    procs = [
-        subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir) for i in range(workers)
-    ]
+    procs = [subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir) for i in range(workers)]
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         while any(proc.poll() is None for proc in procs):
@@ -281,4 +277,3 @@ def _stop(procs, grace: float = 4.0) -> None:
 def install_sigterm_handler() -> None:
     """SIGTERM behaves like Ctrl-C: the running trial and its run are closed, then exit 143."""
     signal.signal(signal.SIGTERM, _raise_interrupted)
-

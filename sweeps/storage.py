@@ -315,7 +315,9 @@ def claim_trial(study, budget: int):
 @contextlib.contextmanager
 def heartbeat(storage, trial):
     """Record the trial's heartbeat in a background thread while it runs (RDB storages)."""
-    interval = storage.get_heartbeat_interval() if hasattr(storage, "get_heartbeat_interval") else None
+    interval = (
+        storage.get_heartbeat_interval() if hasattr(storage, "get_heartbeat_interval") else None
+    )
     if not interval:
         yield
         return

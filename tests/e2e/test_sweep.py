@@ -1,0 +1,127 @@
+"""`optsweep sweep` end to end in a temporary folder: Optuna and MLflow agree trial by trial."""
+
+from __future__ import annotations
+
+import pytest
+from optuna.trial import TrialState
+from typer.testing import CliRunner
+
+from optsweep.cli import app
+from tests.e2e.conftest import load_study, mlflow_view, write_sweep
+
+runner = CliRunner()
+MLFLOW_STATUS = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}
+
+
+def sweep(*args):
+    result = runner.invoke(app, ["sweep", *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_every_trial_has_a_child_run_whose_curves_match_optuna(workdir):
+    path = write_sweep(workdir, trials=6, epochs=12)
+    out = sweep(path).stdout
+    assert "best val_cost" in out and "optsweep.journal" in out and "mlflow.db" in out
+
+    study = load_study(workdir, "small")
+    view = mlflow_view(workdir, "small")
+    trials = study.get_trials()
+    assert len(trials) == 6
+    assert len(view["children"]) == 6 and len(view["parents"]) == 1
+    parent = view["parents"][0]
+    by_number = {int(r.data.tags["optsweep.trial"]): r for r in view["children"]}
+    assert sorted(by_number) == [t.number for t in trials]
+    client = view["client"]
+    for t in trials:
+        run = by_number[t.number]
+        assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
+        assert run.info.status == MLFLOW_STATUS[t.state.name]
+        assert run.data.tags["optsweep.state"] == t.state.name
+        history = client.get_metric_history(run.info.run_id, "val_cost")
+        logged = {m.step: m.value for m in history}
+        assert t.intermediate_values, t.number
+        for epoch, value in t.intermediate_values.items():
+            assert logged[epoch] == value  # epoch by epoch, bit for bit
+        assert len(logged) == (t.user_attrs["optsweep.final"]["epochs_run"])
+        for key in ("train_cost", "train_accuracy", "val_accuracy", "lr"):
+            assert len(client.get_metric_history(run.info.run_id, key)) == len(logged)
+        assert run.data.params["alpha"]  # trial params and fixed settings as params
+        assert run.data.params["epochs"] == "12" and run.data.params["data"] == "moons"
+        if t.state == TrialState.COMPLETE:
+            assert run.data.metrics["val_cost"] == pytest.approx(t.value)
+            for key in ("train_cost", "train_accuracy", "val_accuracy", "seconds", "epochs_run"):
+                assert key in run.data.metrics
+
+    # the first trial ran the textbook defaults
+    first = trials[0]
+    assert first.params["one_minus_beta1"] == pytest.approx(0.1)
+    assert first.user_attrs["optsweep.values"]["beta1"] == 0.9
+    assert first.user_attrs["optsweep.values"]["batch_size"] == 64
+
+    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id)}
+    assert {"val_cost_curves.png", "optimization_history.png"} <= artifacts
+    assert parent.info.status == "FINISHED"
+    assert "best_val_cost" in parent.data.metrics
+
+
+def test_resume_adds_to_the_same_study_and_parent_run(workdir):
+    path = write_sweep(workdir, trials=3, epochs=6)
+    sweep(path)
+    first_parent = mlflow_view(workdir, "small")["parents"][0].info.run_id
+    sweep(path, "--trials", 5)
+    study = load_study(workdir, "small")
+    view = mlflow_view(workdir, "small")
+    assert len(study.get_trials()) == 5
+    assert [p.info.run_id for p in view["parents"]] == [first_parent]
+    assert len(view["children"]) == 5
+    # the budget counts trials already there: the same command again runs nothing new
+    sweep(path, "--trials", 5)
+    assert len(load_study(workdir, "small").get_trials()) == 5
+
+
+def test_two_workers_give_the_exact_total(workdir):
+    path = write_sweep(workdir, trials=7, epochs=8)
+    sweep(path, "--workers", 2)
+    study = load_study(workdir, "small")
+    numbers = [t.number for t in study.get_trials()]
+    assert numbers == list(range(7))
+    workers = {t.user_attrs["optsweep.worker"]["pid"] for t in study.get_trials()}
+    assert len(workers) == 2
+    assert len(mlflow_view(workdir, "small")["children"]) == 7
+
+
+def test_a_diverging_alpha_is_pruned_with_its_reason_and_the_sweep_goes_on(workdir):
+    path = write_sweep(workdir, name="wild", trials=3, epochs=20, alpha_low=1e3, alpha_high=1e4)
+    sweep(path)
+    study = load_study(workdir, "wild")
+    view = mlflow_view(workdir, "wild")
+    trials = study.get_trials()
+    assert len(trials) == 3
+    for t in trials:
+        assert t.state == TrialState.PRUNED
+        assert t.user_attrs["optsweep.status"] == "diverged"
+        assert "diverged" in t.user_attrs["optsweep.reason"]
+    for run in view["children"]:
+        assert run.info.status == "KILLED"
+        assert "diverged" in run.data.tags["optsweep.reason"]
+
+
+def test_a_bad_sweep_file_leaves_nothing_behind(workdir):
+    path = workdir / "bad.toml"
+    path.write_text('[study]\nname = "x"\ntrials = 3\n[space]\nalpha = { low = 0, high = 1 }\n')
+    before = set(workdir.iterdir())
+    result = runner.invoke(app, ["sweep", str(path)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bad.toml" in lines[0] and "space.alpha" in lines[0]
+    assert set(workdir.iterdir()) == before  # no journal, no mlflow.db, no lock file
+
+
+def test_trials_lists_the_study_again_and_names_a_missing_one(workdir):
+    path = write_sweep(workdir, trials=2, epochs=5)
+    sweep(path)
+    result = runner.invoke(app, ["trials", "small"])
+    assert result.exit_code == 0 and "COMPLETE" in result.stdout
+    missing = runner.invoke(app, ["trials", "nope"])
+    assert missing.exit_code == 2 and "no study named 'nope'" in missing.stderr
