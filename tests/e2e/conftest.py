@@ -47,7 +47,7 @@ def write_sweep(
                 pruner=pruner,
                 alpha_low=alpha_low,
                 alpha_high=alpha_high,
-            )  # fmt: skip
+            )
         )
     )
     return path
