@@ -92,32 +92,61 @@ def targets(y: np.ndarray, arch: Architecture, dtype: str = "float64") -> np.nda
     return Y
 
 
+class Workspace:
+    """The arrays of one forward and backward pass over m samples, reused from step to step.
+
+    A[0] is the input X; `forward` writes Z[l] and A[l] (and the dropout mask D[l]), `backward`
+    writes dZ[l]. The training loop keeps one workspace per mini-batch size, so a step allocates
+    nothing; `forward` makes a fresh one when it is given none. The forward pass returns it as the
+    cache that `backward` reads.
+    """
+
+    def __init__(self, arch: Architecture, m: int, dtype) -> None:
+        dims, L = arch.layer_dims, arch.L
+        self.m = m
+        self.dropout = False  # whether the last forward pass applied the masks D[l]
+        self.A: list[np.ndarray | None] = [None] * (L + 1)
+        self.Z: list[np.ndarray | None] = [None] * (L + 1)
+        self.dZ: list[np.ndarray | None] = [None] * (L + 1)
+        self.D: list[np.ndarray | None] = [None] * (L + 1)
+        for l in range(1, L + 1):
+            self.Z[l] = np.empty((dims[l], m), dtype=dtype)
+            self.dZ[l] = np.empty((dims[l], m), dtype=dtype)
+            if l < L:
+                self.A[l] = np.empty((dims[l], m), dtype=dtype)
+
+
 def forward(
     params: Parameters,
     X: np.ndarray,
     arch: Architecture,
     keep_prob: float = 1.0,
     rng: np.random.Generator | None = None,
-) -> tuple[np.ndarray, list]:
-    """Logits Z[L] and the per-layer cache (A[l-1], Z[l], A[l], dropout mask) backprop needs.
+    work: Workspace | None = None,
+) -> tuple[np.ndarray, Workspace]:
+    """Logits Z[L] and the workspace holding A[l-1], Z[l], A[l] and the dropout masks.
 
-    Inverted dropout on hidden layers: A *= D / keep_prob, so expected activations are unchanged
-    and nothing needs rescaling at evaluation time.
+    Inverted dropout on hidden layers: A *= D with D = (u < keep_prob) / keep_prob, so expected
+    activations are unchanged and nothing needs rescaling at evaluation time.
+    With `work`, the returned logits are a view into it, overwritten by the next pass.
     """
-    A = X
-    cache = []
+    if work is None:
+        work = Workspace(arch, X.shape[1], np.result_type(X, params.flat))
+    A = work.A[0] = X
+    work.dropout = keep_prob < 1.0
     for l in range(1, arch.L + 1):
-        Z = params[f"W{l}"] @ A + params[f"b{l}"]  # Z[l] = W[l] A[l-1] + b[l]
+        Z = np.matmul(params[f"W{l}"], A, out=work.Z[l])
+        Z += params[f"b{l}"]  # Z[l] = W[l] A[l-1] + b[l]
         if l == arch.L:
-            cache.append((A, Z, None, None))
-            return Z, cache
-        A_next = activate(arch.activation, Z)
-        D = None
-        if keep_prob < 1.0:
-            D = rng.random(A_next.shape, dtype=A_next.dtype) < keep_prob
-            A_next = A_next * D / keep_prob
-        cache.append((A, Z, A_next, D))
-        A = A_next
+            return Z, work
+        A = activate(arch.activation, Z, out=work.A[l])
+        if work.dropout:
+            if work.D[l] is None:
+                work.D[l] = np.empty_like(A)
+            D = rng.random(dtype=A.dtype, out=work.D[l])
+            np.less(D, keep_prob, out=D)  # D[l] = (u < keep_prob) / keep_prob
+            D /= keep_prob
+            A *= D
     raise AssertionError("unreachable")
 
 
@@ -152,30 +181,33 @@ def predict(ZL: np.ndarray, output: str) -> np.ndarray:
 def backward(
     params: Parameters,
     grads: Parameters,
-    cache: list,
+    cache: Workspace,
     P: np.ndarray,
     Y: np.ndarray,
     arch: Architecture,
     lambd: float = 0.0,
     keep_prob: float = 1.0,
 ) -> None:
-    """Write dJ/dW[l], dJ/db[l] into `grads` (same layout as `params`) in place."""
+    """Write dJ/dW[l], dJ/db[l] into `grads` (same layout as `params`) in place.
+
+    `cache` is the workspace of the forward pass (its dropout masks already carry 1/keep_prob).
+    """
+    work = cache
     m = Y.shape[1]
-    dZ = (P - Y) / m  # sigmoid + BCE and softmax + CE share this form
+    dZ = np.subtract(P, Y, out=work.dZ[arch.L])
+    dZ /= m  # dZ[L] = (P - Y) / m: sigmoid + BCE and softmax + CE share this form
     for l in range(arch.L, 0, -1):
-        A_prev, _, _, _ = cache[l - 1]
         W = params[f"W{l}"]
-        dW = grads[f"W{l}"]
-        np.matmul(dZ, A_prev.T, out=dW)  # dW[l] = dZ[l] A[l-1]^T
+        dW = np.matmul(dZ, work.A[l - 1].T, out=grads[f"W{l}"])  # dW[l] = dZ[l] A[l-1]^T
         if lambd:
             dW += (lambd / m) * W  # d/dW of the L2 penalty
-        np.sum(dZ, axis=1, keepdims=True, out=grads[f"b{l}"])  # db[l] = sum over samples
+        dZ.sum(axis=1, keepdims=True, out=grads[f"b{l}"])  # db[l] = sum over samples
         if l > 1:
-            dA = W.T @ dZ
-            _, Z_prev, A_prev_act, D = cache[l - 2]
-            if D is not None:
-                dA = dA * D / keep_prob  # the same mask and scale as the forward pass
-            dZ = backprop(arch.activation, dA, Z_prev, A_prev_act)
+            dA = np.matmul(W.T, dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
+            if work.dropout:
+                dA *= work.D[l - 1]  # the same mask and scale as the forward pass
+            # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in the same buffer
+            dZ = backprop(arch.activation, dA, work.Z[l - 1], work.A[l - 1], out=dA)
 
 
 def cost(
@@ -196,9 +228,10 @@ def cost_and_gradients(
     lambd: float = 0.0,
     keep_prob: float = 1.0,
     rng: np.random.Generator | None = None,
+    work: Workspace | None = None,
 ) -> tuple[float, np.ndarray]:
     """One forward and backward pass: J (with L2) and the logits; gradients written to `grads`."""
-    ZL, cache = forward(params, X, arch, keep_prob, rng)
+    ZL, cache = forward(params, X, arch, keep_prob, rng, work)
     ce, P = cross_entropy(ZL, Y, arch.output)
     backward(params, grads, cache, P, Y, arch, lambd, keep_prob)
     return ce + l2_penalty(params, arch, lambd, X.shape[1]), ZL

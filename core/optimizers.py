@@ -95,6 +95,8 @@ class Adam:
 
     t counts the updates made to that parameter, and is 1 on the first update: with t starting
     at 1 and incremented before the first update, bias correction would be silently too weak.
+    The update is computed in place in one scratch array per parameter (no temporaries): it runs
+    once per mini-batch over every weight.
     """
 
     def __init__(
@@ -112,19 +114,28 @@ class Adam:
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
         self.t: dict[str, int] = {}
+        self._scratch: dict[str, np.ndarray] = {}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        b1, b2 = self.beta1, self.beta2
         for key, g in grads.items():
-            m = self.m.setdefault(key, np.zeros_like(g))
-            v = self.v.setdefault(key, np.zeros_like(g))
+            if key not in self.t:  # m and v start at zero
+                self.m[key], self.v[key] = np.zeros_like(g), np.zeros_like(g)
+                self._scratch[key] = np.empty_like(g)
+            m, v, s = self.m[key], self.v[key], self._scratch[key]
             t = self.t[key] = self.t.get(key, 0) + 1
-            m *= self.beta1
-            m += (1 - self.beta1) * g
-            v *= self.beta2
-            v += (1 - self.beta2) * (g * g)
-            m_hat = m / (1 - self.beta1**t)
-            v_hat = v / (1 - self.beta2**t)
-            params[key] -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            m *= b1
+            m += np.multiply(g, 1 - b1, out=s)  # m := beta1 m + (1 - beta1) g
+            v *= b2
+            s = np.multiply(g, g, out=s)
+            s *= 1 - b2
+            v += s  # v := beta2 v + (1 - beta2) g^2
+            s = np.divide(v, 1 - b2**t, out=s)  # v_hat
+            np.sqrt(s, out=s)
+            s += self.eps
+            np.divide(m, s, out=s)  # m / (sqrt(v_hat) + eps)
+            s *= self.lr / (1 - b1**t)  # alpha m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - b1^t)
+            params[key] -= s
 
 
 def make(

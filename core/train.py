@@ -32,6 +32,7 @@ from core.network import (
     DTYPES,
     Architecture,
     Parameters,
+    Workspace,
     cost_and_gradients,
     cross_entropy,
     forward,
@@ -204,10 +205,13 @@ def train(config: TrainConfig, data: Dataset, callback: Callback | None = None) 
 
 
 def _columns(X: np.ndarray, scaler: Standardizer | None, dtype: str) -> np.ndarray:
-    """Samples as columns (the course's layout), standardized with training statistics."""
+    """Samples as columns (the course's layout), standardized with training statistics.
+
+    Stored column-major: each sample is contiguous, so a mini-batch gathers whole rows of X.T.
+    """
     if scaler is not None:
         X = scaler.transform(X)
-    return np.ascontiguousarray(X.T, dtype=dtype)
+    return np.ascontiguousarray(X, dtype=dtype).T
 
 
 class _Loop:
@@ -232,31 +236,31 @@ class _Loop:
         self.n_batches = math.ceil(m / bs)
         self.step_cost = np.empty(cfg.epochs * self.n_batches)
         theta, d_theta = {"theta": self.params.flat}, {"theta": self.grads.flat}
+        batches = _Batches(X, Y, y, bs, self.arch)
+        val_work = Workspace(self.arch, X_val.shape[1], X_val.dtype)
         for e in range(cfg.epochs):
             lr = self.optimizer.lr = self.schedule(e)
-            if self.n_batches > 1:  # batch GD needs no shuffle: its one batch is everything
-                perm = shuffle_rng.permutation(m)
-                Xs, Ys, ys = X[:, perm], Y[:, perm], y[perm]
-            else:
-                Xs, Ys, ys = X, Y, y
+            # batch GD needs no shuffle: its one batch is everything
+            perm = shuffle_rng.permutation(m) if self.n_batches > 1 else None
             cost_sum, correct = 0.0, 0
-            for k in range(0, m, bs):
+            for k, (Xb, Yb, yb, work) in enumerate(batches(perm)):
                 c, ZL = cost_and_gradients(
-                    self.params, self.grads, Xs[:, k : k + bs], Ys[:, k : k + bs], self.arch,
-                    cfg.l2, cfg.keep_prob, self.dropout_rng,
+                    self.params, self.grads, Xb, Yb, self.arch, cfg.l2, cfg.keep_prob,
+                    self.dropout_rng, work,
                 )  # fmt: skip
                 if not math.isfinite(c):
-                    return "diverged", f"non-finite cost in epoch {e + 1}, mini-batch {k // bs + 1}"
+                    return "diverged", f"non-finite cost in epoch {e + 1}, mini-batch {k + 1}"
                 if self.reference_cost is None:
                     self.reference_cost = c
                 self.optimizer.step(theta, d_theta)
                 self.step_cost[self.steps_run] = c
                 self.steps_run += 1
-                n_b = ZL.shape[1]
-                cost_sum += c * n_b
-                correct += int(np.count_nonzero(predict(ZL, self.arch.output) == ys[k : k + bs]))
+                cost_sum += c * yb.size
+                correct += int(np.count_nonzero(predict(ZL, self.arch.output) == yb))
             train_cost = cost_sum / m
-            val_cost, val_acc = evaluate(self.params, self.arch, cfg.l2, X_val, Y_val, y_val)
+            val_cost, val_acc = evaluate(
+                self.params, self.arch, cfg.l2, X_val, Y_val, y_val, val_work
+            )
             if not math.isfinite(val_cost):  # the last update of the epoch blew up
                 return "diverged", f"non-finite validation cost after epoch {e + 1}"
             self._record(e, EpochMetrics(e + 1, train_cost, val_cost, correct / m, val_acc, lr))
@@ -277,9 +281,40 @@ class _Loop:
         self.last = metrics
 
 
-def evaluate(params, arch, lambd, X, Y, y) -> tuple[float, float]:
+class _Batches:
+    """The epoch's mini-batches (X, Y, y) and a workspace for each, from preallocated buffers.
+
+    Batch k holds the samples perm[k bs : (k + 1) bs], the last one partial. X is stored
+    column-major (see `_columns`), so a batch gathers whole contiguous rows of X^T into a buffer
+    that stays in cache for its matrix products. Buffers exist per batch size (the full one and
+    the last partial one) and are overwritten by the next batch of that size.
+    """
+
+    def __init__(self, X, Y, y, bs: int, arch: Architecture) -> None:
+        self.X, self.Y, self.y, self.bs = X, Y, y, bs
+        m = y.size
+        sizes = {min(bs, m - k) for k in range(0, m, bs)}
+        self.work = {n: Workspace(arch, n, X.dtype) for n in sizes}
+        gathers = bs < m  # batch GD uses X and Y as they are
+        self.X_rows = {n: np.empty((n, X.shape[0]), X.dtype) for n in sizes if gathers}
+        self.Y_cols = {n: np.empty((Y.shape[0], n), Y.dtype) for n in sizes if gathers}
+
+    def __call__(self, perm: np.ndarray | None):
+        if perm is None:  # the whole split as it is, in one batch
+            yield self.X, self.Y, self.y, self.work[self.y.size]
+            return
+        for k in range(0, perm.size, self.bs):
+            idx = perm[k : k + self.bs]
+            n = idx.size
+            # mode="clip" never clips a permutation; it spares `take` a buffered copy
+            X_rows = np.take(self.X.T, idx, axis=0, out=self.X_rows[n], mode="clip")
+            Yb = np.take(self.Y, idx, axis=1, out=self.Y_cols[n], mode="clip")
+            yield X_rows.T, Yb, self.y[idx], self.work[n]
+
+
+def evaluate(params, arch, lambd, X, Y, y, work=None) -> tuple[float, float]:
     """Cost (with the L2 term) and accuracy from one pass over a split, no dropout."""
-    ZL, _ = forward(params, X, arch)
+    ZL, _ = forward(params, X, arch, work=work)
     ce, _ = cross_entropy(ZL, Y, arch.output)
     accuracy = float(np.count_nonzero(predict(ZL, arch.output) == y)) / y.size
     return ce + l2_penalty(params, arch, lambd, X.shape[1]), accuracy
