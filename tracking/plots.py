@@ -7,7 +7,7 @@ it works headless and in worker processes; matplotlib is imported only when a pl
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 LOG_Y_RATIO = 20.0  # a log y axis once the curves span more than this factor
@@ -50,8 +50,7 @@ def overlay_val_curves(
         a = alphas.get(n)
         colour = cmap(norm(a)) if norm is not None and _positive(a) else (0.6, 0.6, 0.6, 1.0)
         ax.plot(range(1, len(ys) + 1), ys, color=colour, linewidth=lw, alpha=0.8)
-    values = [y for ys in series.values() for y in ys if y is not None and not math.isnan(y)]
-    if values and min(values) > 0 and max(values) / min(values) > LOG_Y_RATIO:
+    if wants_log_y(series.values()):
         ax.set_yscale("log")
     if norm is not None:
         fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="alpha (learning rate)")
@@ -64,6 +63,12 @@ def overlay_val_curves(
     ax.grid(True, which="major", alpha=0.3)
     fig.savefig(path, format="png")
     return path
+
+
+def wants_log_y(curves: Iterable[Sequence[float | None]]) -> bool:
+    """A log y axis when every finite value is positive and they span more than LOG_Y_RATIO."""
+    finite = [x for c in curves for v in c if not math.isnan(x := _finite(v))]
+    return bool(finite) and min(finite) > 0 and max(finite) / min(finite) > LOG_Y_RATIO
 
 
 def _finite(v: float | None) -> float:

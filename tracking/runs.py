@@ -131,10 +131,13 @@ class StudyTracker:
         self.tracking_uri = resolve(tracking_uri)
         self.study_name = str(study_name)
         policy = retry or RetryPolicy()
-        if client is None:
-            client = open_client(self.tracking_uri, policy)
         self.writer = Writer(client, policy, self.tracking_uri)
-        with store_lock(self.tracking_uri):  # a new SQLite store creates its tables once
+        # MlflowClient creates a new SQLite store's tables: one process at a time, or they clash
+        with store_lock(self.tracking_uri):
+            if client is None:
+                self.writer.client = self.writer.hard(
+                    "open the store", open_client, self.tracking_uri, policy
+                )
             self.experiment_id: str = self.writer.hard("open the experiment", self._experiment)
         self.parent_run_id: str | None = None
         self._parent_params: dict[str, str] = {}

@@ -1,8 +1,8 @@
 """Real MLflow SQLite stores for the tracking tests, without paying for MLflow's migrations.
 
 Creating a new MLflow store runs its schema migrations (several seconds). One empty migrated
-store is built per test session, shared by the xdist workers through a file lock, and each test
-gets a private copy of it.
+store is built per MLflow version, shared by test sessions and xdist workers through a file
+lock, and each test gets a private copy of it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import fcntl
 import os
 import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,18 +25,22 @@ WORKER = Path(__file__).with_name("_worker.py")
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
-    root = tmp_path_factory.getbasetemp().parent  # shared by all xdist workers of this run
-    db = root / "template-mlflow.db"
-    with open(root / "template-mlflow.lock", "w") as lock:
+def template_db() -> Path:
+    """An empty migrated store, cached per MLflow version across test sessions and workers."""
+    import mlflow
+
+    root = Path(tempfile.gettempdir()) / "optsweep-test-cache"
+    root.mkdir(exist_ok=True)
+    db = root / f"mlflow-{mlflow.__version__}.db"
+    with open(root / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not db.exists():
-            build = root / "template-build"
-            build.mkdir(exist_ok=True)
-            from mlflow.tracking import MlflowClient
+            with tempfile.TemporaryDirectory(dir=root) as build:
+                from mlflow.tracking import MlflowClient
 
-            MlflowClient(f"sqlite:///{build / 'mlflow.db'}").search_experiments()
-            shutil.copy(build / "mlflow.db", db)
+                MlflowClient(f"sqlite:///{build}/mlflow.db").search_experiments()
+                shutil.copy(Path(build) / "mlflow.db", root / "partial.db")
+                (root / "partial.db").rename(db)  # never a half-written template
     return db
 
 
@@ -53,11 +59,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
-    return env
+@pytest.fixture
+def spawn_worker():
+    """Start `_worker.py` with the given arguments in a new process; returns the Popen."""
 
+    def spawn(*args: object) -> subprocess.Popen:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+        argv = [sys.executable, str(WORKER), *map(str, args)]
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
-def worker_argv(*args: object) -> list[str]:
-    return [sys.executable, str(WORKER), *map(str, args)]
+    return spawn
