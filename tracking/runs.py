@@ -83,17 +83,24 @@ def _state_name(state: Any) -> str:
     return str(getattr(state, "name", state)).upper()
 
 
+_ENV_WE_SET: dict[str, str] = {}  # MLflow settings written by open_client, not by the user
+
+
 def open_client(tracking_uri: str, policy: RetryPolicy | None = None) -> Any:
     """An MlflowClient for `tracking_uri` whose HTTP requests our retry policy bounds.
 
     MLflow's own HTTP retries (7, with backoff: minutes on a dead server) are turned off and
     its request timeout set to `policy.timeout`, through the environment variables MLflow reads
-    per request; a value the user set is kept.
+    per request. They are process-wide: the latest policy wins, and a value the user set in the
+    environment is never overwritten.
     """
     policy = policy or RetryPolicy()
     if tracking_uri.startswith(("http://", "https://")):
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, math.ceil(policy.timeout))))
+        timeout = str(max(1, math.ceil(policy.timeout)))
+        for name, value in (("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"),
+                            ("MLFLOW_HTTP_REQUEST_TIMEOUT", timeout)):  # fmt: skip
+            if os.environ.get(name) in (None, _ENV_WE_SET.get(name)):
+                os.environ[name] = _ENV_WE_SET[name] = value
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=tracking_uri)

@@ -25,12 +25,17 @@ def ui_command(tracking_uri: str, host: str = LOOPBACK, port: int = 5000) -> lis
 
 
 def server_command(
-    backend_uri: str, artifacts_dir: Path | str, host: str = LOOPBACK, port: int = 5000
+    backend_uri: str,
+    artifacts_dir: Path | str,
+    host: str = LOOPBACK,
+    port: int = 5000,
+    workers: int | None = None,
 ) -> list[str]:
     """argv for `mlflow server` with a SQL backend and served artifacts in `artifacts_dir`.
 
     Clients then log artifacts through the server (mlflow-artifacts:/), so workers on other
-    machines need no access to the artifact folder.
+    machines need no access to the artifact folder. `workers` None keeps MLflow's default (4
+    server processes); 1 starts fastest.
     """
     destination = str(artifacts_dir)
     if "://" not in destination and not destination.startswith("file:"):
@@ -42,6 +47,7 @@ def server_command(
         "--artifacts-destination", destination,
         "--host", host,
         "--port", str(int(port)),
+        *(["--workers", str(int(workers))] if workers else []),
     ]  # fmt: skip
 
 

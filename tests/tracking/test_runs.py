@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -348,3 +349,19 @@ def test_run_name_helper():
     )
     assert run_name(12, {"alpha": 0.1}) == "trial-012 a=1.0e-1"
     assert run_name(1234, {}) == "trial-1234"
+
+
+def test_http_client_bounds_mlflow_retries_but_keeps_user_settings(monkeypatch, free_port):
+    from tracking import runs
+
+    monkeypatch.setattr(runs, "_ENV_WE_SET", {})
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "7")  # the user's choice
+    uri = f"http://127.0.0.1:{free_port}"
+    open_client(uri, RetryPolicy(timeout=3))
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "7"
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_TIMEOUT")
+    open_client(uri, RetryPolicy(timeout=3))
+    open_client(uri, RetryPolicy(timeout=11.5))  # the latest policy wins over our own value
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "12"
