@@ -128,11 +128,18 @@ class StudyTracker:
         *,
         retry: RetryPolicy | None = None,
         client: Any = None,
+        max_points: int = curves.MAX_POINTS,
     ) -> None:
         """Open (or create) the study's experiment; raises TrackingError if the store fails.
 
-        `client` replaces the MlflowClient, e.g. with a wrapper that counts calls.
+        `max_points` caps the points per logged curve (epochs, smoothed mini-batch cost): each
+        point is a row that MLflow's SQL store writes through its ORM at roughly 0.2 ms, so a
+        sweep of many short trials may want fewer. `client` replaces the MlflowClient, e.g.
+        with a wrapper that counts calls.
         """
+        if max_points < 1:
+            raise ValueError(f"max_points must be >= 1, got {max_points}")
+        self.max_points = max_points
         if not str(study_name).strip():
             raise TrackingError("study name is empty; give the study a name")
         self.tracking_uri = resolve(tracking_uri)
@@ -351,6 +358,7 @@ class StudyTracker:
             self.writer,
             trial_number,
             total_epochs,
+            max_points=self.max_points,
             create=create,
             params=values.params(params),
             flush_every_epochs=flush_every_epochs,
@@ -430,6 +438,7 @@ class TrialRun:
         params: Mapping[str, str] | None = None,
         flush_every_epochs: int | None = None,
         flush_every_seconds: float | None = None,
+        max_points: int = curves.MAX_POINTS,
     ) -> None:
         self.writer = writer
         self.trial_number = trial_number
@@ -439,7 +448,8 @@ class TrialRun:
         self.errors: list[str] = []
         self.ended = False
         self._create = create
-        self._every = curves.stride(total_epochs)
+        self.max_points = max_points
+        self._every = curves.stride(total_epochs, max_points)
         self._rows: list[tuple[int, dict[str, float]]] = []
         self._queued_epoch: int | None = None  # the last epoch put in the buffer
         self._pending: list[values.Metric] = []
@@ -562,7 +572,7 @@ class TrialRun:
                 self._pending.append((f"final_{k}" if k in curve_keys else k, x, ts, last))
         if step_cost:
             smooth = curves.ewa(step_cost)
-            kept = curves.thin(len(smooth))
+            kept = curves.thin(len(smooth), self.max_points)
             self._pending.extend((EWA_METRIC, smooth[i - 1], ts, i) for i in kept)
         note = f"trial {self.trial_number} {name} after {last} epochs" + (
             f": {reason}" if reason else ""

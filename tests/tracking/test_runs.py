@@ -365,3 +365,15 @@ def test_http_client_bounds_mlflow_retries_but_keeps_user_settings(monkeypatch, 
     open_client(uri, RetryPolicy(timeout=3))
     open_client(uri, RetryPolicy(timeout=11.5))  # the latest policy wins over our own value
     assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "12"
+
+
+def test_max_points_caps_every_logged_curve(store):
+    tracker = StudyTracker(store, "capped", max_points=50)
+    tracker.open_parent({})
+    run = tracker.start_trial(0, {"alpha": 0.1}, total_epochs=300)  # stride 6
+    for e in range(1, 301):
+        run.log_epoch(e, epoch_metrics(e))
+    run.end("COMPLETE", {}, step_cost=[1.0] * 1200)
+    assert [s for s, _ in tracker.metric_history(run.run_id, "val_cost")] == [*range(6, 301, 6)]
+    assert len(tracker.metric_history(run.run_id, "minibatch_cost_ewa")) == 50
+    assert len(run.curves()["curves"]["epoch"]) == 300
