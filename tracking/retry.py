@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,9 +77,18 @@ def is_transient(error: BaseException) -> bool:
     return any(t in text for t in _TRANSIENT_TEXT)
 
 
+# what a failed HTTP request to a server comes down to, inside urllib3's long message
+_NET_CAUSE = re.compile(
+    r"(\[Errno -?\d+\][^'\")]*|Read timed out|Connection refused|Connection reset[^'\")]*)"
+)
+
+
 def describe(error: BaseException) -> str:
-    """One masked line for an error."""
+    """One short masked line for an error; a failed request to a server says only why."""
     text = " ".join(str(error).split())
+    cause = _NET_CAUSE.search(text)
+    if cause and ("API request to" in text or isinstance(error, OSError)):
+        return mask(f"server not reachable ({cause.group(1).strip().rstrip('.')})")
     if len(text) > 300:
         text = text[:297] + "..."
     return mask(f"{type(error).__name__}: {text}" if text else type(error).__name__)
@@ -128,8 +138,11 @@ class Writer:
         except TrackingError:
             raise
         except Exception as e:
+            fix = ""
+            if self.uri.startswith(("http://", "https://")) and is_transient(e):
+                fix = "; start it with `optsweep server` or fix --tracking-uri"
             raise TrackingError(
-                f"cannot {what} in the MLflow store {mask(self.uri)}: {describe(e)}"
+                f"cannot {what} in the MLflow store {mask(self.uri)}: {describe(e)}{fix}"
             ) from None
         self._open_until = 0.0  # the store answers again
         return result

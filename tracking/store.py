@@ -187,10 +187,11 @@ def _check_folder(folder: Path, shown: str, may_create: bool = False) -> None:
 
 
 def _check_server(uri: str, timeout: float) -> None:
+    """Any answer from MLflow's health route (or, behind a proxy without it, its API) will do."""
     shown = mask(uri)
     fix = "start it with `optsweep server` or fix --tracking-uri"
-    last = ""
     for endpoint in ("/health", "/api/2.0/mlflow/experiments/search?max_results=1"):
+        route = endpoint.split("?")[0]
         try:
             with urllib.request.urlopen(uri + endpoint, timeout=timeout):
                 return
@@ -201,16 +202,20 @@ def _check_server(uri: str, timeout: float) -> None:
                     "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD "
                     "(or MLFLOW_TRACKING_TOKEN)"
                 ) from None
-            last = f"{endpoint.split('?')[0]} answered {e.code} {e.reason}"
+            if e.code >= 500:
+                raise TrackingError(
+                    f"tracking server at {shown} is failing ({route} answered {e.code} "
+                    f"{e.reason}); check its log or fix --tracking-uri"
+                ) from None
             if e.code != 404:
-                break
+                return  # the route exists (e.g. 405 for GET): an MLflow server answers
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
             raise TrackingError(
                 f"tracking server at {shown} is not reachable: {_one_line(reason)}; {fix}"
             ) from None
     raise TrackingError(
-        f"tracking server at {shown} does not answer like an MLflow server ({last}); {fix}"
+        f"{shown} answers, but not like an MLflow tracking server (no {route}); {fix}"
     )
 
 

@@ -46,7 +46,7 @@ def text(value: Any) -> str:
     elif isinstance(value, bool) or value is None:
         s = str(value)
     elif isinstance(value, float):
-        s = repr(value)
+        s = repr(float(value))  # numpy's float64 reprs as 'np.float64(0.1)'; this as '0.1'
     elif isinstance(value, list | tuple | dict | set):
         items = sorted(value, key=str) if isinstance(value, set) else value
         s = json.dumps(items, default=str, separators=(",", ":"))

@@ -1,5 +1,7 @@
 """Choosing and checking a tracking URI: defaults, bad URIs as one-line errors, masking."""
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -125,3 +127,51 @@ def test_artifacts_live_beside_a_sqlite_store_only(tmp_path):
     assert location == (tmp_path.resolve() / "mlartifacts" / "moons_adam").as_uri()
     assert artifact_location("http://127.0.0.1:5000", "x") is None
     assert Path(location.removeprefix("file://")).parent == tmp_path.resolve() / "mlartifacts"
+
+
+def test_tracking_imports_neither_mlflow_nor_core_sweeps_or_optuna_up_front():
+    code = (
+        "import sys, tracking, tracking.store, tracking.runs, tracking.plots, tracking.ui, "
+        "tracking.retry, tracking.values, tracking.curves\n"
+        "heavy = {'mlflow', 'matplotlib', 'optuna', 'core', 'sweeps', 'numpy', 'sqlalchemy'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], check=True)  # fmt: skip
+    assert out.stdout.strip() == "[]"
+
+
+def test_check_reachable_accepts_any_mlflow_like_answer_and_explains_the_rest(free_port):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    answers = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            code = answers.get(self.path.split("?")[0], 404)
+            self.send_response(code)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", free_port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    uri = f"http://127.0.0.1:{free_port}"
+    try:
+        with pytest.raises(TrackingError, match="not like an MLflow tracking server"):
+            check_reachable(uri, timeout=2)
+        answers["/api/2.0/mlflow/experiments/search"] = 405  # a proxy without /health
+        check_reachable(uri, timeout=2)
+        answers["/health"] = 200
+        check_reachable(uri, timeout=2)
+        answers["/health"] = 401
+        with pytest.raises(TrackingError, match="MLFLOW_TRACKING_USERNAME"):
+            check_reachable(uri, timeout=2)
+        answers["/health"] = 503
+        with pytest.raises(TrackingError, match="is failing"):
+            check_reachable(uri, timeout=2)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -31,6 +31,11 @@ def test_params_flatten_stringify_mask_and_truncate():
     assert p["bad key_"] == "1"
 
 
+def test_numpy_scalars_read_like_python_numbers():
+    p = values.params({"alpha": np.float64(0.1), "batch": np.int64(64), "arr": np.float32(0.5)})
+    assert p == {"alpha": "0.1", "batch": "64", "arr": "0.5"}
+
+
 def test_keys_are_what_mlflow_accepts():
     assert values.key("a/../b") == "a/_/b"
     assert values.key("/lead//slash/") == "lead/slash"
