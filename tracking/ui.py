@@ -61,11 +61,11 @@ def is_loopback(host: str) -> bool:
 
 
 def warn_if_public(host: str) -> str | None:
-    """A warning to print when `host` exposes the unauthenticated UI beyond this machine."""
+    """A warning (without a "warning:" prefix) when `host` exposes the UI beyond this machine."""
     if is_loopback(host):
         return None
     return (
-        f"warning: binding MLflow to {host} lets anyone who can reach this machine read, change "
+        f"binding MLflow to {host} lets anyone who can reach this machine read, change "
         f"and delete your runs (MLflow has no login by default); use --host {LOOPBACK} unless "
         "the network is trusted"
     )

@@ -61,3 +61,4 @@ def test_no_warning_on_loopback(host):
 def test_warning_when_exposed(host):
     text = warn_if_public(host)
     assert text is not None and host in text and "127.0.0.1" in text and "\n" not in text
+    assert not text.lower().startswith("warning")  # the CLI adds its own "warning: "
