@@ -203,22 +203,20 @@ class StudyTracker:
         """Get or create the study's parent run, set it RUNNING and log `params`; its run id.
 
         A parent found by its tags (or given as `parent_run_id`, e.g. kept in the Optuna study's
-        user attrs) is re-opened, not duplicated. A param it already holds with another value
-        (MLflow forbids changing one) is kept and the new value goes to the tag
-        optsweep.param_changed.<key>. Raises TrackingError when the store fails.
+        user attrs) is re-opened, not duplicated; a `parent_run_id` the store no longer has
+        (deleted, or a new store) is ignored, so compare the returned id with it. A param the
+        run already holds with another value (MLflow forbids changing one) is kept and the new
+        value goes to the tag optsweep.param_changed.<key>. Raises TrackingError when the store
+        fails.
         """
         with store_lock(self.tracking_uri):  # one SQLite store: find-or-create is atomic
+            run = None
             if parent_run_id is not None:
-                run = self.writer.hard("read the parent run", self.client.get_run, parent_run_id)
-                if run.info.experiment_id != self.experiment_id:
-                    raise TrackingError(
-                        f"run {parent_run_id} is not in the experiment of study "
-                        f"{self.study_name!r}; drop --parent-run-id or pass this study's run"
-                    )
-            else:
+                run = self.writer.hard("read the parent run", self._known_parent, parent_run_id)
+            if run is None:
                 run = self.writer.hard("find the parent run", self._find_parent)
-                if run is None:
-                    run = self.writer.hard("create the parent run", self._create_parent, tags)
+            if run is None:
+                run = self.writer.hard("create the parent run", self._create_parent, tags)
         run_id = run.info.run_id
         if run.info.status != "RUNNING":
             self.writer.hard("re-open the parent run", self.client.update_run, run_id, "RUNNING")
@@ -232,6 +230,22 @@ class StudyTracker:
             )
         self._parent_params.update(new_params)
         return run_id
+
+    def _known_parent(self, run_id: str):
+        try:
+            run = self.client.get_run(run_id)
+        except Exception as e:
+            if getattr(e, "error_code", None) == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            raise
+        if run.info.lifecycle_stage != "active":
+            return None
+        if run.info.experiment_id != self.experiment_id:
+            raise TrackingError(
+                f"run {run_id} is not in the experiment of study {self.study_name!r}; "
+                "pass this study's parent run or none"
+            )
+        return run
 
     def _study_parents(self) -> list:
         runs = self.client.search_runs(

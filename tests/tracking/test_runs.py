@@ -107,11 +107,20 @@ def test_parent_is_found_again_not_duplicated_and_reopened_running(store):
     assert other.open_parent({}) != first and other.experiment_id != a.experiment_id
 
 
+def test_a_parent_run_id_the_store_no_longer_has_is_ignored(store):
+    t = StudyTracker(store, "s")
+    assert t.open_parent({}, parent_run_id="f" * 32) != "f" * 32  # e.g. mlflow.db was replaced
+    first = t.parent_run_id
+    t.client.delete_run(first)
+    again = t.open_parent({}, parent_run_id=first)
+    assert again != first and t.open_parent({}) == again
+
+
 def test_parent_run_id_of_another_study_is_refused(store):
     a = StudyTracker(store, "a")
     run_a = a.open_parent({})
     b = StudyTracker(store, "b")
-    with pytest.raises(TrackingError, match="not in the experiment of study 'b'"):
+    with pytest.raises(TrackingError, match="is not in the experiment of study 'b'"):
         b.open_parent({}, parent_run_id=run_a)
 
 
