@@ -351,7 +351,8 @@ class StudyTracker:
         """A child run under the parent; never raises on a store failure (the run degrades).
 
         `params` are the trial's params and fixed settings (nested dicts flatten to dotted
-        keys). With `flush_every_*` set, log_epoch flushes by itself when either is due.
+        keys). `total_epochs` sets the thinning of curves longer than `max_points` (None keeps
+        every epoch). With `flush_every_*` set, log_epoch flushes by itself when either is due.
         """
         if self.parent_run_id is None:
             raise RuntimeError("StudyTracker.open_parent() must come before start_trial()")

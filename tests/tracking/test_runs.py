@@ -390,3 +390,13 @@ def test_max_points_caps_every_logged_curve(store):
     assert [s for s, _ in tracker.metric_history(run.run_id, "val_cost")] == [*range(6, 301, 6)]
     assert len(tracker.metric_history(run.run_id, "minibatch_cost_ewa")) == 50
     assert len(run.curves()["curves"]["epoch"]) == 300
+
+
+def test_log_epoch_flushes_by_itself_when_asked(tracker):
+    run = tracker.start_trial(0, {"alpha": 0.1}, flush_every_epochs=10)
+    for e in range(1, 26):
+        run.log_epoch(e, epoch_metrics(e))
+    assert run.pending == 5 * 5  # epochs 21..25 wait for the next flush
+    assert [s for s, _ in tracker.metric_history(run.run_id, "lr")] == list(range(1, 21))
+    run.end("COMPLETE", {})
+    assert len(tracker.metric_history(run.run_id, "lr")) == 25
