@@ -306,7 +306,7 @@ def parse(
                 else f"none of {', '.join(choices)} uses {name}"
             )
             raise ConfigError(f"{where}: {who}; remove it, or choose an optimizer that uses it")
-        entries.append(_numeric(table[key], name, name, where, None, grid))
+        entries.append(_numeric(table[key], name, where, None, grid))
 
     searched = {e.name for e in entries}
     for e in conditional:
@@ -353,11 +353,11 @@ def _conditional_section(
             raise ConfigError(
                 f"{where}.{key}: {opt} does not use {name} (it uses {_uses(opt)}); remove it"
             )
-        out.append(_numeric(section[key], name, f"{opt}.", f"{where}.{key}", opt, grid))
+        out.append(_numeric(section[key], name, f"{where}.{key}", opt, grid))
     return out
 
 
-def _numeric(spec, name: str, prefix: str, where: str, opt: str | None, grid: bool) -> Entry:
+def _numeric(spec, name: str, where: str, opt: str | None, grid: bool) -> Entry:
     """A numeric entry from { low, high, default, grid, steps }."""
     kind = SCALES[name]
     _require_table(spec, where, "{ low = ..., high = ... }")
