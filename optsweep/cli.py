@@ -24,6 +24,7 @@ class _OneLineErrors(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from core.errors import UserError  # light: core/errors.py imports nothing
+        from tracking.errors import TrackingError  # light too
 
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -34,12 +35,22 @@ class _OneLineErrors(TyperGroup):
             else:
                 typer.echo(f"error: {e.format_message()} (see --help)", err=True)
                 rv = e.exit_code
-        except UserError as e:
+        except (UserError, TrackingError) as e:
             typer.echo(f"error: {e}", err=True)
             rv = 2
         except (typer.Abort, KeyboardInterrupt):
             typer.echo("interrupted", err=True)
             rv = 130
+        except Exception as e:
+            if type(e).__name__ != "TrackingError":  # tracking's one-line error (no core import)
+                raise
+            typer.echo(f"error: {e}", err=True)
+            rv = 2
+        except BaseException as e:
+            if type(e).__name__ != "Interrupted":  # sweeps.objective's SIGTERM
+                raise
+            typer.echo("terminated", err=True)
+            rv = 143
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
@@ -129,10 +140,20 @@ SweepFile = Annotated[
 ]
 Storage = Annotated[
     str | None,
-    typer.Option(help="Optuna storage: a journal file path or an RDB URL (sqlite, postgresql)."),
+    typer.Option(
+        envvar="OPTSWEEP_STORAGE",
+        show_envvar=True,
+        help="Optuna storage: a journal file path or an RDB URL (sqlite, postgresql); "
+        "pass a URL with a password through the environment variable, not the command line.",
+    ),
 ]
 TrackingUri = Annotated[
-    str | None, typer.Option(help="MLflow tracking URI (default: sqlite:///mlflow.db here).")
+    str | None,
+    typer.Option(
+        envvar="OPTSWEEP_TRACKING_URI",
+        show_envvar=True,
+        help="MLflow tracking URI (default: sqlite:///mlflow.db here), e.g. http://host:5000.",
+    ),
 ]
 Study = Annotated[str | None, typer.Option(help="Study name (default: the sweep file's).")]
 Trials = Annotated[int | None, typer.Option(help="Trial budget (default: the sweep file's).")]
@@ -144,6 +165,10 @@ GracePeriod = Annotated[
 ]
 MaxRetry = Annotated[int, typer.Option(help="Retries of a trial whose worker died.")]
 NoTrack = Annotated[bool, typer.Option("--no-track", help="Run without MLflow tracking.")]
+FlushEvery = Annotated[
+    int, typer.Option(help="Epochs between writes of a trial's curves (a killed worker loses less)")
+]
+FlushSeconds = Annotated[float, typer.Option(help="Seconds between writes of a trial's curves.")]
 
 
 @app.command()
@@ -161,6 +186,8 @@ def sweep(
     grace_period: GracePeriod = None,
     max_retry: MaxRetry = 2,
     no_track: NoTrack = False,
+    flush_every: FlushEvery = 100,
+    flush_seconds: FlushSeconds = 5.0,
 ) -> None:
     """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
     from optsweep import sweep_commands
@@ -169,7 +196,7 @@ def sweep(
     plan = runner.plan(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
-        track=not no_track,
+        track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
     )  # fmt: skip
     sweep_commands.sweep(plan, workers, timeout)
 
@@ -189,6 +216,8 @@ def worker(
     grace_period: GracePeriod = None,
     max_retry: MaxRetry = 2,
     no_track: NoTrack = False,
+    flush_every: FlushEvery = 100,
+    flush_seconds: FlushSeconds = 5.0,
 ) -> None:
     """Join a study as one worker (on this or any machine) and run trials until the budget."""
     from sweeps import runner
@@ -197,7 +226,7 @@ def worker(
     plan = runner.plan(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
-        track=not no_track,
+        track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
     )  # fmt: skip
     runner.work(plan, worker_index, deadline)
 
@@ -237,6 +266,77 @@ def ui(
     typer.echo(f"MLflow UI on http://{host}:{port} for {store.mask(uri)} (Ctrl-C stops it)")
     sys.stdout.flush()
     os.execv(argv[0], argv)
+
+
+@app.command()
+def server(
+    backend_store_uri: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MLFLOW_BACKEND_STORE_URI",
+            help="SQL store of the runs: sqlite:///path/mlflow.db (default: mlflow.db here) or "
+            "postgresql://user:password@host/db (better through the environment variable).",
+        ),
+    ] = None,
+    artifacts_destination: Annotated[
+        str | None,
+        typer.Option(help="Folder of the served artifacts (default: mlartifacts beside the db)."),
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Interface to bind; another than 127.0.0.1 is warned about.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the server.")] = 5000,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (MLflow's default: 4).")
+    ] = None,
+) -> None:
+    """Start an MLflow tracking server that sweep workers on any machine log to over HTTP."""
+    from optsweep import distributed_commands
+
+    distributed_commands.server(backend_store_uri, artifacts_destination, host, port, workers)
+
+
+@app.command()
+def sync(
+    study: Annotated[str, typer.Argument(help="Study name.")],
+    storage: Storage = None,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """Rebuild or complete a study's MLflow runs from its Optuna trials (the record of truth)."""
+    from optsweep import distributed_commands
+
+    distributed_commands.sync(study, storage, tracking_uri)
+
+
+@app.command()
+def report(
+    study: Annotated[str, typer.Argument(help="Study name.")],
+    storage: Storage = None,
+    tracking_uri: TrackingUri = None,
+    seeds: Annotated[int, typer.Option(help="Seeds each configuration is re-trained on.")] = 5,
+    tolerance: Annotated[
+        float, typer.Option(help="Relative gap a default may have and still hold up (0.01 = 1%).")
+    ] = 0.01,
+    workers: Annotated[int, typer.Option(help="Re-training worker processes.")] = 2,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the report as one JSON object, nothing else.")
+    ] = False,
+    out: Annotated[
+        str | None, typer.Option(help="Markdown report path (default reports/STUDY.md).")
+    ] = None,
+    no_track: Annotated[
+        bool, typer.Option("--no-track", help="Write the files only; log nothing to MLflow.")
+    ] = False,
+) -> None:
+    """Which defaults hold up: importances, re-trained default-vs-tuned gaps, safe ranges."""
+    from optsweep import report_commands
+    from sweeps import report as report_mod
+
+    prepared = report_mod.load(
+        study, storage=storage, tracking_uri=tracking_uri, track=not no_track, seeds=seeds,
+        tolerance=tolerance, workers=workers, out=out,
+    )  # fmt: skip
+    report_commands.report(prepared, json_out)
 
 
 def main() -> None:
