@@ -41,11 +41,6 @@ class _OneLineErrors(TyperGroup):
         except (typer.Abort, KeyboardInterrupt):
             typer.echo("interrupted", err=True)
             rv = 130
-        except Exception as e:
-            if type(e).__name__ != "TrackingError":  # tracking's one-line error (no core import)
-                raise
-            typer.echo(f"error: {e}", err=True)
-            rv = 2
         except BaseException as e:
             if type(e).__name__ != "Interrupted":  # sweeps.objective's SIGTERM
                 raise

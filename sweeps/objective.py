@@ -14,16 +14,21 @@ again, and the interrupt goes on up.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import signal
+import threading
 from dataclasses import dataclass, field
 
 from sweeps import storage as storage_mod
 from sweeps.curves import CurveWriter
 
-STATE_ATTR = "optsweep.status"  # completed | stopped | diverged | error | interrupted
+STATE_ATTR = "optsweep.status"  # running | completed | stopped | diverged | error | interrupted
 REASON_ATTR = "optsweep.reason"
 FINAL_ATTR = "optsweep.final"  # final metrics, as `optsweep train --json` reports them
 VALUES_ATTR = "optsweep.values"  # the hyperparameter values (betas, batch size), not Optuna's raw
+PARAMS_ATTR = "optsweep.params"  # the trial run's MLflow params (data, settings, values)
 
 
 class Interrupted(BaseException):
@@ -81,25 +86,36 @@ def report_interval(spec, epochs: int) -> int:
 
 
 def run_trial(ctx: WorkerContext, study, trial):
-    """Run one claimed trial to its end; return its final Optuna state."""
+    """Run one claimed trial to its end; return its final Optuna state.
+
+    The heartbeat (RDB storages) beats from the claim to the end, so a worker killed at any
+    point leaves a trial that the other workers fail and queue again.
+    """
+    with storage_mod.heartbeat(ctx.storage, trial):
+        return _run_trial(ctx, study, trial)
+
+
+def _run_trial(ctx: WorkerContext, study, trial):
     from optuna.trial import TrialState
 
     from core.train import train
 
     spec = ctx.spec
     trial.set_user_attr(storage_mod.WORKER_ATTR, storage_mod.worker_identity())
+    trial.set_user_attr(STATE_ATTR, "running")  # a retried trial inherits its predecessor's
     run = None
     state, reason = TrialState.FAIL, ""
     result = None
     try:
         values = spec.space.suggest(trial)
         config = spec.config_for(values)
+        params = run_params(spec, config, values)
         trial.set_user_attr(VALUES_ATTR, _jsonable(values))
-        run = _start_run(ctx, trial, values, config)
+        trial.set_user_attr(PARAMS_ATTR, params)  # `optsweep sync` rebuilds the run from these
+        run = _start_run(ctx, trial, params, config)
         writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
         recorder = _Recorder(trial, writer, spec.objective, report_interval(spec, config.epochs))
-        with storage_mod.heartbeat(ctx.storage, trial):
-            result = train(config, ctx.dataset, callback=recorder)
+        result = train(config, ctx.dataset, callback=recorder)
         writer.flush()
         state, reason, value = _outcome(spec, result, recorder)
         trial.set_user_attr(STATE_ATTR, result.status)
@@ -108,8 +124,9 @@ def run_trial(ctx: WorkerContext, study, trial):
         study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
     except (KeyboardInterrupt, Interrupted):
         reason = "interrupted: the sweep was stopped while this trial ran; it will run again"
-        _close_interrupted(ctx, study, trial, reason)
-        _end_run(run, "FAIL", result, reason)
+        with deaf_to_signals():  # Ctrl-C reaches every worker, then the sweep sends SIGTERM
+            _close_interrupted(ctx, study, trial, reason)
+            _end_run(run, "FAIL", result, reason)
         raise
     except Exception as e:  # one bad trial never stops the sweep
         state, reason = TrialState.FAIL, f"{type(e).__name__}: {e}"
@@ -133,18 +150,27 @@ def _outcome(spec, result, recorder):
     return state, f"diverged: {result.reason}", None
 
 
-def _start_run(ctx: WorkerContext, trial, values: dict, config):
+def run_params(spec, config, values: dict) -> dict:
+    """A trial run's MLflow params: the data set, every training setting, the searched values."""
+    params = {**_data_params(spec.data), **config.to_dict(), **values}
+    return json.loads(json.dumps(params, default=_plain))  # as the storage will give it back
+
+
+def _plain(x):
+    return x.item() if hasattr(x, "item") else str(x)  # numpy scalars; anything else as text
+
+
+def _start_run(ctx: WorkerContext, trial, params: dict, config):
     if ctx.tracker is None:
         return None
     from tracking.runs import run_name
 
-    params = {**_data_params(ctx.spec.data), **config.to_dict(), **values}
     tags = {"optsweep.worker": "{host}:{pid}".format(**storage_mod.worker_identity())}
     return ctx.tracker.start_trial(
         trial.number,
         params=params,
         tags=tags,
-        run_name=run_name(trial.number, {**config.to_dict(), **values}),
+        run_name=run_name(trial.number, params),
         total_epochs=config.epochs,
     )
 
@@ -156,6 +182,20 @@ def _end_run(run, state: str, result, reason: str) -> None:
     metrics = {k: v for k, v in final.items() if k not in ("status", "reason")}
     step_cost = [float(c) for c in result.step_cost] if result is not None else None
     run.end(state, metrics, reason=reason, step_cost=step_cost)
+
+
+@contextlib.contextmanager
+def deaf_to_signals():
+    """Ignore SIGINT and SIGTERM while a trial or a sweep is being closed (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _close_interrupted(ctx: WorkerContext, study, trial, reason: str) -> None:

@@ -12,6 +12,7 @@ study keeps its trials and the total is exact however many workers join.
 from __future__ import annotations
 
 import dataclasses
+import os
 import signal
 import subprocess
 import sys
@@ -22,10 +23,16 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
-from sweeps.objective import Interrupted, WorkerContext, run_trial
+from sweeps.objective import Interrupted, WorkerContext, deaf_to_signals, run_trial
 
 PARENT_ATTR = "mlflow_parent_run_id"
 SPEC_ATTR = "optsweep.sweep_file"
+FLUSH_EVERY = 100  # epochs
+FLUSH_SECONDS = 5.0
+# Local worker processes read the storage and tracking URLs from the environment, not argv:
+# a password in them would show in `ps` to every user of the machine.
+STORAGE_ENV = "OPTSWEEP_STORAGE"
+TRACKING_ENV = "OPTSWEEP_TRACKING_URI"
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,8 @@ class Plan:
     storage: storage_mod.StorageConfig
     tracking_uri: str | None  # None: run without MLflow
     workdir: Path
+    flush_every: int = FLUSH_EVERY  # epochs between writes of a trial's curves (a killed
+    flush_seconds: float = FLUSH_SECONDS  # worker loses at most this much of its trial)
 
 
 def plan(
@@ -50,6 +59,8 @@ def plan(
     grace_period: int | None = None,
     max_retry: int = 2,
     track: bool = True,
+    flush_every: int = FLUSH_EVERY,
+    flush_seconds: float = FLUSH_SECONDS,
 ) -> Plan:
     """Load and check the sweep file, the data set, the storage and the tracking store."""
     from core import data
@@ -59,6 +70,10 @@ def plan(
     spec = spec_mod.load(sweep_file)
     if trials is not None and trials < 1:
         raise ConfigError(f"--trials must be >= 1, got {trials}")
+    if flush_every < 1:
+        raise ConfigError(f"--flush-every must be >= 1 epoch, got {flush_every}")
+    if not flush_seconds > 0:
+        raise ConfigError(f"--flush-seconds must be > 0, got {flush_seconds}")
     spec = spec.with_overrides(trials=trials, name=study)
     data.load(spec.data)  # a data set that cannot load fails here, before anything is created
     storage_cfg = storage_mod.resolve(storage, workdir, heartbeat_interval, grace_period, max_retry)
@@ -68,7 +83,7 @@ def plan(
     if track:
         uri = store.resolve(tracking_uri, workdir)
         store.check_reachable(uri)
-    return Plan(spec, storage_cfg, uri, Path(workdir).resolve())
+    return Plan(spec, storage_cfg, uri, Path(workdir).resolve(), flush_every, flush_seconds)
 
 
 def _open_study(p: Plan, seed_offset: int = 0):
@@ -109,10 +124,19 @@ def prepare(p: Plan, seed_offset: int = 0):
             if defaults:  # the textbook defaults are always measured, first
                 study.enqueue_trial(defaults, user_attrs={"optsweep.defaults": True})
             study.set_user_attr(SPEC_ATTR, str(p.spec.path))
-        storage_mod.fail_stale_trials(study, p.storage)
+        stale = storage_mod.fail_stale_trials(study, p.storage)
         if p.tracking_uri is not None:
             tracker = _open_parent(p, study)
+    _close_runs(tracker, study, stale)
     return study, storage, tracker
+
+
+def _close_runs(tracker, study, numbers: list[int]) -> None:
+    """End the MLflow runs that dead workers left RUNNING (their trials were just failed)."""
+    if tracker is not None and numbers:
+        from sweeps import sync
+
+        sync.close_runs(tracker, study, numbers)
 
 
 def _open_parent(p: Plan, study):
@@ -152,9 +176,12 @@ def work(
 def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
     from core import data
 
-    ctx = WorkerContext(p.spec, data.load(p.spec.data), p.storage, storage, tracker)
+    ctx = WorkerContext(
+        p.spec, data.load(p.spec.data), p.storage, storage, tracker,
+        flush_every=p.flush_every, flush_seconds=p.flush_seconds,
+    )  # fmt: skip
     while deadline is None or time.time() < deadline:
-        storage_mod.fail_stale_trials(study, p.storage)
+        _close_runs(tracker, study, storage_mod.fail_stale_trials(study, p.storage))
         with storage_mod.budget_lock(p.storage, p.spec.name, storage):
             trial = storage_mod.claim_trial(study, p.spec.trials)
         if trial is None:
@@ -202,43 +229,66 @@ def sweep(
     if timeout is not None and timeout <= 0:
         raise ConfigError(f"--timeout must be > 0 seconds, got {timeout}")
     deadline = time.time() + timeout if timeout else None
-    study, storage, tracker = prepare(p)
-
-    def show(*_) -> None:
-        if on_progress:
-            on_progress(progress(study, p.spec.trials))
-
-    show()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
-        if workers == 1:
-            _loop(p, study, storage, tracker, deadline, show)
-        else:
-            _run_processes(p, workers, deadline, study, on_progress)
-    except (KeyboardInterrupt, Interrupted):
-        if tracker is not None:
-            tracker.finish_parent("KILLED")
-        raise
+        study, storage, tracker = prepare(p)
+
+        def show(*_) -> None:
+            if on_progress:
+                on_progress(progress(study, p.spec.trials))
+
+        show()
+        try:
+            if workers == 1:
+                _loop(p, study, storage, tracker, deadline, show)
+            else:
+                _run_processes(p, workers, deadline, study, on_progress)
+        except (KeyboardInterrupt, Interrupted):
+            with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
+                if tracker is not None:
+                    tracker.finish_parent("KILLED")
+            raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return study, tracker
 
 
 def worker_argv(p: Plan, index: int, deadline: float | None) -> list[str]:
-    """The command line of one local worker process (the same command remote machines run)."""
+    """The command line of one local worker process (the same command remote machines run).
+
+    The storage and tracking URLs are not on it: `worker_env` passes them.
+    """
     argv = [
         sys.executable, "-m", "optsweep", "worker", str(p.spec.path),
-        "--study", p.spec.name, "--trials", str(p.spec.trials),
-        "--storage", p.storage.url, "--worker-index", str(index),
+        "--study", p.spec.name, "--trials", str(p.spec.trials), "--worker-index", str(index),
         "--heartbeat-interval", str(p.storage.heartbeat_interval),
         "--grace-period", str(p.storage.grace_period), "--max-retry", str(p.storage.max_retry),
+        "--flush-every", str(p.flush_every), "--flush-seconds", repr(p.flush_seconds),
     ]  # fmt: skip
-    argv += ["--tracking-uri", p.tracking_uri] if p.tracking_uri else ["--no-track"]
+    if not p.tracking_uri:
+        argv.append("--no-track")
     if deadline is not None:
         argv += ["--deadline", repr(deadline)]
     return argv
 
 
+def worker_env(p: Plan, base: dict | None = None) -> dict[str, str]:
+    """The environment of a local worker process: `base` (os.environ) plus the two URLs."""
+    env = dict(os.environ if base is None else base)
+    env[STORAGE_ENV] = p.storage.url
+    if p.tracking_uri:
+        env[TRACKING_ENV] = p.tracking_uri
+    else:
+        env.pop(TRACKING_ENV, None)
+    return env
+
+
 def _run_processes(p: Plan, workers: int, deadline, study, on_progress) -> None:
-    procs = [subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir) for i in range(workers)]
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    env = worker_env(p)
+    procs = [
+        subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir, env=env)
+        for i in range(workers)
+    ]
     try:
         while any(proc.poll() is None for proc in procs):
             if on_progress:
@@ -248,10 +298,9 @@ def _run_processes(p: Plan, workers: int, deadline, study, on_progress) -> None:
         if failed:
             raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
     except (KeyboardInterrupt, Interrupted):
-        _stop(procs)
+        with deaf_to_signals():  # the workers got Ctrl-C too: give them time to close trials
+            _stop(procs)
         raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     if on_progress:
         on_progress(progress(study, p.spec.trials))
 

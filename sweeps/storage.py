@@ -113,7 +113,7 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False):
         if not path.exists():
             raise ConfigError(f"no study storage at {path}; run a sweep first or pass --storage")
     _check_reachable(cfg.url)
-    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+    from optuna.storages import RDBStorage
 
     try:
         return RDBStorage(
@@ -121,7 +121,7 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False):
             engine_kwargs={"pool_pre_ping": True},
             heartbeat_interval=cfg.heartbeat_interval,
             grace_period=cfg.grace_period,
-            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(cfg.max_retry),
+            heartbeat_stale_trial_callback=_retry_callback(cfg.max_retry),
         )
     except ImportError:
         raise ConfigError(
@@ -231,35 +231,74 @@ def _file_lock(path: Path):
 
 
 def worker_identity() -> dict:
-    return {"host": socket.gethostname(), "pid": os.getpid()}
+    """Who runs a trial: host, pid and (on Linux) the process start time, so that a pid the
+    system reused for another process does not keep a dead worker's trial alive."""
+    me = {"host": socket.gethostname(), "pid": os.getpid()}
+    started = _start_ticks(me["pid"])
+    return me if started is None else {**me, "started": started}
 
 
-def retry(study, trial, max_retry: int) -> None:
+def _start_ticks(pid: int) -> int | None:
+    """The process's start time in clock ticks after boot (/proc/PID/stat field 22), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()  # the command name may hold spaces: skip past it
+    return int(fields[19]) if len(fields) > 19 else None
+
+
+def retry(study, trial, max_retry: int | None) -> None:
     """Queue a failed trial to run again with the same parameters (Optuna's retry callback)."""
     from optuna.storages import RetryHeartbeatStaleTrialCallback
 
     RetryHeartbeatStaleTrialCallback(max_retry)(study, trial)
 
 
+def _retry_callback(max_retry: int):
+    """Optuna's RetryHeartbeatStaleTrialCallback, also noting the numbers of the trials it saw
+    fail, so the caller can close their MLflow runs without reading the study again."""
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+
+    class RetryAndNote(RetryHeartbeatStaleTrialCallback):
+        def __init__(self, max_retry: int) -> None:
+            super().__init__(max_retry)
+            self.failed: list[int] = []
+
+        def __call__(self, study, trial) -> None:
+            self.failed.append(trial.number)
+            super().__call__(study, trial)
+
+    return RetryAndNote(max_retry)
+
+
 def fail_stale_trials(study, cfg: StorageConfig) -> list[int]:
     """Fail (and queue again) RUNNING trials whose worker is dead; return their numbers.
 
-    RDB storages use Optuna's heartbeat. The journal has none: a RUNNING trial started by a
+    RDB storages use Optuna's heartbeat: a trial without a heartbeat for the grace period is
+    failed by whichever worker looks first. The journal has none: a RUNNING trial started by a
     process of this host that no longer exists is stale.
     """
     import optuna
     from optuna.trial import TrialState
 
     if not cfg.is_journal:
-        before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
+        callback = study._storage.get_heartbeat_stale_trial_callback()
+        noted = getattr(callback, "failed", None)
+        if noted is None:  # a storage opened elsewhere: compare the failed trials instead
+            before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
+            optuna.storages.fail_stale_trials(study)
+            after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
+            return sorted(after - before)
+        noted.clear()
         optuna.storages.fail_stale_trials(study)
-        after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
-        return sorted(after - before)
+        return sorted(noted)
     failed = []
     host = socket.gethostname()
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         owner = t.user_attrs.get(WORKER_ATTR) or {}
-        if owner.get("host") == host and not _alive(int(owner.get("pid", -1))):
+        dead = not _alive(int(owner.get("pid", -1)), owner.get("started"))
+        if owner.get("host") == host and dead:
             try:
                 study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
             except Exception:  # another starting worker got there first
@@ -269,7 +308,7 @@ def fail_stale_trials(study, cfg: StorageConfig) -> list[int]:
     return failed
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, started: int | None = None) -> bool:
     if pid <= 0:
         return False
     try:
@@ -277,8 +316,8 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return started is None or _start_ticks(pid) in (None, started)
 
 
 def retried_numbers(trials) -> set[int]:
@@ -309,7 +348,17 @@ def claim_trial(study, budget: int):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "heartbeat is supposed to be used with optimize"
-        return study.ask()  # pops the oldest WAITING trial, or creates one
+        trial = study.ask()  # pops the oldest WAITING trial, or creates one
+    # Optuna never fails a RUNNING trial that has no heartbeat yet: beat once now, so a worker
+    # killed before training starts (while it opens the MLflow run, say) is still noticed.
+    beat_once(study._storage, trial)
+    return trial
+
+
+def beat_once(storage, trial) -> None:
+    """Record one heartbeat of `trial` if the storage has heartbeats (RDB with an interval)."""
+    if getattr(storage, "get_heartbeat_interval", lambda: None)():
+        storage.record_heartbeat(trial._trial_id)
 
 
 @contextlib.contextmanager
