@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from rich.markup import escape
+
 from optsweep.sweep_commands import _c
 
 
@@ -16,8 +18,8 @@ def server(backend_uri, artifacts, host: str, port: int, workers) -> None:
     if srv.warning:
         _c.err.print(f"warning: {srv.warning}", soft_wrap=True, markup=False)
     _c.out.print(f"[bold]MLflow tracking server[/] {srv.url} (Ctrl-C stops it)", soft_wrap=True)
-    _c.out.print(f"[bold]backend store[/]  {srv.backend_shown}", soft_wrap=True, markup=False)
-    _c.out.print(f"[bold]artifacts[/]      {srv.artifacts}", soft_wrap=True)
+    _c.out.print(f"[bold]backend store[/]  {escape(srv.backend_shown)}", soft_wrap=True)
+    _c.out.print(f"[bold]artifacts[/]      {escape(srv.artifacts)}", soft_wrap=True)
     _c.out.print(
         f"workers log here with: optsweep worker SWEEP.toml --tracking-uri {srv.url}",
         soft_wrap=True,
@@ -36,8 +38,8 @@ def sync(study_name: str, storage, tracking_uri) -> None:
     cfg = storage_mod.resolve(storage)
     uri = store.resolve(tracking_uri)
     report = sync_mod.sync(cfg, study_name, uri)
-    _c.out.print(f"[bold]study storage[/]  {cfg.shown}", soft_wrap=True, markup=False)
-    _c.out.print(f"[bold]MLflow store[/]   {store.mask(uri)}", soft_wrap=True, markup=False)
+    _c.out.print(f"[bold]study storage[/]  {escape(cfg.shown)}", soft_wrap=True)
+    _c.out.print(f"[bold]MLflow store[/]   {escape(store.mask(uri))}", soft_wrap=True)
     lines = [
         ("failed (worker gone)", report.stale),
         ("runs created", report.created),

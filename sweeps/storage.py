@@ -17,6 +17,7 @@ import fcntl
 import os
 import socket
 import threading
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,13 +117,15 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False):
     from optuna.storages import RDBStorage
 
     try:
-        return RDBStorage(
-            cfg.url,
-            engine_kwargs={"pool_pre_ping": True},
-            heartbeat_interval=cfg.heartbeat_interval,
-            grace_period=cfg.grace_period,
-            heartbeat_stale_trial_callback=_retry_callback(cfg.max_retry),
-        )
+        with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return RDBStorage(
+                cfg.url,
+                engine_kwargs={"pool_pre_ping": True},
+                heartbeat_interval=cfg.heartbeat_interval,
+                grace_period=cfg.grace_period,
+                heartbeat_stale_trial_callback=_retry_callback(cfg.max_retry),
+            )
     except ImportError:
         raise ConfigError(
             f"no database driver for {mask(cfg.url)}; pip install 'optsweep[postgres]'"
@@ -250,9 +253,11 @@ def _start_ticks(pid: int) -> int | None:
 
 def retry(study, trial, max_retry: int | None) -> None:
     """Queue a failed trial to run again with the same parameters (Optuna's retry callback)."""
-    from optuna.storages import RetryHeartbeatStaleTrialCallback
+    import optuna
 
-    RetryHeartbeatStaleTrialCallback(max_retry)(study, trial)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry)(study, trial)
 
 
 def _retry_callback(max_retry: int):
@@ -287,11 +292,15 @@ def fail_stale_trials(study, cfg: StorageConfig) -> list[int]:
         noted = getattr(callback, "failed", None)
         if noted is None:  # a storage opened elsewhere: compare the failed trials instead
             before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
-            optuna.storages.fail_stale_trials(study)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(study)
             after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
             return sorted(after - before)
         noted.clear()
-        optuna.storages.fail_stale_trials(study)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
         return sorted(noted)
     failed = []
     host = socket.gethostname()
@@ -344,8 +353,6 @@ def claim_trial(study, budget: int):
     started = [t for t in counted(trials) if t.state != TrialState.WAITING]
     if len(started) >= budget:  # queued trials beyond a lowered budget are left waiting
         return None
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "heartbeat is supposed to be used with optimize"
         trial = study.ask()  # pops the oldest WAITING trial, or creates one

@@ -98,7 +98,10 @@ def open_client(tracking_uri: str, policy: RetryPolicy | None = None) -> Any:
     if tracking_uri.startswith(("http://", "https://")):
         timeout = str(max(1, math.ceil(policy.timeout)))
         for name, value in (("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"),
-                            ("MLFLOW_HTTP_REQUEST_TIMEOUT", timeout)):  # fmt: skip
+                            ("MLFLOW_HTTP_REQUEST_TIMEOUT", timeout),
+                            # set_terminated would print "View run at <uri>" (a password in the
+                            # URI included) and read the run back: one more request per trial
+                            ("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")):  # fmt: skip
             if os.environ.get(name) in (None, _ENV_WE_SET.get(name)):
                 os.environ[name] = _ENV_WE_SET[name] = value
     from mlflow.tracking import MlflowClient
