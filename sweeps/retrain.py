@@ -1,0 +1,179 @@
+"""Re-training chosen configurations over seeds, in parallel worker processes, through core.
+
+    jobs = [Job(key=("tuned", s), config={...TrainConfig kwargs, "seed": s}, data={...})]
+    outcomes = run(jobs, workers=2)          # same order as jobs
+
+A `Job` is plain data (picklable): TrainConfig keyword arguments and DataSpec fields. Each
+worker process loads a data set once and trains with `core.train.train`; what comes back is an
+`Outcome` with the final figures, the per-epoch curves, the wall seconds at the end of every
+epoch (for time-to-target) and the mini-batch cost's noise (see `verdicts.noise`), so no
+per-step array crosses the process boundary. A job may stop early once the validation cost
+falls below `stop_below` (time-to-target needs nothing after it) or after `max_seconds`.
+
+Workers start with "spawn": the parent may hold MLflow and SQLAlchemy threads, which a forked
+child must not inherit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+NOISE_BETA = 0.9  # the EWA behind the noise figure: about the last 10 mini-batches
+
+
+@dataclass(frozen=True)
+class Job:
+    key: Any  # anything hashable that tells the caller what this run is
+    config: dict  # TrainConfig keyword arguments, seed included
+    data: dict  # DataSpec fields: name, samples, noise, classes, seed
+    stop_below: float | None = None  # stop once val_cost < this
+    max_seconds: float | None = None  # stop after this much training time
+
+
+@dataclass
+class Outcome:
+    key: Any
+    status: str  # completed | stopped | diverged | error
+    reason: str
+    final: dict  # train_cost, val_cost, train_accuracy, val_accuracy (None when non-finite)
+    epochs_run: int
+    seconds: float
+    n_batches: int
+    steps: int
+    val_cost: list[float] = field(default_factory=list)
+    train_cost: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)  # cumulative, end of each epoch
+    noise: float | None = None
+    n_classes: int = 2
+
+    def value(self, objective: str) -> float | None:
+        """The objective's final value, None when the run diverged or failed."""
+        if self.status in ("diverged", "error"):
+            return None
+        return self.final.get(objective)
+
+
+def run(
+    jobs: Sequence[Job],
+    workers: int = 1,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Run every job (in `workers` processes when > 1); outcomes in the order of `jobs`."""
+    if workers <= 1 or len(jobs) <= 1:
+        outcomes = []
+        for job in jobs:
+            outcomes.append(run_job(job))
+            if on_done:
+                on_done(outcomes[-1])
+        return outcomes
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("spawn")
+    done: dict[int, Outcome] = {}
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+        futures = {pool.submit(run_job, job): i for i, job in enumerate(_longest_first(jobs))}
+        order = _longest_first_index(jobs)
+        for f in as_completed(futures):
+            i = order[futures[f]]
+            done[i] = f.result()
+            if on_done:
+                on_done(done[i])
+    return [done[i] for i in range(len(jobs))]
+
+
+def _longest_first_index(jobs: Sequence[Job]) -> list[int]:
+    """Submission order -> job index: long jobs first, so no core idles at the end."""
+    return sorted(range(len(jobs)), key=lambda i: -_work(jobs[i]))
+
+
+def _longest_first(jobs: Sequence[Job]) -> list[Job]:
+    return [jobs[i] for i in _longest_first_index(jobs)]
+
+
+def _work(job: Job) -> float:
+    """A rough cost: epochs x mini-batches per epoch (samples unknown here: relative only)."""
+    epochs = job.config.get("epochs", 1000)
+    return epochs * (1 + 64 / max(1, job.config.get("batch_size", 64)))
+
+
+def run_job(job: Job) -> Outcome:
+    """Train one job in this process; an exception becomes an Outcome with status 'error'."""
+    from core.errors import UserError
+    from core.train import TrainConfig, train
+
+    try:
+        dataset = _dataset(tuple(sorted(job.data.items())))
+        config = TrainConfig(**job.config)
+    except (UserError, ValueError) as e:
+        return Outcome(job.key, "error", str(e), {}, 0, 0.0, 0, 0)
+    clock = _Clock(job.stop_below, job.max_seconds)
+    result = train(config, dataset, callback=clock)
+    steps = len(result.step_cost)
+    return Outcome(
+        key=job.key,
+        status=result.status,
+        reason=result.reason,
+        final=dict(result.final),
+        epochs_run=result.epochs_run,
+        seconds=result.seconds,
+        n_batches=result.n_batches,
+        steps=steps,
+        val_cost=[float(x) for x in result.history["val_cost"]],
+        train_cost=[float(x) for x in result.history["train_cost"]],
+        val_accuracy=[float(x) for x in result.history["val_accuracy"]],
+        epoch_seconds=clock.seconds,
+        noise=_noise(result.step_cost),
+        n_classes=dataset.n_classes,
+    )
+
+
+class _Clock:
+    """The per-epoch callback: wall time at the end of each epoch, and the early stops."""
+
+    def __init__(self, stop_below: float | None, max_seconds: float | None) -> None:
+        self.start = time.perf_counter()
+        self.stop_below, self.max_seconds = stop_below, max_seconds
+        self.seconds: list[float] = []
+
+    def __call__(self, m) -> bool:
+        elapsed = time.perf_counter() - self.start
+        self.seconds.append(elapsed)
+        if self.stop_below is not None and m.val_cost < self.stop_below:
+            return True
+        return self.max_seconds is not None and elapsed >= self.max_seconds
+
+
+def _noise(step_cost) -> float | None:
+    import numpy as np
+
+    from core.optimizers import ewa
+    from sweeps.verdicts import noise
+
+    c = np.asarray(step_cost, dtype=np.float64)
+    if c.size < 10 or not np.all(np.isfinite(c)):
+        return None
+    return noise(c, trend=ewa(c, NOISE_BETA))
+
+
+@lru_cache(maxsize=8)
+def _dataset(items: tuple):
+    from core import data
+
+    return data.load(data.DataSpec(**dict(items)))
+
+
+def data_fields(spec) -> dict:
+    """A DataSpec as the plain dict a Job carries."""
+    return {
+        "name": spec.name,
+        "samples": spec.samples,
+        "noise": spec.noise,
+        "classes": spec.classes,
+        "seed": spec.seed,
+    }
