@@ -101,7 +101,6 @@ def _run_trial(ctx: WorkerContext, study, trial):
     from core.train import train
 
     spec = ctx.spec
-    trial.set_user_attr(storage_mod.WORKER_ATTR, storage_mod.worker_identity())
     trial.set_user_attr(STATE_ATTR, "running")  # a retried trial inherits its predecessor's
     run = None
     state, reason = TrialState.FAIL, ""

@@ -27,6 +27,7 @@ from sweeps.objective import Interrupted, WorkerContext, deaf_to_signals, run_tr
 
 PARENT_ATTR = "mlflow_parent_run_id"
 SPEC_ATTR = "optsweep.sweep_file"
+WATCH_SECONDS = 1.0  # how often an idle worker looks for trials of dead workers to retry
 FLUSH_EVERY = 100  # epochs
 FLUSH_SECONDS = 5.0
 # Local worker processes read the storage and tracking URLs from the environment, not argv:
@@ -181,11 +182,15 @@ def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[in
         flush_every=p.flush_every, flush_seconds=p.flush_seconds,
     )  # fmt: skip
     while deadline is None or time.time() < deadline:
-        _close_runs(tracker, study, storage_mod.fail_stale_trials(study, p.storage))
         with storage_mod.budget_lock(p.storage, p.spec.name, storage):
+            stale = storage_mod.fail_stale_trials(study, p.storage)
             trial = storage_mod.claim_trial(study, p.spec.trials)
-        if trial is None:
-            break
+        _close_runs(tracker, study, stale)
+        if trial is None:  # budget spent; but a worker that dies now leaves a trial to retry
+            if not storage_mod.watched_running(study, p.storage):
+                break
+            time.sleep(WATCH_SECONDS)
+            continue
         state = run_trial(ctx, study, trial)
         if on_trial is not None:
             on_trial(trial.number, state.name)

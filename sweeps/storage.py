@@ -6,8 +6,8 @@ machines and brings Optuna's heartbeat, so a dead worker's trial is failed by th
 retried (RetryHeartbeatStaleTrialCallback). The journal has no heartbeat: there, a RUNNING trial
 whose worker process on this host is gone is failed and retried when a sweep or worker starts.
 
-`budget_lock` serializes "count the trials, then claim one" across every worker of a study, so
-the trial budget is exact however many workers run.
+`budget_lock` serializes "fail the stale trials, count the trials, claim one" across every
+worker of a study, so the trial budget is exact however many workers run.
 """
 
 from __future__ import annotations
@@ -317,6 +317,20 @@ def fail_stale_trials(study, cfg: StorageConfig) -> list[int]:
     return failed
 
 
+def watched_running(study, cfg: StorageConfig) -> list[int]:
+    """Numbers of RUNNING trials of optsweep workers whose death this process would notice:
+    any host's on an RDB storage (they send heartbeats), this host's with the journal (pids)."""
+    from optuna.trial import TrialState
+
+    host = socket.gethostname()
+    out = []
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        owner = t.user_attrs.get(WORKER_ATTR) or {}
+        if owner and (not cfg.is_journal or owner.get("host") == host):
+            out.append(t.number)
+    return out
+
+
 def _alive(pid: int, started: int | None = None) -> bool:
     if pid <= 0:
         return False
@@ -357,8 +371,11 @@ def claim_trial(study, budget: int):
         warnings.simplefilter("ignore")  # "heartbeat is supposed to be used with optimize"
         trial = study.ask()  # pops the oldest WAITING trial, or creates one
     # Optuna never fails a RUNNING trial that has no heartbeat yet: beat once now, so a worker
-    # killed before training starts (while it opens the MLflow run, say) is still noticed.
+    # killed before training starts (while it opens the MLflow run, say) is still noticed. A
+    # retried trial inherits its dead predecessor's owner: name the new one before the lock is
+    # released, so no worker judges it by the dead one's pid.
     beat_once(study._storage, trial)
+    trial.set_user_attr(WORKER_ATTR, worker_identity())
     return trial
 
 
