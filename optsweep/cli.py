@@ -183,17 +183,22 @@ def sweep(
     no_track: NoTrack = False,
     flush_every: FlushEvery = 100,
     flush_seconds: FlushSeconds = 5.0,
+    report_seeds: Annotated[
+        int, typer.Option(help="Seeds of the defaults report run at the end (0: no report).")
+    ] = 3,
 ) -> None:
     """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
     from optsweep import sweep_commands
-    from sweeps import runner
+    from sweeps import report, runner
 
+    if report_seeds:
+        report.check_options(report_seeds, 0.01, 1, "--report-seeds")
     plan = runner.plan(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
     )  # fmt: skip
-    sweep_commands.sweep(plan, workers, timeout)
+    sweep_commands.sweep(plan, workers, timeout, report_seeds)
 
 
 @app.command()

@@ -26,7 +26,7 @@ class _Consoles:
 _c = _Consoles()
 
 
-def sweep(plan, workers: int, timeout: float | None) -> None:
+def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> None:
     from sweeps import runner
 
     _print_locations(plan, "sweep")
@@ -49,11 +49,11 @@ def sweep(plan, workers: int, timeout: float | None) -> None:
         study, tracker = runner.sweep(
             plan, workers=workers, timeout=timeout, on_progress=on_progress
         )
-    finish(plan, study, tracker)
+    finish(plan, study, tracker, report_seeds=report_seeds, report_workers=workers)
 
 
-def finish(plan, study, tracker) -> None:
-    """Summary table, parent-run artifacts, and where everything lives."""
+def finish(plan, study, tracker, report_seeds: int = 0, report_workers: int = 1) -> None:
+    """Summary table, parent-run artifacts, the defaults report, and where everything lives."""
     from sweeps import plots
     from sweeps.summary import summarize
 
@@ -70,9 +70,35 @@ def finish(plan, study, tracker) -> None:
                 params = {f"best.{k}": v for k, v in summary.best.values.items()}
             metrics.update({f"trials_{k.lower()}": v for k, v in summary.counts.items()})
             tracker.log_parent(metrics=metrics, params=params, artifacts=pngs)
+    if report_seeds:
+        end_report(plan, study, tracker, report_seeds, report_workers)
+    if tracker is not None:
         done = runner_done(study, plan)
         tracker.finish_parent("FINISHED" if done else "RUNNING")
     _print_locations(plan, "end", tracker)
+
+
+def end_report(plan, study, tracker, seeds: int, workers: int) -> None:
+    """The defaults report (optsweep report) on fewer seeds, so the sweep stays quick."""
+    from core.errors import UserError
+    from optsweep import report_commands
+    from sweeps import report as report_mod
+
+    try:
+        prepared = report_mod.prepare(
+            study, plan.spec, seeds=seeds, workers=workers,
+            out=plan.workdir / report_mod.default_out(plan.spec.name),
+            tracking_uri=tracker.tracking_uri if tracker else None,
+            parent_run_id=tracker.parent_run_id if tracker else None,
+        )  # fmt: skip
+    except UserError as e:
+        _c.out.print(f"defaults report skipped: {e}", highlight=False)
+        return
+    note = (f"run at the end of the sweep on {seeds} seeds (optsweep report STUDY uses "
+            f"{report_mod.DEFAULT_SEEDS}), to keep the sweep quick")  # fmt: skip
+    prepared.notes.append(note)
+    _c.out.print(f"\n[bold]defaults report[/]: {note}", highlight=False)
+    report_commands.report(prepared, json_out=False)
 
 
 def runner_done(study, plan) -> bool:

@@ -57,13 +57,13 @@ class Prepared:
 # --- checking the inputs -------------------------------------------------------------------
 
 
-def check_options(seeds: int, tolerance: float, workers: int) -> None:
+def check_options(seeds: int, tolerance: float, workers: int, flag: str = "--seeds") -> None:
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
         raise ConfigError(
-            f"--seeds must be a whole number >= 2 (a standard error needs two), got {seeds!r}"
+            f"{flag} must be a whole number >= 2 (a standard error needs two), got {seeds!r}"
         )
     if seeds > 100:
-        raise ConfigError(f"--seeds {seeds} is more re-training than a report needs; use <= 100")
+        raise ConfigError(f"{flag} {seeds} is more re-training than a report needs; use <= 100")
     if not (isinstance(tolerance, int | float) and math.isfinite(tolerance)):
         raise ConfigError(f"--tolerance must be a number, got {tolerance!r}")
     if not 0 <= tolerance < 1:

@@ -1,0 +1,188 @@
+"""`optsweep report` end to end on a small real study: files, MLflow runs and artifacts, JSON,
+bad input, and the report at the end of `optsweep sweep`."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from optsweep.cli import app
+from tests.e2e.conftest import load_study, mlflow_view, write_sweep
+
+runner = CliRunner()
+# write_sweep's space: alpha (no default), beta1, batch_size, decay_rate (textbook defaults)
+DEFAULTED = ("one_minus_beta1", "log2_batch_size", "decay_rate")
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """One 6-trial sweep (12 epochs a trial) that ends with its report on 2 seeds, made once
+    for all xdist workers (under a file lock); each test gets a copy of its folder."""
+    shared = tmp_path_factory.getbasetemp().parent / "report-swept"
+    with open(f"{shared}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (shared / "done.txt").is_file():
+                shutil.rmtree(shared, ignore_errors=True)
+                shared.mkdir()
+                path = write_sweep(shared, trials=6, epochs=12, pruner="none")
+                with pytest.MonkeyPatch.context() as mp:
+                    mp.chdir(shared)
+                    result = invoke("sweep", path, "--report-seeds", 2)
+                assert result.exit_code == 0, result.output
+                (shared / "done.txt").write_text(result.stdout)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return shared, (shared / "done.txt").read_text()
+
+
+@pytest.fixture
+def study(swept, tmp_path, monkeypatch):
+    folder = tmp_path / "copy"
+    shutil.copytree(swept[0], folder)
+    shutil.rmtree(folder / "reports")
+    (folder / "done.txt").unlink()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def run_ids(folder) -> set[str]:
+    return {r.info.run_id for r in report_runs(mlflow_view(folder, "small"))}
+
+
+def report_runs(view) -> list:
+    client, exp = view["client"], view["experiment"]
+    runs = client.search_runs([exp.experiment_id], max_results=1000)
+    return [r for r in runs if r.data.tags.get("optsweep.role") == "report"]
+
+
+def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
+    before = run_ids(study)  # the report at the end of the sweep
+    result = invoke("report", "small", "--seeds", 2, "--workers", 2)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "which defaults hold up" in out
+    assert "holds up" in out or "needs tuning" in out
+    assert "standard error of the per-seed differences" in out  # the rules under the table
+    assert "safe range" in out
+
+    md = study / "reports" / "small.md"
+    text = md.read_text()
+    assert "# Defaults report: study `small`" in text and "## Rules" in text
+    pngs = sorted(p.name for p in (study / "reports").glob("*.png"))
+    assert pngs == ["small-gaps.png", "small-objective.png"]
+    assert "(small-gaps.png)" in text
+
+    view = mlflow_view(study, "small")
+    parent = view["parents"][0]
+    client = view["client"]
+    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "report")}
+    assert artifacts == {"report/small.md", "report/small-gaps.png", "report/small-objective.png"}
+    tags = client.get_run(parent.info.run_id).data.tags
+    assert tags["optsweep.report"] == "report/small.md"
+    assert tags["optsweep.report.file"] == str(md.resolve())
+    assert "beta1:" in tags["optsweep.report.verdicts"]
+
+    runs = [r for r in report_runs(view) if r.info.run_id not in before]
+    study_ = load_study(study, "small")
+    best = study_.best_trial.user_attrs["optsweep.values"]
+    defaults = {"one_minus_beta1": 0.9, "log2_batch_size": 64, "decay_rate": 0.0}
+    names = {
+        "one_minus_beta1": "beta1",
+        "log2_batch_size": "batch_size",
+        "decay_rate": "decay_rate",
+    }
+    arms = 1 + sum(best[names[p]] != d for p, d in defaults.items())
+    assert len(runs) == 2 * arms  # 2 seeds per arm
+    assert len(view["children"]) == 6  # the trials' runs are untouched
+    for r in runs:
+        t = r.data.tags
+        assert t["mlflow.parentRunId"] == parent.info.run_id
+        assert t["optsweep.report.arm"] in ("tuned", "default")
+        assert t["optsweep.report.seed"] in ("1", "2")  # seeds the sweep (seed 0) did not use
+        assert (t["optsweep.report.arm"] == "tuned") == (t["optsweep.report.param"] == "")
+        assert r.info.status in ("FINISHED", "FAILED")
+        history = client.get_metric_history(r.info.run_id, "val_cost")
+        assert len(history) == r.data.metrics["epochs_run"] <= 12
+    tuned = [r for r in runs if r.data.tags["optsweep.report.arm"] == "tuned"]
+    assert sorted(r.data.tags["optsweep.report.seed"] for r in tuned) == ["1", "2"]
+
+
+def test_json_is_one_object_with_the_table_s_content(study):
+    before = run_ids(study)
+    result = invoke("report", "small", "--seeds", 2, "--workers", 1, "--json", "--no-track",
+                    "--out", "elsewhere/r.md")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    content = json.loads(result.stdout)  # the whole of stdout: one JSON object
+    assert content["study"] == "small" and content["seeds"] == [1, 2]
+    assert {r["param"] for r in content["parameters"]} == set(DEFAULTED)
+    assert [r["param"] for r in content["free"]] == ["alpha"]
+    for r in content["parameters"]:
+        assert set(r["importance"]) == {"fanova", "ped_anova"}
+        assert r["importance"]["ped_anova"]["value"] is None  # 6 trials: too few
+        assert "n/a" in r["importance"]["ped_anova"]["note"]
+        assert r["gap"]["verdict"] in ("holds up", "needs tuning")
+    assert content["rules"][0].startswith("verdict:")
+    assert content["written"]["markdown"] == "elsewhere/r.md"
+    assert "mlflow" not in content["written"]
+    assert (study / "elsewhere" / "r.md").is_file()
+    assert run_ids(study) == before
+
+
+BAD = [
+    (["nope"], "no study named 'nope'"),
+    (["small", "--seeds", "1"], "--seeds must be a whole number >= 2"),
+    (["small", "--seeds", "x"], "--seeds"),
+    (["small", "--tolerance", "2"], "--tolerance is relative"),
+    (["small", "--tolerance", "-0.1"], "--tolerance is relative"),
+    (["small", "--workers", "0"], "--workers must be >= 1"),
+    (["small", "--out", "r.txt"], "ending in .md"),
+    (["small", "--tracking-uri", "sqlite:///other.db"], "no MLflow store at"),
+    (["small", "--storage", "missing.journal"], "no study storage at"),
+]
+
+
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(study):
+    before = run_ids(study)
+    files = sorted(p.name for p in study.iterdir())
+    for args, message in BAD:
+        result = invoke("report", *args)
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), (args, lines)
+        assert message in lines[0], (args, lines)
+    assert sorted(p.name for p in study.iterdir()) == files  # no reports/, no other.db
+    assert run_ids(study) == before
+
+
+def test_a_study_without_completed_trials_is_refused(workdir):
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    path = write_sweep(workdir, name="empty")
+    storage = JournalStorage(JournalFileBackend(str(workdir / "optsweep.journal")))
+    created = optuna.create_study(study_name="empty", storage=storage)
+    created.set_user_attr("optsweep.sweep_file", str(path))
+    result = invoke("report", "empty", "--no-track")
+    assert result.exit_code == 2
+    assert "no completed trial" in result.stderr
+    assert not (workdir / "reports").exists()
+
+
+def test_the_sweep_ends_with_a_report_on_fewer_seeds(swept):
+    folder, out = swept
+    assert "defaults report" in out and "on 2 seeds" in out
+    assert (folder / "reports" / "small.md").is_file()
+    view = mlflow_view(folder, "small")
+    assert report_runs(view) and view["parents"][0].info.status == "FINISHED"
+    bad = invoke("sweep", folder / "small.toml", "--report-seeds", 1)
+    assert bad.exit_code == 2 and "--report-seeds" in bad.stderr
