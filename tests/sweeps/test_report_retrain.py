@@ -1,0 +1,48 @@
+"""Re-training jobs: what a worker sends back, early stops, errors, and order across processes."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.data import DataSpec, load
+from core.train import TrainConfig, train
+from sweeps import retrain
+
+DATA = {"name": "moons", "samples": 120, "noise": None, "classes": None, "seed": 0}
+
+
+def job(key, stop_below=None, **config) -> retrain.Job:
+    base = {"layers": (5, 2), "alpha": 0.01, "epochs": 6, "batch_size": 32, "seed": 1}
+    return retrain.Job(key, {**base, **config}, DATA, stop_below=stop_below)
+
+
+def test_an_outcome_is_the_same_training_as_core_with_a_clock():
+    o = retrain.run_job(job("a"))
+    reference = train(TrainConfig(**job("a").config), load(DataSpec(**DATA)))
+    assert o.status == "completed" and o.epochs_run == 6
+    assert o.val_cost == pytest.approx(list(reference.history["val_cost"]), rel=0, abs=0)
+    assert o.final["val_cost"] == reference.final["val_cost"]
+    assert len(o.epoch_seconds) == 6 and o.epoch_seconds == sorted(o.epoch_seconds)
+    assert o.steps == 6 * o.n_batches and o.noise is not None and o.noise > 0
+    assert o.value("val_cost") == o.final["val_cost"]
+
+
+def test_a_job_stops_once_the_validation_cost_is_below_its_target():
+    o = retrain.run_job(job("a", epochs=50, stop_below=10.0))
+    assert o.status == "stopped" and o.epochs_run == 1
+
+
+def test_a_bad_config_is_an_error_outcome_and_a_diverged_run_has_no_value():
+    bad = retrain.run_job(job("bad", alpha=-1.0))
+    assert bad.status == "error" and "alpha" in bad.reason
+    wild = retrain.run_job(job("wild", optimizer="gd", alpha=1e4, epochs=20))
+    assert wild.status == "diverged" and wild.value("val_cost") is None
+
+
+def test_parallel_workers_return_outcomes_in_the_order_of_the_jobs():
+    jobs = [job(("s", s), seed=s, epochs=3 + 2 * s) for s in range(4)]
+    outcomes = retrain.run(jobs, workers=2)
+    assert [o.key for o in outcomes] == [j.key for j in jobs]
+    assert [o.epochs_run for o in outcomes] == [3, 5, 7, 9]
+    serial = retrain.run(jobs[:1], workers=1)
+    assert serial[0].val_cost == outcomes[0].val_cost  # same bits in a worker process
