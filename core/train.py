@@ -142,8 +142,9 @@ class TrainResult:
     final: dict[str, float | None]  # one full pass per split with the final parameters
     params: dict[str, np.ndarray]
     standardizer: Standardizer | None
-    seconds: float
+    seconds: float  # wall time of training, without the time spent inside the callback
     n_batches: int = 0
+    callback_seconds: float = 0.0  # time the callback took (reporting, tracking)
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -199,8 +200,9 @@ def train(config: TrainConfig, data: Dataset, callback: Callback | None = None) 
         final=final,
         params=params.copy(),
         standardizer=scaler,
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start - loop.callback_seconds,
         n_batches=loop.n_batches,
+        callback_seconds=loop.callback_seconds,
     )
 
 
@@ -228,6 +230,7 @@ class _Loop:
         self.n_batches = 0
         self.step_cost = np.empty(0)
         self.reference_cost: float | None = None
+        self.callback_seconds = 0.0
 
     def run(self, X, Y, y, X_val, Y_val, y_val, shuffle_rng, callback) -> tuple[str, str]:
         cfg = self.config
@@ -270,9 +273,16 @@ class _Loop:
                     f"cost exploded in epoch {e + 1}: {train_cost:.4g} > "
                     f"{cfg.diverge_factor:g} x initial {self.reference_cost:.4g}"
                 )
-            if callback is not None and callback(self.last):
+            if callback is not None and self._call(callback):
                 return "stopped", f"stopped by callback after epoch {e + 1}"
         return "completed", f"trained {cfg.epochs} epochs"
+
+    def _call(self, callback: Callback) -> bool:
+        """Run the callback, timing it apart from training."""
+        t0 = time.perf_counter()
+        stop = bool(callback(self.last))
+        self.callback_seconds += time.perf_counter() - t0
+        return stop
 
     def _record(self, e: int, metrics: EpochMetrics) -> None:
         for k in METRICS:

@@ -161,3 +161,14 @@ def test_the_course_claim_adam_beats_gd_and_momentum_at_alpha_0_0007(moons):
     assert 0.75 <= acc["gd"] <= 0.88 and 0.75 <= acc["momentum"] <= 0.88, acc
     assert acc["adam"] - max(acc["gd"], acc["momentum"]) >= 0.08, acc
     assert abs(acc["momentum"] - acc["gd"]) <= 0.02, acc
+
+
+def test_time_spent_in_the_callback_is_not_training_time(moons):
+    import time
+
+    def slow(m):
+        time.sleep(0.01)
+
+    r = train(quick(epochs=10), moons, callback=slow)
+    assert r.callback_seconds >= 0.1
+    assert r.seconds < r.callback_seconds  # 10 moons epochs train in well under 0.1 s
