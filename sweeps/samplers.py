@@ -86,7 +86,7 @@ def _sampler(spec: SweepSpec):
         if name == "random":
             return s.RandomSampler(seed=seed)
         if name == "grid":
-            return s.GridSampler(spec.space.grid(), seed=seed)
+            return _grid_sampler(spec.space.grid(), seed)
         if name == "qmc":
             return s.QMCSampler(seed=seed, **options)
         if name == "cmaes":
@@ -314,3 +314,26 @@ def _unknown(role: str, name, known: tuple[str, ...]) -> str:
     from sweeps.space import did_you_mean
 
     return f"unknown {role} {name!r}{did_you_mean(str(name), known)}; use one of {', '.join(known)}"
+
+
+def _grid_sampler(search_space: dict, seed: int):
+    """Optuna's GridSampler, whose study.stop() once the grid is covered may fail harmlessly.
+
+    stop() works only inside study.optimize; our workers ask and tell, so on the grid's last
+    point it raised RuntimeError from `tell` (after the trial was recorded) and killed the worker.
+    There the runner's trial budget ends the sweep instead.
+    """
+    import optuna
+
+    sampler = optuna.samplers.GridSampler(search_space, seed=seed)
+    after_trial = sampler.after_trial
+
+    def after_trial_outside_optimize(study, trial, state, values) -> None:
+        try:
+            after_trial(study, trial, state, values)
+        except RuntimeError as e:
+            if "Study.stop" not in str(e):
+                raise
+
+    sampler.after_trial = after_trial_outside_optimize
+    return sampler
