@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint format bench train sweep ui trials clean
+.PHONY: install test lint format bench train sweep ui dashboard trials clean
 
 # The main job: the default sweep (Adam on moons), two local workers, embedded stores here.
 WORKERS ?= 2
@@ -40,6 +40,11 @@ sweep: $(STAMP)
 
 ui: $(STAMP)
 	$(VENV)/bin/optsweep ui
+
+# optuna-dashboard on the same study (STUDY=name for another one), http://127.0.0.1:8080
+STUDY ?= default
+dashboard: $(STAMP)
+	$(VENV)/bin/optsweep dashboard $(STUDY)
 
 trials: $(STAMP)
 	$(VENV)/bin/optsweep trials default

@@ -269,6 +269,34 @@ def ui(
 
 
 @app.command()
+def dashboard(
+    study: Annotated[str, typer.Argument(help="Study name, e.g. default.")],
+    storage: Storage = None,
+    host: Annotated[
+        str, typer.Option(help="Interface to bind; another than 127.0.0.1 is warned about.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the dashboard (0: any free port).")] = 8080,
+) -> None:
+    """Start optuna-dashboard on the study's storage: Optuna's own view of the trials."""
+    from sweeps import dashboard as dashboard_mod
+    from sweeps import storage as storage_mod
+
+    warning = dashboard_mod.warn_if_public(host)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    dash = dashboard_mod.open_dashboard(storage_mod.resolve(storage), study, host, port)
+    typer.echo(f"optuna-dashboard for study {study} ({dash.storage_shown})")
+    typer.echo(f"open {dash.url} (Ctrl-C stops it)")
+    sys.stdout.flush()
+    try:
+        dash.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+    finally:
+        dash.server.server_close()
+
+
+@app.command()
 def server(
     backend_store_uri: Annotated[
         str | None,
