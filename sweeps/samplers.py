@@ -86,7 +86,7 @@ def _sampler(spec: SweepSpec):
         if name == "random":
             return s.RandomSampler(seed=seed)
         if name == "grid":
-            return _grid_sampler(spec.space.grid(), seed)
+            return _grid_sampler(spec.space.grid())
         if name == "qmc":
             return s.QMCSampler(seed=seed, **options)
         if name == "cmaes":
@@ -316,16 +316,19 @@ def _unknown(role: str, name, known: tuple[str, ...]) -> str:
     return f"unknown {role} {name!r}{did_you_mean(str(name), known)}; use one of {', '.join(known)}"
 
 
-def _grid_sampler(search_space: dict, seed: int):
-    """Optuna's GridSampler, whose study.stop() once the grid is covered may fail harmlessly.
+def _grid_sampler(search_space: dict):
+    """Optuna's GridSampler, the same grid order in every worker, and a harmless study.stop().
 
-    stop() works only inside study.optimize; our workers ask and tell, so on the grid's last
-    point it raised RuntimeError from `tell` (after the trial was recorded) and killed the worker.
-    There the runner's trial budget ends the sweep instead.
+    Trial n runs the n-th point of the grid as this sampler shuffled it, so every worker must
+    shuffle alike: the runner offsets the sampler seed per worker (TPE workers should differ),
+    which gave two workers different orders, duplicate points and missing ones. The grid's seed
+    is therefore fixed. And stop() once the grid is covered works only inside study.optimize;
+    our workers ask and tell, so on the grid's last point it raised RuntimeError from `tell`
+    (after the trial was recorded) and killed the worker. The runner's budget ends the sweep.
     """
     import optuna
 
-    sampler = optuna.samplers.GridSampler(search_space, seed=seed)
+    sampler = optuna.samplers.GridSampler(search_space, seed=0)
     after_trial = sampler.after_trial
 
     def after_trial_outside_optimize(study, trial, state, values) -> None:
