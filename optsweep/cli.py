@@ -367,6 +367,26 @@ def report(
     report_commands.report(prepared, json_out)
 
 
+@app.command()
+def findings(
+    store: Annotated[
+        str, typer.Option(help="Folder of the claims' studies and MLflow runs (reused).")
+    ] = "findings-store",
+    out: Annotated[str, typer.Option(help="The page to write; plots go in a folder beside it.")] = (
+        "docs/findings.md"
+    ),
+    seeds: Annotated[int, typer.Option(help="Seeds every comparison is re-trained on.")] = 5,
+    workers: Annotated[int, typer.Option(help="Worker processes (sweeps and re-training).")] = 2,
+    no_track: Annotated[bool, typer.Option("--no-track", help="Log nothing to MLflow.")] = False,
+) -> None:
+    """Test the course note's claims: run sweeps/claims/*.toml, re-train, write the page."""
+    from pathlib import Path
+
+    from optsweep import report_commands
+
+    report_commands.findings(Path(store), Path(out), seeds, workers, not no_track)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

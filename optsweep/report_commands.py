@@ -113,6 +113,24 @@ def print_report(c: dict) -> None:
         )
 
 
+def findings(store, out, seeds: int, workers: int, track: bool) -> None:
+    """Run the claims (sweeps/findings.py) and print their verdicts."""
+    from sweeps import claims
+    from sweeps import findings as findings_mod
+
+    timings, results = findings_mod.run(
+        store, out, seeds, workers, track, say=lambda line: _c.err.print(line, highlight=False)
+    )
+    table = Table(title=f"the course note's claims ({seeds} seeds)")
+    for col in ("#", "claim", "verdict", "why"):
+        table.add_column(col, overflow="fold")
+    for i, c in enumerate(claims.CLAIMS, 1):
+        r = results[c.key]
+        table.add_row(str(i), c.title, r["verdict"], r["why"])
+    _c.out.print(table)
+    _c.out.print(f"[bold]page[/] {out}; {timings['total'] / 60:.1f} minutes in all", soft_wrap=True)
+
+
 def _name(r: dict) -> str:
     return f"{r['condition'][1]}.{r['name']}" if r.get("condition") else r["name"]
 

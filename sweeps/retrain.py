@@ -47,9 +47,12 @@ class Outcome:
     val_cost: list[float] = field(default_factory=list)
     train_cost: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
-    epoch_seconds: list[float] = field(default_factory=list)  # cumulative, end of each epoch
+    epoch_seconds: list[float] = field(default_factory=list)  # wall, cumulative, end of epoch
+    epoch_cpu: list[float] = field(default_factory=list)  # this process's CPU time, likewise
     noise: float | None = None
     n_classes: int = 2
+    budget: int = 0  # the epochs it was given
+    alpha: float = 0.0
 
     def value(self, objective: str) -> float | None:
         """The objective's final value, None when the run diverged or failed."""
@@ -111,7 +114,18 @@ def run_job(job: Job) -> Outcome:
         dataset = _dataset(tuple(sorted(job.data.items())))
         config = TrainConfig(**job.config)
     except (UserError, ValueError) as e:
-        return Outcome(job.key, "error", str(e), {}, 0, 0.0, 0, 0)
+        return Outcome(
+            job.key,
+            "error",
+            str(e),
+            {},
+            0,
+            0.0,
+            0,
+            0,
+            budget=job.config.get("epochs", 0),
+            alpha=job.config.get("alpha", 0.0),
+        )
     clock = _Clock(job.stop_below, job.max_seconds)
     result = train(config, dataset, callback=clock)
     steps = len(result.step_cost)
@@ -128,22 +142,31 @@ def run_job(job: Job) -> Outcome:
         train_cost=[float(x) for x in result.history["train_cost"]],
         val_accuracy=[float(x) for x in result.history["val_accuracy"]],
         epoch_seconds=clock.seconds,
+        epoch_cpu=clock.cpu,
         noise=_noise(result.step_cost),
         n_classes=dataset.n_classes,
+        budget=config.epochs,
+        alpha=config.alpha,
     )
 
 
 class _Clock:
-    """The per-epoch callback: wall time at the end of each epoch, and the early stops."""
+    """The per-epoch callback: wall and CPU time at the end of each epoch, and the early stops.
+
+    CPU time (time.process_time) is what a comparison of speeds should use on a busy machine:
+    another process stealing the core lengthens wall time, not this process's CPU time.
+    """
 
     def __init__(self, stop_below: float | None, max_seconds: float | None) -> None:
-        self.start = time.perf_counter()
+        self.start, self.cpu_start = time.perf_counter(), time.process_time()
         self.stop_below, self.max_seconds = stop_below, max_seconds
         self.seconds: list[float] = []
+        self.cpu: list[float] = []
 
     def __call__(self, m) -> bool:
         elapsed = time.perf_counter() - self.start
         self.seconds.append(elapsed)
+        self.cpu.append(time.process_time() - self.cpu_start)
         if self.stop_below is not None and m.val_cost < self.stop_below:
             return True
         return self.max_seconds is not None and elapsed >= self.max_seconds
