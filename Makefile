@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint format bench train sweep ui dashboard trials clean
+.PHONY: install test lint format bench train sweep ui dashboard trials report findings clean
 
 # The main job: the default sweep (Adam on moons), two local workers, embedded stores here.
 WORKERS ?= 2
@@ -48,6 +48,16 @@ dashboard: $(STAMP)
 
 trials: $(STAMP)
 	$(VENV)/bin/optsweep trials default
+
+# The defaults report of a study (default: the one `make sweep` runs), 5 seeds.
+STUDY ?= default
+report: $(STAMP)
+	$(VENV)/bin/optsweep report $(STUDY) --workers $(WORKERS)
+
+# The course note's claims, tested: sweeps/claims/*.toml into findings-store/ (reused; delete it
+# to start over), re-training over 5 seeds, then docs/findings.md and docs/findings/*.png.
+findings: $(STAMP)
+	$(VENV)/bin/optsweep findings --store findings-store --out docs/findings.md --workers $(WORKERS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
