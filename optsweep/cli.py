@@ -7,6 +7,7 @@ Bad input of any kind ends with one line on stderr, `error: ...`, and exit code 
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -389,4 +390,11 @@ def findings(
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except SystemExit as e:
+        if e.code in (130, 143):  # interrupted, trials and runs closed: skip the interpreter's
+            sys.stdout.flush()  # teardown of MLflow & co (a second or more on a busy machine)
+            sys.stderr.flush()
+            os._exit(e.code)
+        raise

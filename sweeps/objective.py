@@ -28,6 +28,7 @@ STATE_ATTR = "optsweep.status"  # running | completed | stopped | diverged | err
 REASON_ATTR = "optsweep.reason"
 FINAL_ATTR = "optsweep.final"  # final metrics, as `optsweep train --json` reports them
 VALUES_ATTR = "optsweep.values"  # the hyperparameter values (betas, batch size), not Optuna's raw
+INTERRUPTED = "interrupted: the sweep was stopped while this trial ran; it will run again"
 PARAMS_ATTR = "optsweep.params"  # the trial run's MLflow params (data, settings, values)
 
 
@@ -122,10 +123,9 @@ def _run_trial(ctx: WorkerContext, study, trial):
         trial.set_user_attr(FINAL_ATTR, _jsonable(result.summary()))
         study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
     except (KeyboardInterrupt, Interrupted):
-        reason = "interrupted: the sweep was stopped while this trial ran; it will run again"
         with deaf_to_signals():  # Ctrl-C reaches every worker, then the sweep sends SIGTERM
-            _close_interrupted(ctx, study, trial, reason)
-            _end_run(run, "FAIL", result, reason)
+            close_interrupted(study, trial)
+            _end_run(run, "FAIL", result, INTERRUPTED)
         raise
     except Exception as e:  # one bad trial never stops the sweep
         state, reason = TrialState.FAIL, f"{type(e).__name__}: {e}"
@@ -197,14 +197,43 @@ def deaf_to_signals():
             signal.signal(s, handler)
 
 
-def _close_interrupted(ctx: WorkerContext, study, trial, reason: str) -> None:
-    """FAIL the interrupted trial and queue it again, so a re-run finishes the same budget."""
+@contextlib.contextmanager
+def signals_deferred():
+    """Hold SIGINT and SIGTERM back until the block ends, then deliver them: a trial claimed in
+    the block is in the caller's hands (and closed by it) before the interrupt arrives."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {
+        s: signal.signal(s, lambda signum, frame: caught.append(signum))
+        for s in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if caught:
+        signal.raise_signal(caught[0])  # now, with the usual handler
+
+
+def close_interrupted(study, trial) -> bool:
+    """FAIL a trial cut short by an interrupt and queue it again (a re-run then finishes the same
+    budget); False, doing nothing, when it had already ended."""
+    from optuna.exceptions import UpdateFinishedTrialError
     from optuna.trial import TrialState
 
-    trial.set_user_attr(STATE_ATTR, "interrupted")
-    trial.set_user_attr(REASON_ATTR, reason)
-    study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+    if study.get_trials(deepcopy=False)[trial.number].state != TrialState.RUNNING:
+        return False
+    try:
+        trial.set_user_attr(STATE_ATTR, "interrupted")
+        trial.set_user_attr(REASON_ATTR, INTERRUPTED)
+        study.tell(trial, state=TrialState.FAIL)
+    except (UpdateFinishedTrialError, RuntimeError, ValueError):  # failed elsewhere meanwhile
+        return False
     storage_mod.retry(study, study.get_trials(deepcopy=False)[trial.number], max_retry=None)
+    return True
 
 
 def _data_params(data) -> dict:

@@ -23,7 +23,14 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
-from sweeps.objective import Interrupted, WorkerContext, deaf_to_signals, run_trial
+from sweeps.objective import (
+    Interrupted,
+    WorkerContext,
+    close_interrupted,
+    deaf_to_signals,
+    run_trial,
+    signals_deferred,
+)
 
 PARENT_ATTR = "mlflow_parent_run_id"
 SPEC_ATTR = "optsweep.sweep_file"
@@ -171,7 +178,10 @@ def work(
 ) -> list[tuple[int, str]]:
     """This process's worker loop: claim and run trials until the budget or the deadline."""
     study, storage, tracker = prepare(p, seed_offset=worker_index)
-    return _loop(p, study, storage, tracker, deadline, on_trial)
+    finished = _loop(p, study, storage, tracker, deadline, on_trial)
+    if tracker is not None and progress(study, p.spec.trials).done >= p.spec.trials:
+        tracker.finish_parent("FINISHED")  # workers on their own: the last one out ends it
+    return finished
 
 
 def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
@@ -182,16 +192,23 @@ def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[in
         flush_every=p.flush_every, flush_seconds=p.flush_seconds,
     )  # fmt: skip
     while deadline is None or time.time() < deadline:
-        with storage_mod.budget_lock(p.storage, p.spec.name, storage):
-            stale = storage_mod.fail_stale_trials(study, p.storage)
-            trial = storage_mod.claim_trial(study, p.spec.trials)
-        _close_runs(tracker, study, stale)
-        if trial is None:  # budget spent; but a worker that dies now leaves a trial to retry
-            if not storage_mod.watched_running(study, p.storage):
-                break
-            time.sleep(WATCH_SECONDS)
-            continue
-        state = run_trial(ctx, study, trial)
+        trial = None
+        try:
+            with signals_deferred(), storage_mod.budget_lock(p.storage, p.spec.name, storage):
+                stale = storage_mod.fail_stale_trials(study, p.storage)
+                trial = storage_mod.claim_trial(study, p.spec.trials)
+            _close_runs(tracker, study, stale)
+            if trial is None:  # budget spent; but a worker that dies now leaves a trial to retry
+                if not storage_mod.watched_running(study, p.storage):
+                    break
+                time.sleep(WATCH_SECONDS)
+                continue
+            state = run_trial(ctx, study, trial)
+        except (KeyboardInterrupt, Interrupted):
+            if trial is not None:  # claimed but interrupted before run_trial could close it
+                with deaf_to_signals():
+                    close_interrupted(study, trial)
+            raise
         if on_trial is not None:
             on_trial(trial.number, state.name)
     return ctx.finished

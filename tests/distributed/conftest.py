@@ -1,0 +1,345 @@
+"""Real servers for the distributed tests: PostgreSQL at 127.0.0.1:5432, `mlflow server`, workers.
+
+PostgreSQL is there on developer machines and in CI. When it cannot be reached these tests
+skip on a developer machine but FAIL when the environment variable CI is set, so CI never
+passes without having run them.
+
+Isolation (tests run in parallel under xdist): every test gets its own PostgreSQL schema (the
+URL's search_path), dropped with everything in it at the end, and its own study name; each
+xdist worker starts one MLflow server, shared by its tests (experiments are per study), and the
+test that stops a server starts its own. Every process a test starts is stopped by a finalizer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # tests make no outside calls
+
+REPO = Path(__file__).resolve().parents[2]
+PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "test"
+PG_ADMIN = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{PG_DB}"
+PASSWORD = "s3cret"  # trust auth accepts any password: a secret to look for in every output
+
+SWEEP = """
+[study]
+name = "{name}"
+trials = {trials}
+pruner = "none"
+report_every = {report_every}
+seed = 0
+
+[train]
+data = "moons"
+epochs = {epochs}
+batch_size = {batch_size}
+
+[space]
+alpha = {{ low = 1e-3, high = 1e-1 }}
+beta1 = {{ low = 0.8, high = 0.999, default = true }}
+"""
+
+
+def write_sweep(
+    folder: Path, name: str, trials: int, epochs: int, report_every: int = 1, batch_size: int = 64
+) -> Path:
+    """A small sweep on moons; at most 1000 epochs, so MLflow keeps every epoch (no thinning)."""
+    path = folder / f"{name}.toml"
+    text = SWEEP.format(
+        name=name, trials=trials, epochs=epochs, report_every=report_every, batch_size=batch_size
+    )
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+def _pg_reachable() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=2):
+            pass
+    except OSError as e:
+        return f"PostgreSQL at {PG_HOST}:{PG_PORT} is not reachable ({e})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres() -> str:
+    """The admin URL of the test database; skip (developer machine) or fail (CI) without it."""
+    problem = _pg_reachable()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem}; CI must run the distributed tests", pytrace=False)
+        pytest.skip(f"{problem} (set CI=1 to make this a failure)")
+    return PG_ADMIN
+
+
+def _admin(sql: str) -> None:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(PG_ADMIN)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(sql))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_schema(postgres):
+    """A fresh schema for one test: yields (schema, url_with_password); dropped afterwards."""
+    schema = unique("optsweep_t")
+    _admin(f"CREATE SCHEMA {schema}")
+    url = (
+        f"postgresql://postgres:{PASSWORD}@{PG_HOST}:{PG_PORT}/{PG_DB}"
+        f"?options=-csearch_path%3D{schema}"
+    )
+    yield schema, url
+    storage = _STORAGES.pop(url, None)
+    if storage is not None:
+        storage.engine.dispose()
+    _delete_studies(url)
+    _admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _delete_studies(url: str) -> None:
+    import optuna
+
+    if not schema_tables(url):
+        return
+    storage = optuna.storages.RDBStorage(url)
+    for name in optuna.get_all_study_names(storage):
+        optuna.delete_study(study_name=name, storage=storage)
+    storage.engine.dispose()
+
+
+def schema_tables(url: str) -> list[str]:
+    """Tables in the schema of `url` (without creating any, unlike Optuna's storage)."""
+    import sqlalchemy
+
+    schema = url.rsplit("%3D", 1)[1]
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sqlalchemy.text(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = :s"
+                ),
+                {"s": schema},
+            )
+            return sorted(r[0] for r in rows)
+    finally:
+        engine.dispose()
+
+
+def study_names(url: str) -> list[str]:
+    """The studies in the schema of `url`; [] (and nothing created) when it has no tables."""
+    import sqlalchemy
+
+    if "studies" not in schema_tables(url):
+        return []
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sqlalchemy.text("SELECT study_name FROM studies"))
+            return sorted(r[0] for r in rows)
+    finally:
+        engine.dispose()
+
+
+_STORAGES: dict[str, object] = {}
+
+
+def open_study(url: str, name: str):
+    """The study as it is now (one storage per URL, so polling it is cheap)."""
+    import optuna
+
+    if url not in _STORAGES:
+        _STORAGES[url] = optuna.storages.RDBStorage(url)
+    return optuna.load_study(study_name=name, storage=_STORAGES[url])
+
+
+# --- MLflow server ------------------------------------------------------------------------
+
+
+def template_db() -> Path:
+    """An empty migrated MLflow SQLite store, built once per MLflow version (shared with the
+    tracking tests' cache) so a server starts without MLflow's minutes of migrations."""
+    import mlflow
+
+    root = Path(tempfile.gettempdir()) / "optsweep-test-cache"
+    root.mkdir(exist_ok=True)
+    db = root / f"mlflow-{mlflow.__version__}.db"
+    with open(root / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not db.exists():
+            with tempfile.TemporaryDirectory(dir=root) as build:
+                from mlflow.tracking import MlflowClient
+
+                MlflowClient(f"sqlite:///{build}/mlflow.db").search_experiments()
+                shutil.copy(Path(build) / "mlflow.db", root / "partial.db")
+                (root / "partial.db").rename(db)
+    return db
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MlflowServer:
+    """`optsweep server`'s configuration run as a subprocess on a free loopback port."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.db = folder / "mlflow.db"
+        shutil.copy(template_db(), self.db)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "server.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90.0) -> None:
+        from tracking import server
+
+        srv = server.configure(
+            f"sqlite:///{self.db}", self.folder / "artifacts", port=self.port, workers=1
+        )
+        self.proc = server.launch(srv, self.log)
+        try:
+            server.wait_ready(self.url, self.proc, timeout)
+        except Exception:
+            self.stop()
+            raise AssertionError(self.log.read_text()[-3000:]) from None
+
+    def stop(self) -> None:
+        from tracking import server
+
+        if self.proc is not None:
+            server.stop(self.proc)
+            self.proc = None
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    """One MLflow server per xdist worker, shared by its tests (each uses its own experiment)."""
+    srv = MlflowServer(tmp_path_factory.mktemp("mlflow-server"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def own_mlflow_server(tmp_path):
+    """A server for one test, which may stop and restart it."""
+    srv = MlflowServer(tmp_path / "own-server")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def mlflow_runs(url: str, study: str) -> dict:
+    """The study's parent and child runs, read with MLflow's own client (not our layer)."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(url)
+    exp = client.get_experiment_by_name(study)
+    runs = client.search_runs([exp.experiment_id], max_results=5000) if exp else []
+    children: dict[int, list] = {}
+    for r in runs:
+        if r.data.tags.get("optsweep.role") == "trial":
+            children.setdefault(int(r.data.tags["optsweep.trial"]), []).append(r)
+    parents = [r for r in runs if r.data.tags.get("optsweep.role") == "study"]
+    return {"client": client, "parents": parents, "children": children}
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def _default_sigint() -> None:
+    """Ctrl-C as in a terminal: a background job of a non-interactive shell (CI runners, some
+    test harnesses) starts with SIGINT ignored, and its children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+class Procs:
+    """Subprocesses of one test, each in its own session; all are killed at the end."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.started: list[tuple[subprocess.Popen, Path, Path]] = []
+
+    def optsweep(self, *args, env: dict | None = None, name: str = "p") -> subprocess.Popen:
+        full_env = dict(os.environ)
+        full_env["PYTHONPATH"] = os.pathsep.join([str(REPO), full_env.get("PYTHONPATH", "")])
+        full_env.update(env or {})
+        i = len(self.started)
+        out, err = self.folder / f"{name}{i}.out", self.folder / f"{name}{i}.err"
+        with out.open("wb") as o, err.open("wb") as e:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "optsweep", *map(str, args)],
+                cwd=self.folder,
+                env=full_env,
+                stdout=o,
+                stderr=e,
+                start_new_session=True,  # signals reach it (and its workers) as a terminal's would
+                preexec_fn=_default_sigint,
+            )
+        self.started.append((proc, out, err))
+        return proc
+
+    def output(self, proc: subprocess.Popen) -> tuple[str, str]:
+        for p, out, err in self.started:
+            if p is proc:
+                return out.read_text(), err.read_text()
+        raise KeyError(proc)
+
+    def all_output(self) -> str:
+        return "".join(out.read_text() + err.read_text() for _, out, err in self.started)
+
+    def kill_all(self) -> None:
+        for proc, _, _ in self.started:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+
+@pytest.fixture
+def procs(tmp_path):
+    p = Procs(tmp_path)
+    yield p
+    p.kill_all()
+
+
+def wait_for(condition, timeout: float, what: str, every: float = 0.1):
+    """Poll `condition()` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")

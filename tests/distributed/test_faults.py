@@ -1,0 +1,197 @@
+"""Faults in a distributed sweep: a worker killed with SIGKILL, on PostgreSQL (heartbeats) and on
+the journal file (pids), and Ctrl-C / SIGTERM during a sweep."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from optuna.trial import TrialState
+from typer.testing import CliRunner
+
+from optsweep.cli import app
+from sweeps import runner
+from sweeps.curves import read_curves
+from tests.distributed.conftest import (
+    mlflow_runs,
+    open_study,
+    template_db,
+    unique,
+    wait_for,
+    write_sweep,
+)
+
+pytestmark = pytest.mark.postgres
+LONG_EPOCHS = 600  # batches of 32: 0.8 s of training on an idle core, long enough to be caught
+LONG = {"epochs": LONG_EPOCHS, "report_every": 100, "batch_size": 32}
+
+
+def running_with_chunks(study_fn, pid: int | None = None):
+    """A RUNNING trial (of process `pid`, if given) that has flushed at least one chunk."""
+
+    def find():
+        try:
+            running = study_fn().get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        except (KeyError, FileNotFoundError):  # no study (or no journal) yet
+            return None
+        for t in running:
+            owner = t.user_attrs.get("optsweep.worker") or {}
+            if (pid is None or owner.get("pid") == pid) and t.user_attrs.get("curve_chunks", 0):
+                return t
+        return None
+
+    return find
+
+
+def check_retried(trials, dead, seen, budget: int, epochs: int) -> None:
+    """`dead` ended FAIL with every epoch flushed before the kill (`seen` had some of them),
+    and ran again; the other trials are whole."""
+    assert dead.state == TrialState.FAIL
+    kept = read_curves(dead)["epoch"]
+    assert len(seen_epochs := read_curves(seen)["epoch"]) > 0
+    assert kept[: len(seen_epochs)] == seen_epochs and kept == list(range(1, len(kept) + 1))
+    (again,) = [t for t in trials if t.system_attrs.get("failed_trial") == dead.number]
+    assert again.state == TrialState.COMPLETE and again.params == dead.params
+    others = [t for t in trials if t.number != dead.number]
+    assert len(others) == budget and all(t.state == TrialState.COMPLETE for t in others)
+    for t in others:
+        assert read_curves(t)["epoch"] == list(range(1, epochs + 1))
+
+
+def check_run_matches(client, run, trial) -> None:
+    stored = read_curves(trial)
+    history = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "val_cost")}
+    assert sorted(history) == stored["epoch"]
+    assert [history[e] for e in stored["epoch"]] == stored["val_cost"]
+
+
+def test_a_killed_worker_s_trial_is_failed_by_a_survivor_and_retried_on_postgres(
+    tmp_path, pg_schema, mlflow_server, procs
+):
+    _, url = pg_schema
+    name = unique("kill9")
+    sweep_file = write_sweep(tmp_path, name, trials=3, **LONG)
+    env = {"OPTSWEEP_STORAGE": url, "OPTSWEEP_TRACKING_URI": mlflow_server.url}
+    args = ("--heartbeat-interval", 1, "--grace-period", 2, "--flush-seconds", 0.2)
+    victim = procs.optsweep("worker", sweep_file, *args, env=env, name="victim")
+    survivor = procs.optsweep("worker", sweep_file, "--worker-index", 1, *args, env=env)
+    doomed = wait_for(running_with_chunks(lambda: open_study(url, name), victim.pid), 90, "a trial")
+    time.sleep(0.3)  # one more flush of the doomed trial's curves
+    os.kill(victim.pid, signal.SIGKILL)
+    assert victim.wait(10) == -signal.SIGKILL
+    assert survivor.wait(120) == 0, procs.output(survivor)
+
+    trials = open_study(url, name).get_trials()
+    dead = trials[doomed.number]
+    check_retried(trials, dead, doomed, budget=3, epochs=LONG_EPOCHS)
+
+    view = mlflow_runs(mlflow_server.url, name)
+    (run,) = view["children"][dead.number]
+    assert run.info.status == "FAILED"  # closed by the survivor when it failed the trial
+    assert "worker died" in run.data.tags["optsweep.reason"]
+    check_run_matches(view["client"], run, dead)  # the flushed epochs, no more, no fewer
+    for t in trials:
+        (r,) = view["children"][t.number]
+        if t.state == TrialState.COMPLETE:
+            assert r.info.status == "FINISHED"
+            check_run_matches(view["client"], r, t)
+
+    synced = CliRunner().invoke(
+        app, ["sync", name, "--storage", url, "--tracking-uri", mlflow_server.url]
+    )
+    assert synced.exit_code == 0 and "nothing to do" in synced.stdout, synced.output
+
+
+def test_a_killed_worker_s_trial_is_retried_when_the_next_worker_starts_on_the_journal(
+    tmp_path, procs
+):
+    import shutil
+
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    shutil.copy(template_db(), tmp_path / "mlflow.db")  # the default local store, pre-migrated
+    name = unique("journal")
+    sweep_file = write_sweep(tmp_path, name, trials=2, **LONG)
+
+    def study():
+        storage = JournalStorage(JournalFileBackend(str(tmp_path / "optsweep.journal")))
+        return optuna.load_study(study_name=name, storage=storage)
+
+    victim = procs.optsweep("worker", sweep_file, "--flush-seconds", 0.2, name="victim")
+    doomed = wait_for(running_with_chunks(study), 90, "a trial with curves")
+    time.sleep(0.3)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(10)
+    assert study().trials[doomed.number].state == TrialState.RUNNING  # nobody noticed yet
+
+    # the next start: a worker in the same folder (what `optsweep worker` runs, in this process)
+    runner.work(runner.plan(sweep_file, workdir=tmp_path))
+
+    trials = study().get_trials()
+    check_retried(trials, trials[doomed.number], doomed, budget=2, epochs=LONG_EPOCHS)
+    view = mlflow_runs(f"sqlite:///{tmp_path / 'mlflow.db'}", name)
+    (run,) = view["children"][doomed.number]
+    assert run.info.status == "FAILED" and "worker died" in run.data.tags["optsweep.reason"]
+    check_run_matches(view["client"], run, trials[doomed.number])
+
+
+@pytest.mark.parametrize(
+    ("sig", "to_group", "workers", "code"),
+    [(signal.SIGINT, True, 2, 130), (signal.SIGTERM, False, 2, 143)],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_an_interrupted_sweep_closes_its_trials_and_runs_and_resumes_to_the_same_total(
+    tmp_path, pg_schema, mlflow_server, procs, sig, to_group, workers, code
+):
+    _, url = pg_schema
+    name = unique("stop")
+    budget = 4
+    sweep_file = write_sweep(tmp_path, name, trials=budget, **LONG)
+    env = {"OPTSWEEP_STORAGE": url, "OPTSWEEP_TRACKING_URI": mlflow_server.url}
+    argv = ("sweep", sweep_file, "--workers", workers, "--report-seeds", 0, "--flush-seconds", 0.2)
+    sweep = procs.optsweep(*argv, env=env, name="first")
+
+    def busy():
+        found = running_with_chunks(lambda: open_study(url, name))()
+        if found is None:
+            return None
+        running = open_study(url, name).get_trials(states=(TrialState.RUNNING,))
+        return found if len(running) == workers else None
+
+    wait_for(busy, 90, "every worker in a trial")
+    start = time.monotonic()
+    if to_group:  # a terminal's Ctrl-C reaches the sweep and its workers
+        os.killpg(sweep.pid, sig)
+    else:  # `kill PID`, or a scheduler ending the job
+        os.kill(sweep.pid, sig)
+    assert sweep.wait(10) == code, procs.output(sweep)
+    assert time.monotonic() - start < 5.0
+    err = procs.output(sweep)[1]
+    assert "Traceback" not in err, err
+
+    trials = open_study(url, name).get_trials()
+    assert not [t for t in trials if t.state == TrialState.RUNNING]
+    stopped = [t for t in trials if t.state == TrialState.FAIL]
+    assert len(stopped) == workers  # one trial per worker was cut short
+    assert all(t.user_attrs["optsweep.status"] == "interrupted" for t in stopped)
+    queued = [t for t in trials if t.state == TrialState.WAITING]
+    assert sorted(t.system_attrs["failed_trial"] for t in queued) == [t.number for t in stopped]
+    view = mlflow_runs(mlflow_server.url, name)
+    for t in stopped:
+        (run,) = view["children"][t.number]
+        assert run.info.status == "FAILED" and "interrupted" in run.data.tags["optsweep.reason"]
+    assert view["parents"][0].info.status == "KILLED"
+
+    again = procs.optsweep("worker", sweep_file, env=env, name="again")  # the same loop, cheaper
+    assert again.wait(120) == 0, procs.output(again)
+    trials = open_study(url, name).get_trials()
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert len(done) == budget and len(trials) == budget + workers  # + the interrupted ones
+    assert {t.system_attrs.get("failed_trial") for t in done} >= {t.number for t in stopped}
+    view = mlflow_runs(mlflow_server.url, name)
+    assert all(len(runs) == 1 for runs in view["children"].values())
+    assert view["parents"][0].info.status == "FINISHED"
