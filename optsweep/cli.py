@@ -251,8 +251,9 @@ def ui(
         str, typer.Option(help="Interface to bind (loopback by default).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the UI.")] = 5000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (MLflow's own: 4).")] = 1,
 ) -> None:
-    """Start the MLflow UI on the sweep's tracking store."""
+    """Start the MLflow UI on the sweep's tracking store; print each study's page."""
     import os
     import sys
 
@@ -263,8 +264,14 @@ def ui(
     warning = ui_mod.warn_if_public(host)
     if warning:
         typer.echo(f"warning: {warning}", err=True)
-    argv = ui_mod.ui_command(uri, host=host, port=port)
-    typer.echo(f"MLflow UI on http://{host}:{port} for {store.mask(uri)} (Ctrl-C stops it)")
+    argv = ui_mod.ui_command(uri, host=host, port=port, workers=workers)
+    base = f"http://{host}:{port}"
+    typer.echo(f"MLflow UI on {base} for {store.mask(uri)} (Ctrl-C stops it)")
+    found = ui_mod.studies(uri)
+    for name, experiment_id in found:
+        typer.echo(f"  study {name}: {ui_mod.experiment_url(base, experiment_id)}")
+    if not found:
+        typer.echo("  no study yet: run one with make sweep (or optsweep sweep FILE)")
     sys.stdout.flush()
     os.execv(argv[0], argv)
 
