@@ -192,6 +192,7 @@ def sweep(
     from optsweep import sweep_commands
     from sweeps import report, runner
 
+    runner.check_options(workers, timeout)
     if report_seeds:
         report.check_options(report_seeds, 0.01, 1, "--report-seeds")
     plan = runner.plan(
@@ -223,12 +224,12 @@ def worker(
     """Join a study as one worker (on this or any machine) and run trials until the budget."""
     from sweeps import runner
 
-    runner.install_sigterm_handler()
     plan = runner.plan(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
     )  # fmt: skip
+    runner.install_sigterm_handler()
     runner.work(plan, worker_index, deadline)
 
 

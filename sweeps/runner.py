@@ -239,6 +239,14 @@ def progress(study, budget: int) -> Progress:
     return Progress(min(done, budget), budget, best, running)
 
 
+def check_options(workers: int = 1, timeout: float | None = None) -> None:
+    """The sweep's own options, checked before anything is printed or written."""
+    if workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {workers}")
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"--timeout must be > 0 seconds, got {timeout}")
+
+
 def sweep(
     p: Plan,
     workers: int = 1,
@@ -246,10 +254,7 @@ def sweep(
     on_progress: Callable[[Progress], None] | None = None,
 ):
     """Run the whole sweep with `workers` local processes; return the study."""
-    if workers < 1:
-        raise ConfigError(f"--workers must be >= 1, got {workers}")
-    if timeout is not None and timeout <= 0:
-        raise ConfigError(f"--timeout must be > 0 seconds, got {timeout}")
+    check_options(workers, timeout)
     deadline = time.time() + timeout if timeout else None
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:

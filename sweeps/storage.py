@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import socket
 import threading
@@ -67,11 +68,33 @@ def resolve(
         raise ConfigError(f"--max-retry must be >= 0, got {max_retry}")
     if url is None:
         url = str(Path(workdir, DEFAULT_JOURNAL).resolve())
+        _check_journal(Path(url))
     elif "://" not in url:
-        url = str(Path(url).expanduser().resolve())
+        url = str((Path(workdir) / Path(url).expanduser()).resolve())
+        _check_journal(Path(url))
     else:
         _check_url(url)
     return StorageConfig(url, heartbeat_interval, grace, max_retry)
+
+
+def _check_journal(path: Path) -> None:
+    """A journal path must be a new file in an existing folder, or an Optuna journal: Optuna
+    would append to any file it is given (a sweep file, say) and then fail to read it."""
+    if path.is_dir():
+        raise ConfigError(f"--storage {path} is a folder; name a journal file in it")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--storage {path}: folder {path.parent} does not exist")
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as f:
+            first = json.loads(f.readline())
+    except (OSError, ValueError):
+        first = None
+    if not isinstance(first, dict) or "op_code" not in first:
+        raise ConfigError(
+            f"--storage {path} is not an Optuna journal; name a new file or an optsweep.journal"
+        )
 
 
 def _check_url(url: str) -> None:
