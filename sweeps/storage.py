@@ -140,8 +140,8 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False):
     from optuna.storages import RDBStorage
 
     try:
-        with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        with warnings.catch_warnings(), _creation_lock(cfg.url):
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats
             return RDBStorage(
                 cfg.url,
                 engine_kwargs={"pool_pre_ping": True},
@@ -153,6 +153,28 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False):
         raise ConfigError(
             f"no database driver for {mask(cfg.url)}; pip install 'optsweep[postgres]'"
         ) from None
+
+
+@contextlib.contextmanager
+def _creation_lock(url: str):
+    """One process at a time creates Optuna's tables: workers that start together on a new
+    PostgreSQL database otherwise race (DuplicateTable on `studies`)."""
+    if not url.startswith(("postgresql", "postgres")):
+        yield  # SQLite serializes writers itself; MySQL's DDL is not transactional anyway
+        return
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url, connect_args=_timeout_args(url))
+    key = _key(f"optsweep-create-tables {mask(url)}")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                yield
+            finally:
+                conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+    finally:
+        engine.dispose()
 
 
 def _check_reachable(url: str) -> None:
