@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint format bench train sweep ui dashboard trials report findings clean
+.PHONY: install test lint format bench train sweep ui dashboard trials report findings clean server bench-load
 
 # The main job: the default sweep (Adam on moons), two local workers, embedded stores here.
 WORKERS ?= 2
@@ -32,6 +32,10 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet 'torch==2.13.0'
 	$(PY) bench/core_bench.py
 
+# 8 workers, 400 short trials on the PostgreSQL at 127.0.0.1:5432, with and without a server.
+bench-load: $(STAMP)
+	$(PY) bench/load_bench.py --workers 8 --trials 400
+
 train: $(STAMP)
 	$(VENV)/bin/optsweep train --data moons --layers 5,2 --optimizer adam --alpha 0.0007 --batch-size 64 --epochs 2000
 
@@ -40,6 +44,12 @@ sweep: $(STAMP)
 
 ui: $(STAMP)
 	$(VENV)/bin/optsweep ui
+
+# An MLflow tracking server on 127.0.0.1:$(PORT) over mlflow.db here, for workers on any machine
+# (docs/distributed.md); MLFLOW_BACKEND_STORE_URI=postgresql://... make server for PostgreSQL.
+PORT ?= 5000
+server: $(STAMP)
+	$(VENV)/bin/optsweep server --port $(PORT)
 
 # optuna-dashboard on the same study (STUDY=name for another one), http://127.0.0.1:8080
 STUDY ?= default
