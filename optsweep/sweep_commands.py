@@ -170,7 +170,10 @@ def _print_locations(plan, when: str, tracker=None) -> None:
     if plan.tracking_uri:
         _c.out.print(f"[bold]MLflow store[/]   {mask(plan.tracking_uri)}", soft_wrap=True)
     if when == "end" and plan.tracking_uri:
-        _c.out.print("open the MLflow UI: [bold]make ui[/] (or: optsweep ui)")
+        if plan.tracking_uri.startswith(("http://", "https://")):  # a server is its own UI
+            _c.out.print(f"open the MLflow UI: {mask(plan.tracking_uri)}", soft_wrap=True)
+        else:
+            _c.out.print("open the MLflow UI: [bold]make ui[/] (or: optsweep ui)")
 
 
 def _fmt(v) -> str:
