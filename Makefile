@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint format bench train sweep ui dashboard trials report findings clean server bench-load
+.PHONY: install test lint format bench train sweep ui dashboard trials report findings clean server bench-load docs
 
 # The main job: the default sweep (Adam on moons), two local workers, embedded stores here.
 WORKERS ?= 2
@@ -68,6 +68,10 @@ report: $(STAMP)
 # to start over), re-training over 5 seeds, then docs/findings.md and docs/findings/*.png.
 findings: $(STAMP)
 	$(VENV)/bin/optsweep findings --store findings-store --out docs/findings.md --workers $(WORKERS)
+
+# docs/cli.md from the Typer app (tests/cli/test_cli_docs.py fails when it is stale)
+docs: $(STAMP)
+	$(VENV)/bin/typer optsweep.cli utils docs --name optsweep --title "optsweep command line" --output docs/cli.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

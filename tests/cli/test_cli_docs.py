@@ -1,0 +1,87 @@
+"""What a user gets from the command line before running anything: help that is instant,
+docs/cli.md that matches the commands, and shell completion that completes them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs" / "cli.md"
+BIN = Path(sys.executable).parent  # the venv's bin: optsweep and typer live beside python
+
+
+def generate_docs(out: Path) -> str:
+    """docs/cli.md as `make docs` writes it."""
+    subprocess.run(
+        [sys.executable, "-m", "typer", "optsweep.cli", "utils", "docs", "--name", "optsweep",
+         "--title", "optsweep command line", "--output", str(out)],
+        cwd=REPO, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return out.read_text()
+
+
+def test_docs_cli_md_is_generated_from_the_current_commands(tmp_path):
+    fresh = generate_docs(tmp_path / "cli.md")
+    assert DOCS.exists(), "docs/cli.md is missing: run `make docs`"
+    assert DOCS.read_text() == fresh, "docs/cli.md is stale: run `make docs` and commit it"
+
+
+def test_the_docs_name_every_command_and_option():
+    from typer.main import get_command
+
+    from optsweep.cli import app
+
+    text = DOCS.read_text()
+    group = get_command(app)
+    for name, command in group.commands.items():
+        assert f"## `optsweep {name}`" in text
+        for param in command.params:
+            for opt in param.opts:
+                if opt.startswith("--"):
+                    assert f"`{opt}" in text, (name, opt)
+
+
+def test_help_imports_nothing_heavy():
+    code = (
+        "import sys; from optsweep.cli import app; "
+        "heavy = ('numpy', 'optuna', 'mlflow', 'matplotlib', 'sklearn', 'optuna_dashboard', "
+        "'playwright', 'sqlalchemy'); print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def completions(words: str, cword: int, shell: str = "bash") -> list[str]:
+    """Click's completion protocol, as the shell function runs it."""
+    env = {**os.environ, "_OPTSWEEP_COMPLETE": f"complete_{shell}", "COMP_WORDS": words,
+           "COMP_CWORD": str(cword)}  # fmt: skip
+    out = subprocess.run([str(BIN / "optsweep")], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_completion_protocol_completes_commands_and_options():
+    assert completions("optsweep da", 1) == ["dashboard"]
+    assert {"sweep", "sync", "server"} <= set(completions("optsweep s", 1))
+    assert "--report-seeds" in completions("optsweep sweep --rep", 2)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_show_completion_gives_a_bash_script_that_completes_subcommands():
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    script = subprocess.run(
+        [str(BIN / "optsweep"), "--show-completion", "bash"], env=env, capture_output=True,
+        text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "complete" in script and "_OPTSWEEP_COMPLETE=complete_bash" in script
+    # what a shell does with it: source it, then press TAB after "optsweep da"
+    probe = script + "\nCOMP_WORDS=(optsweep da); COMP_CWORD=1; _optsweep_completion optsweep\n"
+    probe += 'echo "${COMPREPLY[@]}"\n'
+    out = subprocess.run(["bash", "-c", probe], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["dashboard"], out.stderr
