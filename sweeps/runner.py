@@ -269,7 +269,7 @@ def sweep(
             if workers == 1:
                 _loop(p, study, storage, tracker, deadline, show)
             else:
-                _run_processes(p, workers, deadline, study, on_progress)
+                _run_processes(p, workers, deadline, study, on_progress, tracker)
         except (KeyboardInterrupt, Interrupted):
             with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
                 if tracker is not None:
@@ -310,7 +310,7 @@ def worker_env(p: Plan, base: dict | None = None) -> dict[str, str]:
     return env
 
 
-def _run_processes(p: Plan, workers: int, deadline, study, on_progress) -> None:
+def _run_processes(p: Plan, workers: int, deadline, study, on_progress, tracker=None) -> None:
     env = worker_env(p)
     procs = [
         subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir, env=env)
@@ -326,7 +326,8 @@ def _run_processes(p: Plan, workers: int, deadline, study, on_progress) -> None:
             raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
     except (KeyboardInterrupt, Interrupted):
         with deaf_to_signals():  # the workers got Ctrl-C too: give them time to close trials
-            _stop(procs)
+            killed = _stop(procs)
+            _close_after(study, tracker, killed)
         raise
     if on_progress:
         on_progress(progress(study, p.spec.trials))
@@ -336,18 +337,43 @@ def _raise_interrupted(signum, frame):
     raise Interrupted()
 
 
-def _stop(procs, grace: float = 4.0) -> None:
-    """Ask workers to close their trials (SIGTERM), then kill what is left after `grace`."""
+def _stop(procs, grace: float = 3.0) -> list[int]:
+    """Ask workers to close their trials (SIGTERM), kill what is left after `grace` seconds;
+    return the pids killed."""
     for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
     end = time.monotonic() + grace
+    killed = []
     for proc in procs:
         try:
             proc.wait(timeout=max(0.0, end - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+            killed.append(proc.pid)
+    return killed
+
+
+def _close_after(study, tracker, pids: list[int]) -> None:
+    """Close what workers killed in the middle of closing left open: their RUNNING trials (FAIL,
+    queued again) and the MLflow runs of their failed trials."""
+    if not pids:
+        return
+    import optuna
+    from optuna.trial import TrialState
+
+    me = storage_mod.worker_identity()["host"]
+    theirs = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.FAIL))
+        if (o := t.user_attrs.get(storage_mod.WORKER_ATTR) or {}).get("pid") in pids
+        and o.get("host") == me
+    ]
+    for t in theirs:
+        if t.state == TrialState.RUNNING:
+            close_interrupted(study, optuna.trial.Trial(study, t._trial_id))
+    _close_runs(tracker, study, [t.number for t in theirs])
 
 
 def install_sigterm_handler() -> None:

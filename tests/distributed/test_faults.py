@@ -195,3 +195,36 @@ def test_an_interrupted_sweep_closes_its_trials_and_runs_and_resumes_to_the_same
     view = mlflow_runs(mlflow_server.url, name)
     assert all(len(runs) == 1 for runs in view["children"].values())
     assert view["parents"][0].info.status == "FINISHED"
+
+
+def test_a_sweep_closes_what_a_worker_killed_while_closing_left_open(tmp_path):
+    """A worker that does not close its trial within the grace after SIGTERM is killed; the
+    sweep then fails and requeues the trial, and ends its run, itself."""
+    import shutil
+
+    from sweeps import storage as storage_mod
+
+    shutil.copy(template_db(), tmp_path / "mlflow.db")
+    plan = runner.plan(
+        write_sweep(tmp_path, unique("orphan"), trials=2, epochs=5), workdir=tmp_path
+    )
+    study, storage, tracker = runner.prepare(plan)
+    with storage_mod.budget_lock(plan.storage, plan.spec.name, storage):
+        trial = storage_mod.claim_trial(study, plan.spec.trials)
+    gone = {**storage_mod.worker_identity(), "pid": 2**22 + 1}  # no such process
+    trial.set_user_attr("optsweep.worker", gone)
+    run = tracker.start_trial(trial.number, {"alpha": 0.1}, total_epochs=5)
+    run.log_epoch(1, {"val_cost": 0.7})
+    run.flush()
+
+    runner._close_after(study, tracker, [gone["pid"]])
+
+    trials = study.get_trials()
+    assert trials[trial.number].state == TrialState.FAIL
+    assert [t.system_attrs["failed_trial"] for t in trials if t.state == TrialState.WAITING] == [
+        trial.number
+    ]
+    (closed,) = mlflow_runs(f"sqlite:///{tmp_path / 'mlflow.db'}", plan.spec.name)["children"][
+        trial.number
+    ]
+    assert closed.info.status == "FAILED" and "interrupted" in closed.data.tags["optsweep.reason"]
