@@ -158,6 +158,7 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
             f"**Rule.** {c.rule}",
             "",
             *SECTIONS[c.key](r),
+            *_nothing(r),
             "",
             f"**Verdict: {r['verdict']}** ({r['why']}). Parts: "
             + "; ".join(f"{k}: {'yes' if v else 'no'}" for k, v in r["parts"].items())
@@ -179,6 +180,18 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _nothing(r: dict) -> list[str]:
+    if not r.get("nothing"):
+        return []
+    return [
+        "",
+        "Runs that learned nothing (training cost at the cost of guessing the class "
+        "frequencies; a pair where both arms did is left out of the comparison): "
+        + "; ".join(r["nothing"])
+        + ".",
+    ]
+
+
 def _anchor(title: str) -> str:
     import re
 
@@ -191,21 +204,23 @@ def _adam_faster(r: dict) -> list[str]:
             x["setting"],
             x["optimizer"],
             f"{x['alpha']:g}",
+            str(x["budget"]),
             pm(x["epochs"]),
-            f"{x['missed']}",
+            str(x["missed"]),
             pm(x["cpu_seconds"]),
             pm(x["final_val_cost"]),
         ]
         for x in r["rows"]
     ]
     return [
-        f"Target: validation cost below {r['target']}; budget {r['budget']} epochs.",
+        f"Target: validation cost below {r['target']}.",
         "",
         *table_lines(
             [
                 "alpha",
                 "optimizer",
                 "value",
+                "budget (epochs)",
                 "epochs to target",
                 "missed",
                 "CPU seconds to target",

@@ -305,6 +305,8 @@ def plan_jobs(p: Prepared, values: dict) -> tuple[list[Job], dict[str, dict]]:
                 f"not {e.condition[1]}")}  # fmt: skip
             continue
         plans[e.param] = {"kind": source, "reference": reference}
+        if source == "reference":
+            plans[e.param]["note"] = f"no textbook default: compared with {reference:g}"
         if values.get(e.name) == reference:
             plans[e.param]["note"] = f"the best trial already uses the {source}: gap 0"
             continue
@@ -371,12 +373,23 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
         row["default"] = plan.get("reference")
         row["note"] = plan.get("note", "")
         if plan["kind"] in ("default", "reference") and "n/a" not in row["note"]:
-            if (("default", e.param, p.seeds[0])) in by_key:
-                dvals, d_div = arm("default", e.param)
-            else:  # the best already uses the default: the same runs
-                dvals, d_div = tuned, tuned_diverged
-            cmp = verdicts.compare(tuned, dvals, spec.direction, p.tolerance)
-            row["gap"] = {**cmp.to_dict(), "default_diverged": d_div}
+            arm_name = "default" if ("default", e.param, p.seeds[0]) in by_key else "tuned"
+            dvals, d_div = arm(arm_name, e.param if arm_name == "default" else None)
+            keep = [
+                i for i, s in enumerate(p.seeds)
+                if not (by_key[("tuned", None, s)].learned_nothing
+                        and by_key[(arm_name, e.param if arm_name == "default" else None, s)]
+                        .learned_nothing)
+            ]  # fmt: skip
+            dropped = [p.seeds[i] for i in range(len(p.seeds)) if i not in keep]
+            if len(keep) < 2:
+                row["gap"] = None
+                row["note"] = (f"n/a: the network learned nothing in both arms on {len(dropped)} "
+                               f"of {len(p.seeds)} seeds")  # fmt: skip
+            else:
+                cmp = verdicts.compare([tuned[i] for i in keep], [dvals[i] for i in keep],
+                                       spec.direction, p.tolerance)  # fmt: skip
+                row["gap"] = {**cmp.to_dict(), "default_diverged": d_div, "seeds_left_out": dropped}
         else:
             row["gap"] = None
         rows.append(row)
@@ -413,18 +426,15 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
 
 
 def _stuck_seeds(by_key: dict, seeds: list[int], objective: str, n_classes: int) -> list[str]:
-    """A note when the tuned configuration learned nothing on some seed: its validation cost
-    stayed at ln(classes), the cost of a constant guess (e.g. every ReLU dead from the start)."""
-    chance = math.log(max(n_classes, 2))
-    stuck = [s for s in seeds
-             if (v := by_key[("tuned", None, s)].final.get("val_cost")) is not None
-             and abs(v - chance) < 1e-3 * chance]  # fmt: skip
+    """A note when the tuned configuration learned nothing on some seed (see
+    retrain.learned_nothing): e.g. every ReLU of a small network dead from the start."""
+    stuck = [s for s in seeds if by_key[("tuned", None, s)].learned_nothing]
     if not stuck:
         return []
     return [
-        f"on seed(s) {', '.join(map(str, stuck))} the tuned configuration ended at the cost of a "
-        f"constant guess (val_cost = ln {n_classes} = {chance:.4f}): it learned nothing there; "
-        "pairing by seed keeps such seeds from faking a gap"
+        f"on seed(s) {', '.join(map(str, stuck))} the tuned configuration learned nothing (its "
+        "training cost ended at the cost of guessing the class frequencies); a seed on which "
+        "both arms of a comparison learned nothing is left out of it"
     ]
 
 

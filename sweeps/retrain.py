@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 NOISE_BETA = 0.9  # the EWA behind the noise figure: about the last 10 mini-batches
+NOTHING_LEARNED = 0.01  # relative distance from the constant guess's cost
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Outcome:
     n_classes: int = 2
     budget: int = 0  # the epochs it was given
     alpha: float = 0.0
+    learned_nothing: bool = False  # ended at the cost of a constant guess (see learned_nothing)
 
     def value(self, objective: str) -> float | None:
         """The objective's final value, None when the run diverged or failed."""
@@ -114,18 +116,8 @@ def run_job(job: Job) -> Outcome:
         dataset = _dataset(tuple(sorted(job.data.items())))
         config = TrainConfig(**job.config)
     except (UserError, ValueError) as e:
-        return Outcome(
-            job.key,
-            "error",
-            str(e),
-            {},
-            0,
-            0.0,
-            0,
-            0,
-            budget=job.config.get("epochs", 0),
-            alpha=job.config.get("alpha", 0.0),
-        )
+        budget, alpha = job.config.get("epochs", 0), job.config.get("alpha", 0.0)
+        return Outcome(job.key, "error", str(e), {}, 0, 0.0, 0, 0, budget=budget, alpha=alpha)
     clock = _Clock(job.stop_below, job.max_seconds)
     result = train(config, dataset, callback=clock)
     steps = len(result.step_cost)
@@ -147,7 +139,23 @@ def run_job(job: Job) -> Outcome:
         n_classes=dataset.n_classes,
         budget=config.epochs,
         alpha=config.alpha,
+        learned_nothing=learned_nothing(result, dataset.y),
     )
+
+
+def learned_nothing(result, y) -> bool:
+    """The run ended no better than a constant guess: its final training cost is within
+    NOTHING_LEARNED of the cost of predicting the class frequencies (the labels' entropy), as a
+    network whose ReLUs all died does. Such a run says nothing about its hyperparameters."""
+    import numpy as np
+
+    cost = result.final.get("train_cost")
+    if result.status == "diverged" or cost is None or result.config.l2 > 0:
+        return False
+    counts = np.bincount(y)
+    p = counts[counts > 0] / counts.sum()
+    guess = float(-(p * np.log(p)).sum())
+    return abs(cost - guess) <= NOTHING_LEARNED * guess
 
 
 class _Clock:

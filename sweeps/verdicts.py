@@ -43,7 +43,9 @@ def rules(tolerance: float, worst: str = "") -> list[str]:
         "SE: tuned and default share each seed (same split, same initial weights); SE is the "
         "standard error of the per-seed differences, sd(default - tuned) / sqrt(seeds).",
         "re-training: the best trial's configuration on seeds the sweep did not use; a diverged "
-        f"re-training counts as the worst value{diverged}.",
+        f"re-training counts as the worst value{diverged}; a seed on which both arms learned "
+        "nothing (final training cost within 1% of guessing the class frequencies) says nothing "
+        "about the parameter and is left out of that comparison.",
         f"sensitivity: completed trials split into B = min({MAX_BINS}, n // {MIN_PER_BIN}) "
         "equal-count bins of the parameter's value; spread = best objective of the worst bin "
         "minus that of the best bin (how much the best reachable objective depends on it).",

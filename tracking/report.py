@@ -210,10 +210,12 @@ def markdown_row(r: Mapping[str, Any], objective: str) -> list[str]:
     ]
     if gap:
         default_div = f" ({gap['default_diverged']} diverged)" if gap["default_diverged"] else ""
+        left = gap.get("seeds_left_out") or []
+        left_out = f"; seed {', '.join(map(str, left))} left out" if left else ""
         cells += [
             pm(gap["default_mean"], gap["default_se"]) + default_div,
             pm(gap["tuned_mean"], gap["tuned_se"]),
-            pm(gap["gap"], gap["gap_se"]) + f" ({pct(gap['relative_gap'])})",
+            pm(gap["gap"], gap["gap_se"]) + f" ({pct(gap['relative_gap'])}{left_out})",
             f"**{gap['verdict']}**",
         ]
     else:

@@ -29,7 +29,7 @@ def test_every_part_confirms_no_part_refutes_some_parts_depend():
     assert c.combine({"a": True, "b": True}) == c.CONFIRMED
     assert c.combine({"a": False, "b": False}) == c.REFUTED
     assert c.combine({"a": True, "b": False}) == c.DEPENDS
-    assert c.depends_on({"gd": True, "adam": False}) == "holds for gd; not for adam"
+    assert c.depends_on({"gd": True, "adam": False}) == "holds: gd - does not hold: adam"
 
 
 # --- claim 1: a lot faster -------------------------------------------------------------------
@@ -163,3 +163,15 @@ def test_a_grid_shared_by_two_workers_is_covered_once_and_ends_quietly():
         study.tell(trial, 1.0)  # the last tell once raised from GridSampler's study.stop()
     seen = {(t.params["optimizer"], t.params["alpha"]) for t in study.trials}
     assert len(seen) == s.space.grid_size() == len(study.trials)
+
+
+def test_a_seed_where_both_arms_learned_nothing_is_left_out_of_the_pair():
+    alive, dead = outcome([0.5, 0.2]), outcome([0.7, 0.693])
+    dead.learned_nothing = True
+    assert c.informative([alive, dead, dead], [alive, dead, alive]) == [0, 2]
+    # batch sizes: a seed on which both sizes' networks died does not mask a difference
+    cpu = {1: [5.0, 9.0, 5.1], 32: [0.5, 9.0, 0.52], 1024: [2.0, 9.0, 2.1]}
+    noise = {1: [1.0, 0.0, 1.1], 32: [0.2, 0.0, 0.21], 1024: [0.0, 0.0, 0.0]}
+    dead_runs = {bs: [False, True, False] for bs in cpu}
+    assert all(c.batch_size_parts(cpu, noise, (1, 32, 1024), 800, dead_runs).values())
+    assert not all(c.batch_size_parts(cpu, noise, (1, 32, 1024), 800).values())

@@ -46,3 +46,22 @@ def test_parallel_workers_return_outcomes_in_the_order_of_the_jobs():
     assert [o.epochs_run for o in outcomes] == [3, 5, 7, 9]
     serial = retrain.run(jobs[:1], workers=1)
     assert serial[0].val_cost == outcomes[0].val_cost  # same bits in a worker process
+
+
+def test_learned_nothing_is_a_training_cost_at_the_constant_guess():
+    import math
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    def result(cost, status="completed", l2=0.0):
+        return SimpleNamespace(final={"train_cost": cost}, status=status,
+                               config=SimpleNamespace(l2=l2))  # fmt: skip
+
+    balanced, skewed = np.array([0, 1] * 50), np.array([0, 0, 0, 1] * 25)
+    assert retrain.learned_nothing(result(math.log(2)), balanced)
+    assert not retrain.learned_nothing(result(0.3), balanced)
+    h = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))  # 0.562: guessing 3:1
+    assert retrain.learned_nothing(result(h * 1.005), skewed)
+    assert not retrain.learned_nothing(result(math.log(2)), skewed)
+    assert not retrain.learned_nothing(result(math.log(2), status="diverged"), balanced)
