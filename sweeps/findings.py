@@ -25,7 +25,8 @@ PAGE = Path("docs/findings.md")
 
 
 def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]) -> dict:
-    """Run (or resume) every claim sweep into `store`; {sweep file: wall seconds}."""
+    """Run every claim sweep into `store`, or reuse its study when it is complete and its
+    sweep file is unchanged; {sweep file: wall seconds}."""
     from sweeps import runner
 
     store.mkdir(parents=True, exist_ok=True)
@@ -33,20 +34,58 @@ def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]
     seconds = {}
     for name in files:
         start = time.perf_counter()
+        path = claims_mod.CLAIMS_DIR / name
         plan = runner.plan(
-            claims_mod.CLAIMS_DIR / name,
+            path,
             storage=str(store / "optsweep.journal"),
             tracking_uri=str(store / "mlflow.db") if track else None,
             workdir=store,
             track=track,
         )
+        if _complete(plan, path):
+            say(f"sweep {name}: complete in {store}, reused")
+            continue
         say(f"sweep {name}: {plan.spec.trials} trials on {workers} worker(s)")
-        _, tracker = runner.sweep(plan, workers=workers)
+        study, tracker = runner.sweep(plan, workers=workers)
+        study.set_user_attr(FINGERPRINT_ATTR, _fingerprint(path))
         if tracker is not None:
             tracker.finish_parent("FINISHED")
         seconds[name] = time.perf_counter() - start
         say(f"  {seconds[name]:.0f} s")
     return seconds
+
+
+FINGERPRINT_ATTR = "optsweep.findings.sweep_sha256"
+
+
+def _fingerprint(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _complete(plan, path: Path) -> bool:
+    """The study is in the store with its whole budget; a ConfigError when its sweep file has
+    changed since (its numbers would not be this file's)."""
+    import optuna
+
+    from core.errors import ConfigError
+    from sweeps import storage as storage_mod
+    from sweeps.runner import progress
+
+    if not Path(plan.storage.url).exists():
+        return False
+    storage = storage_mod.open_storage(plan.storage)
+    if plan.spec.name not in optuna.get_all_study_names(storage):
+        return False
+    study = optuna.load_study(study_name=plan.spec.name, storage=storage)
+    known = study.user_attrs.get(FINGERPRINT_ATTR)
+    if known is not None and known != _fingerprint(path):
+        raise ConfigError(
+            f"{path.name} changed since study {plan.spec.name!r} in {plan.storage.shown} ran; "
+            "delete the store folder (or pass another --store) to run the claims again"
+        )
+    return known is not None and progress(study, plan.spec.trials).done >= plan.spec.trials
 
 
 def run(
@@ -58,6 +97,7 @@ def run(
     say: Callable[[str], None] = print,
 ) -> tuple[dict, dict]:
     """Sweep, measure every claim, write the page; (timings, results)."""
+    from sweeps import spec as spec_mod
     from sweeps.report import check_options
 
     check_options(seeds, claims_mod.TOLERANCE, workers)
@@ -76,6 +116,8 @@ def run(
     for claim in claims_mod.CLAIMS:
         say(f"claim {claim.key}: re-training over {seeds} seeds")
         results[claim.key] = claim.measure(ctx)
+        names = [spec_mod.load(claims_mod.CLAIMS_DIR / f).name for f in claim.sweeps]
+        results[claim.key]["left_out"] = sorted({s for n in names for s in ctx.left_out.get(n, [])})
         say(f"  {results[claim.key]['verdict']}: {results[claim.key]['why']}")
     pngs = draw(results, figures)
     timings = {
@@ -181,15 +223,22 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
 
 
 def _nothing(r: dict) -> list[str]:
-    if not r.get("nothing"):
-        return []
-    return [
-        "",
-        "Runs that learned nothing (training cost at the cost of guessing the class "
-        "frequencies; a pair where both arms did is left out of the comparison): "
-        + "; ".join(r["nothing"])
-        + ".",
-    ]
+    out = []
+    if r.get("left_out"):
+        out += [
+            "",
+            f"Seed {', '.join(map(str, r['left_out']))} left out: the network learned nothing "
+            "there in every arm (its training cost ended at the cost of guessing the class "
+            "frequencies), so it says nothing about the settings compared.",
+        ]
+    if r.get("nothing"):
+        out += [
+            "",
+            "Runs that learned nothing in some arms only (kept: that is the setting's doing): "
+            + "; ".join(r["nothing"])
+            + ".",
+        ]
+    return out
 
 
 def _anchor(title: str) -> str:

@@ -165,13 +165,15 @@ def test_a_grid_shared_by_two_workers_is_covered_once_and_ends_quietly():
     assert len(seen) == s.space.grid_size() == len(study.trials)
 
 
-def test_a_seed_where_both_arms_learned_nothing_is_left_out_of_the_pair():
-    alive, dead = outcome([0.5, 0.2]), outcome([0.7, 0.693])
-    dead.learned_nothing = True
-    assert c.informative([alive, dead, dead], [alive, dead, alive]) == [0, 2]
-    # batch sizes: a seed on which both sizes' networks died does not mask a difference
-    cpu = {1: [5.0, 9.0, 5.1], 32: [0.5, 9.0, 0.52], 1024: [2.0, 9.0, 2.1]}
-    noise = {1: [1.0, 0.0, 1.1], 32: [0.2, 0.0, 0.21], 1024: [0.0, 0.0, 0.0]}
-    dead_runs = {bs: [False, True, False] for bs in cpu}
-    assert all(c.batch_size_parts(cpu, noise, (1, 32, 1024), 800, dead_runs).values())
-    assert not all(c.batch_size_parts(cpu, noise, (1, 32, 1024), 800).values())
+def test_a_seed_on_which_every_arm_learned_nothing_is_left_out_everywhere():
+    def run(seed, dead):
+        o = outcome([0.7, 0.693] if dead else [0.5, 0.2])
+        o.key, o.learned_nothing = ("x", seed), dead
+        return o
+
+    runs = {"a": [run(1, False), run(2, True), run(3, True)],
+            "b": [run(1, False), run(2, True), run(3, False)]}  # fmt: skip
+    kept, left_out = c.drop_dead_seeds(runs, [1, 2, 3])
+    assert left_out == [2]  # seed 3 died in arm a only: that may be a's doing, it stays
+    assert [o.key[1] for o in kept["a"]] == [1, 3] and [o.key[1] for o in kept["b"]] == [1, 3]
+    assert c.nothing_learned(kept, [1, 3]) == ["a: seed 3"]
