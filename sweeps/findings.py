@@ -29,6 +29,7 @@ def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]
     sweep file is unchanged; {sweep file: wall seconds}."""
     from sweeps import runner
 
+    store = Path(store).resolve()  # the runner resolves relative paths against the workdir
     store.mkdir(parents=True, exist_ok=True)
     files = list(dict.fromkeys(f for c in claims_mod.CLAIMS for f in c.sweeps))
     seconds = {}
@@ -101,6 +102,7 @@ def run(
     from sweeps.report import check_options
 
     check_options(seeds, claims_mod.TOLERANCE, workers)
+    store = Path(store).resolve()
     start = time.perf_counter()
     sweep_seconds = sweep_all(store, workers, track, say)
     figures = out.parent / out.stem
