@@ -29,6 +29,8 @@ class _OneLineErrors(TyperGroup):
 
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            if rv == 130:  # Typer turns Ctrl-C into a silent exit code 130
+                typer.echo("interrupted", err=True)
         except _ClickException as e:
             if type(e).__name__ == "NoArgsIsHelpError":  # a bare `optsweep`: show the help
                 typer.echo(e.ctx.get_help())

@@ -11,6 +11,7 @@ study keeps its trials and the total is exact however many workers join.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -205,9 +206,10 @@ def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[in
                 continue
             state = run_trial(ctx, study, trial)
         except (KeyboardInterrupt, Interrupted):
-            if trial is not None:  # claimed but interrupted before run_trial could close it
+            if trial is not None:  # closed by run_trial, or claimed and not yet in its hands
                 with deaf_to_signals():
                     close_interrupted(study, trial)
+                    _close_runs(tracker, study, [trial.number])  # a run cut short while made
             raise
         if on_trial is not None:
             on_trial(trial.number, state.name)
@@ -324,9 +326,11 @@ def _run_processes(p: Plan, workers: int, deadline, study, on_progress, tracker=
         failed = [proc.returncode for proc in procs if proc.returncode not in (0, None)]
         if failed:
             raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
-    except (KeyboardInterrupt, Interrupted):
-        with deaf_to_signals():  # the workers got Ctrl-C too: give them time to close trials
-            killed = _stop(procs)
+    except (KeyboardInterrupt, Interrupted) as e:
+        with deaf_to_signals():
+            # a terminal's Ctrl-C reached the workers too: let them close their trials first,
+            # rather than cut that short with a second signal
+            killed = _stop(procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0.0)
             _close_after(study, tracker, killed)
         raise
     if on_progress:
@@ -337,13 +341,17 @@ def _raise_interrupted(signum, frame):
     raise Interrupted()
 
 
-def _stop(procs, grace: float = 3.0) -> list[int]:
-    """Ask workers to close their trials (SIGTERM), kill what is left after `grace` seconds;
-    return the pids killed."""
+def _stop(procs, grace: float = 3.0, first_wait: float = 0.0) -> list[int]:
+    """Ask workers to close their trials (SIGTERM, after `first_wait` seconds for those that
+    got the signal already), kill what is left after `grace` seconds; return the pids killed."""
+    end = time.monotonic() + grace
+    polite_end = time.monotonic() + min(first_wait, grace)
+    for proc in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, polite_end - time.monotonic()))
     for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-    end = time.monotonic() + grace
     killed = []
     for proc in procs:
         try:

@@ -88,6 +88,8 @@ def sync(storage_cfg, study_name: str, tracking_uri: str) -> SyncReport:
 def close_runs(tracker, study, numbers: list[int]) -> None:
     """End the runs of trials just failed because their worker died; never raises (a worker
     calls this between trials, and the next `optsweep sync` can finish what fails here)."""
+    if tracker.writer.circuit_open:  # the store was just found down: leave it to sync
+        return
     try:
         trials = study.get_trials(deepcopy=False)
         runs = tracker.trial_runs()
