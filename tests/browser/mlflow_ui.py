@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -43,8 +44,9 @@ if (!sessionStorage.getItem('optsweep.fresh')) {
 localStorage.setItem('mlflow.assistant.fab.autoOpenedOnFirstLoad_v1', 'true');
 """
 RUN_NAME_CELL = '[role=gridcell][col-id="attributes.`Run Name`"]'
+RUN_NAME_HEADER = '.ag-header-cell[col-id="attributes.`Run Name`"]'
 ML = "workflowType=machine_learning"
-TIMEOUT_MS = 20_000  # any one wait on a page
+TIMEOUT_MS = 30_000  # any one wait on a page (a busy 2-core machine needs it)
 
 
 def launch(playwright):
@@ -91,7 +93,7 @@ def ui_server(tracking_uri: str, port: int, log: Path, cwd: Path | None = None):
         stop(proc)
 
 
-def wait_healthy(proc: subprocess.Popen, base: str, log: Path, timeout: float = 60.0) -> float:
+def wait_healthy(proc: subprocess.Popen, base: str, log: Path, timeout: float = 120.0) -> float:
     """Seconds until GET /health answered; raises with the server's log when it did not."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
@@ -131,8 +133,14 @@ def tail(log: Path, lines: int = 30) -> str:
 # --- pages ---------------------------------------------------------------------------------------
 
 
-def runs_url(base: str, experiment_id: str) -> str:
-    return f"{base}/#/experiments/{experiment_id}/runs?{ML}"
+def runs_url(base: str, experiment_id: str, search: str = "", order_by: str = "") -> str:
+    """The run list; `search` is MLflow's filter (e.g. tags.`optsweep.role` = 'trial'),
+    `order_by` a column to sort on, ascending (e.g. metrics.`val_cost`)."""
+    query = {"searchFilter": search} if search else {}
+    if order_by:
+        query.update(orderByKey=order_by, orderByAsc="true")
+    extra = f"&{urllib.parse.urlencode(query)}" if query else ""
+    return f"{base}/#/experiments/{experiment_id}/runs?{ML}{extra}"
 
 
 def open_runs(page, base: str, experiment_id: str, parent_name: str) -> None:
@@ -143,7 +151,7 @@ def open_runs(page, base: str, experiment_id: str, parent_name: str) -> None:
     before = page.locator(RUN_NAME_CELL).count()
     parent.locator("button").first.click()  # the [+] before a parent run's name
     page.wait_for_function(
-        f"document.querySelectorAll({RUN_NAME_CELL!r}).length > {before}", timeout=20_000
+        f"document.querySelectorAll({RUN_NAME_CELL!r}).length > {before}", timeout=TIMEOUT_MS
     )
 
 
@@ -156,18 +164,10 @@ def listed_run_names(page) -> list[str]:
     return names
 
 
-def widen_run_names(page, width: int = 330) -> None:
-    """Drag the Run Name column wider, so full names show (a user would do the same)."""
-    header = page.locator('[role=columnheader][col-id="attributes.`Run Name`"]').first
-    handle = header.locator(".ag-header-cell-resize").first
-    box = handle.bounding_box()
-    if box is None:
-        return
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + width - header.bounding_box()["width"], y, steps=5)
-    page.mouse.up()
+def fit_run_names(page) -> None:
+    """Double-click the Run Name column's edge: the grid fits it to the names (as a user would)."""
+    page.locator(RUN_NAME_HEADER).first.hover()
+    page.locator(f"{RUN_NAME_HEADER} .ag-header-cell-resize").first.dblclick(force=True)
 
 
 def open_chart_view(page, search: str) -> None:
@@ -178,8 +178,9 @@ def open_chart_view(page, search: str) -> None:
 
 
 def open_run_by_name(page, name: str) -> None:
-    """Click a run's name in the run list: its page opens on the Overview tab."""
-    page.locator(RUN_NAME_CELL).filter(has_text=name).first.locator("a").first.click()
+    """Click a run's name in the run list (table or chart view): its page opens on Overview."""
+    grid = page.locator("[role=grid]")  # not the breadcrumb's link of the same name
+    grid.get_by_role("link", name=name, exact=True).first.click()
     page.get_by_role("tab", name="Overview").first.wait_for()
 
 
