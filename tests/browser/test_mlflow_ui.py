@@ -21,7 +21,7 @@ from tests.browser import mlflow_ui as ui
 from tests.e2e.conftest import load_study, mlflow_view, write_sweep
 from tests.tracking.conftest import template_db  # noqa: F401 (a fixture: a migrated store)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one sweep, one UI
 
 EPOCHS = 20
 TRIALS = 4

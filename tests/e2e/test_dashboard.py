@@ -20,6 +20,7 @@ from sweeps import dashboard, storage
 from tests.e2e.conftest import write_sweep
 
 runner = CliRunner()
+pytestmark = pytest.mark.xdist_group("dashboard")  # one sweep for the module
 REPO = Path(__file__).resolve().parents[2]
 
 
