@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -245,15 +246,69 @@ class MlflowServer:
         if self.proc is not None:
             server.stop(self.proc)
             self.proc = None
+        elif self.pid is not None:  # started by another test process: stop its process group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGTERM)
+            wait_for(lambda: not _running(self.pid), 20, "the MLflow server to stop")
+        self.pid = None
+
+    pid: int | None = None  # of a server another test process started
+
+    @classmethod
+    def attach(cls, folder: Path, port: int, pid: int) -> MlflowServer:
+        srv = cls.__new__(cls)
+        srv.folder, srv.db, srv.port = folder, folder / "mlflow.db", port
+        srv.url, srv.log = f"http://127.0.0.1:{port}", folder / "server.log"
+        srv.proc, srv.pid = None, pid
+        return srv
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory):
-    """One MLflow server per xdist worker, shared by its tests (each uses its own experiment)."""
-    srv = MlflowServer(tmp_path_factory.mktemp("mlflow-server"))
-    srv.start()
+def mlflow_server(request):
+    """One MLflow server for the whole test run, shared by the xdist workers (each test uses its
+    own experiment): the first worker to need it starts it, the last one out stops it."""
+    run = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
+    root = Path(tempfile.gettempdir()) / f"optsweep-test-server-{run}"
+    root.mkdir(exist_ok=True)
+    state, users = root / "server.json", root / "users"
+    with _locked(root / "lock"):
+        if state.exists():
+            srv = MlflowServer.attach(**_decoded(json.loads(state.read_text())))
+        else:
+            srv = MlflowServer(root / "server")
+            srv.start()
+            info = {"folder": str(srv.folder), "port": srv.port, "pid": srv.proc.pid}
+            state.write_text(json.dumps(info))
+        users.write_text(str(int(users.read_text()) + 1 if users.exists() else 1))
     yield srv
-    srv.stop()
+    with _locked(root / "lock"):
+        left = int(users.read_text()) - 1
+        users.write_text(str(left))
+        if left == 0:
+            srv.stop()
+            state.unlink()
+            shutil.rmtree(srv.folder, ignore_errors=True)  # the lock file stays: others may wait
+
+
+def _decoded(info: dict) -> dict:
+    return {"folder": Path(info["folder"]), "port": int(info["port"]), "pid": int(info["pid"])}
 
 
 @pytest.fixture
