@@ -32,21 +32,20 @@ def test_trials_go_on_while_the_tracking_server_is_down_and_sync_restores_mlflow
     name = unique("outage")
     budget = 12
     sweep_file = write_sweep(tmp_path, name, trials=budget, epochs=150, batch_size=32)
-    sweep = procs.optsweep(
-        "sweep", sweep_file, "--workers", 2, "--report-seeds", 0,
-        env={"OPTSWEEP_STORAGE": url, "OPTSWEEP_TRACKING_URI": srv.url},
-    )  # fmt: skip
+    env = {"OPTSWEEP_STORAGE": url, "OPTSWEEP_TRACKING_URI": srv.url}
+    workers = [procs.optsweep("worker", sweep_file, "--worker-index", i, env=env) for i in (0, 1)]
     wait_for(lambda: completed(url, name) >= 2, 90, "two trials tracked")
-    srv.stop()  # the server dies; the sweep is not told
+    srv.stop()  # the server dies; the workers are not told
     down_at = completed(url, name)
-    assert sweep.wait(120) == 0, procs.output(sweep)
-    _, err = procs.output(sweep)
+    for w in workers:
+        assert w.wait(120) == 0, procs.output(w)
+    err = "".join(procs.output(w)[1] for w in workers)
 
     trials = open_study(url, name).get_trials()
     assert len(trials) == budget and all(t.state == TrialState.COMPLETE for t in trials)
     assert down_at < budget  # trials completed in Optuna while MLflow was unreachable
-    assert "unavailable" in procs.all_output()  # the writer gave up (after its retries) ...
-    assert "optsweep sync" in procs.all_output()  # ... and said how to fill the gap
+    assert "unavailable" in err  # the writer gave up (after its retries) ...
+    assert "optsweep sync" in err  # ... and said how to fill the gap
     assert "Traceback" not in err
 
     srv.start()  # back, on the same port and database
