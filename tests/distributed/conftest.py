@@ -111,15 +111,20 @@ def _admin(sql: str) -> None:
         engine.dispose()
 
 
+def pg_url(schema: str) -> str:
+    """The test database with `schema` first on the search path, and a password in the URL."""
+    return (
+        f"postgresql://postgres:{PASSWORD}@{PG_HOST}:{PG_PORT}/{PG_DB}"
+        f"?options=-csearch_path%3D{schema}"
+    )
+
+
 @pytest.fixture
 def pg_schema(postgres):
     """A fresh schema for one test: yields (schema, url_with_password); dropped afterwards."""
     schema = unique("optsweep_t")
     _admin(f"CREATE SCHEMA {schema}")
-    url = (
-        f"postgresql://postgres:{PASSWORD}@{PG_HOST}:{PG_PORT}/{PG_DB}"
-        f"?options=-csearch_path%3D{schema}"
-    )
+    url = pg_url(schema)
     yield schema, url
     storage = _STORAGES.pop(url, None)
     if storage is not None:
@@ -215,30 +220,51 @@ def free_port() -> int:
 
 
 class MlflowServer:
-    """`optsweep server`'s configuration run as a subprocess on a free loopback port."""
+    """`optsweep server` run as a subprocess on a free loopback port, its backend store URL (a
+    password in it, for PostgreSQL) passed through the environment as a user would."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, backend: str | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        self.db = folder / "mlflow.db"
-        shutil.copy(template_db(), self.db)
+        if backend is None:  # a SQLite store, pre-migrated
+            shutil.copy(template_db(), folder / "mlflow.db")
+            backend = f"sqlite:///{folder / 'mlflow.db'}"
+        self.backend = backend
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
         self.proc: subprocess.Popen | None = None
+        self.pid: int | None = None  # of a server another test process started
 
-    def start(self, timeout: float = 90.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         from tracking import server
 
-        srv = server.configure(
-            f"sqlite:///{self.db}", self.folder / "artifacts", port=self.port, workers=1
-        )
-        self.proc = server.launch(srv, self.log)
+        env = dict(os.environ, MLFLOW_BACKEND_STORE_URI=self.backend)
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+        artifacts = str(self.folder / "artifacts")
+        argv = [sys.executable, "-m", "optsweep", "server", "--port", str(self.port),
+                "--workers", "1", "--artifacts-destination", artifacts]  # fmt: skip
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         try:
             server.wait_ready(self.url, self.proc, timeout)
         except Exception:
             self.stop()
             raise AssertionError(self.log.read_text()[-3000:]) from None
+
+    def pids(self) -> list[int]:
+        """The server's processes (`optsweep server` becomes `mlflow server`, which starts
+        uvicorn)."""
+        top = self.proc.pid if self.proc is not None else self.pid
+        out, todo = [], [top]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            with contextlib.suppress(OSError):
+                todo += map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+        return out
 
     def stop(self) -> None:
         from tracking import server
@@ -252,12 +278,10 @@ class MlflowServer:
             wait_for(lambda: not _running(self.pid), 20, "the MLflow server to stop")
         self.pid = None
 
-    pid: int | None = None  # of a server another test process started
-
     @classmethod
-    def attach(cls, folder: Path, port: int, pid: int) -> MlflowServer:
+    def attach(cls, folder: Path, port: int, pid: int, backend: str) -> MlflowServer:
         srv = cls.__new__(cls)
-        srv.folder, srv.db, srv.port = folder, folder / "mlflow.db", port
+        srv.folder, srv.backend, srv.port = folder, backend, port
         srv.url, srv.log = f"http://127.0.0.1:{port}", folder / "server.log"
         srv.proc, srv.pid = None, pid
         return srv
@@ -281,7 +305,7 @@ def _locked(path: Path):
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(request):
+def mlflow_server(request, postgres):
     """One MLflow server for the whole test run, shared by the xdist workers (each test uses its
     own experiment): the first worker to need it starts it, the last one out stops it."""
     run = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
@@ -290,12 +314,15 @@ def mlflow_server(request):
     state, users = root / "server.json", root / "users"
     with _locked(root / "lock"):
         if state.exists():
-            srv = MlflowServer.attach(**_decoded(json.loads(state.read_text())))
-        else:
-            srv = MlflowServer(root / "server")
+            info = json.loads(state.read_text())
+            srv = MlflowServer.attach(Path(info["folder"]), info["port"], info["pid"], info["db"])
+        else:  # its runs in PostgreSQL, like a team's server: a schema of its own
+            schema = unique("optsweep_mlflow")
+            _admin(f"CREATE SCHEMA {schema}")
+            srv = MlflowServer(root / "server", backend=pg_url(schema))
             srv.start()
             info = {"folder": str(srv.folder), "port": srv.port, "pid": srv.proc.pid}
-            state.write_text(json.dumps(info))
+            state.write_text(json.dumps({**info, "db": srv.backend, "schema": schema}))
         users.write_text(str(int(users.read_text()) + 1 if users.exists() else 1))
     yield srv
     with _locked(root / "lock"):
@@ -303,12 +330,9 @@ def mlflow_server(request):
         users.write_text(str(left))
         if left == 0:
             srv.stop()
+            _admin(f"DROP SCHEMA IF EXISTS {json.loads(state.read_text())['schema']} CASCADE")
             state.unlink()
             shutil.rmtree(srv.folder, ignore_errors=True)  # the lock file stays: others may wait
-
-
-def _decoded(info: dict) -> dict:
-    return {"folder": Path(info["folder"]), "port": int(info["port"]), "pid": int(info["pid"])}
 
 
 @pytest.fixture

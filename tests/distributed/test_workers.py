@@ -78,6 +78,10 @@ def test_four_workers_finish_a_study_on_postgres_with_one_run_per_trial(
 
     # the password: nowhere a user, a log or the tracking store could show it
     assert all(PASSWORD not in line for line in seen), seen  # worker argv, as `ps` shows it
+    assert PASSWORD in mlflow_server.backend  # the server's runs are in PostgreSQL, and yet
+    for pid in mlflow_server.pids():  # neither `optsweep server` nor mlflow/uvicorn shows it
+        assert PASSWORD.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    assert "postgres:***@" in mlflow_server.log.read_text()  # what `optsweep server` printed
     texts = [out, err, procs.all_output(), mlflow_server.log.read_text()]
     for run in [*view["parents"], *(r for rs in view["children"].values() for r in rs)]:
         texts.append(json.dumps([run.data.params, run.data.tags]))
