@@ -11,6 +11,7 @@ written with one PNG per claim beside it (docs/findings/).
 from __future__ import annotations
 
 import math
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -26,13 +27,14 @@ PAGE = Path("docs/findings.md")
 
 def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]) -> dict:
     """Run every claim sweep into `store`, or reuse its study when it is complete and its
-    sweep file is unchanged; {sweep file: wall seconds}."""
+    sweep file is unchanged; ({sweep file: wall seconds it took}, the reused files)."""
     from sweeps import runner
 
     store = Path(store).resolve()  # the runner resolves relative paths against the workdir
     store.mkdir(parents=True, exist_ok=True)
     files = list(dict.fromkeys(f for c in claims_mod.CLAIMS for f in c.sweeps))
-    seconds = {}
+    seconds: dict[str, float] = {}
+    reused: set[str] = set()
     for name in files:
         start = time.perf_counter()
         path = claims_mod.CLAIMS_DIR / name
@@ -43,20 +45,25 @@ def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]
             workdir=store,
             track=track,
         )
-        if _complete(plan, path):
-            say(f"sweep {name}: complete in {store}, reused")
+        done = _complete(plan, path)
+        if done is not None:
+            seconds[name] = done
+            reused.add(name)
+            say(f"sweep {name}: complete in {store} (it took {done:.0f} s), reused")
             continue
         say(f"sweep {name}: {plan.spec.trials} trials on {workers} worker(s)")
         study, tracker = runner.sweep(plan, workers=workers)
+        seconds[name] = time.perf_counter() - start
         study.set_user_attr(FINGERPRINT_ATTR, _fingerprint(path))
+        study.set_user_attr(SECONDS_ATTR, seconds[name])
         if tracker is not None:
             tracker.finish_parent("FINISHED")
-        seconds[name] = time.perf_counter() - start
         say(f"  {seconds[name]:.0f} s")
-    return seconds
+    return seconds, reused
 
 
 FINGERPRINT_ATTR = "optsweep.findings.sweep_sha256"
+SECONDS_ATTR = "optsweep.findings.sweep_seconds"
 
 
 def _fingerprint(path: Path) -> str:
@@ -65,9 +72,10 @@ def _fingerprint(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _complete(plan, path: Path) -> bool:
-    """The study is in the store with its whole budget; a ConfigError when its sweep file has
-    changed since (its numbers would not be this file's)."""
+def _complete(plan, path: Path) -> float | None:
+    """The seconds the sweep took when its study is in the store with its whole budget, else
+    None; a ConfigError when its sweep file has changed since (its numbers would not be this
+    file's)."""
     import optuna
 
     from core.errors import ConfigError
@@ -75,10 +83,10 @@ def _complete(plan, path: Path) -> bool:
     from sweeps.runner import progress
 
     if not Path(plan.storage.url).exists():
-        return False
+        return None
     storage = storage_mod.open_storage(plan.storage)
     if plan.spec.name not in optuna.get_all_study_names(storage):
-        return False
+        return None
     study = optuna.load_study(study_name=plan.spec.name, storage=storage)
     known = study.user_attrs.get(FINGERPRINT_ATTR)
     if known is not None and known != _fingerprint(path):
@@ -86,7 +94,9 @@ def _complete(plan, path: Path) -> bool:
             f"{path.name} changed since study {plan.spec.name!r} in {plan.storage.shown} ran; "
             "delete the store folder (or pass another --store) to run the claims again"
         )
-    return known is not None and progress(study, plan.spec.trials).done >= plan.spec.trials
+    if known is None or progress(study, plan.spec.trials).done < plan.spec.trials:
+        return None
+    return float(study.user_attrs.get(SECONDS_ATTR, math.nan))
 
 
 def run(
@@ -103,8 +113,8 @@ def run(
 
     check_options(seeds, claims_mod.TOLERANCE, workers)
     store = Path(store).resolve()
-    start = time.perf_counter()
-    sweep_seconds = sweep_all(store, workers, track, say)
+    start, load = time.perf_counter(), os.getloadavg()[0]
+    sweep_seconds, reused = sweep_all(store, workers, track, say)
     figures = out.parent / out.stem
     figures.mkdir(parents=True, exist_ok=True)
     ctx = claims_mod.Context(
@@ -126,10 +136,24 @@ def run(
         "sweeps": sweep_seconds,
         "retraining": dict(ctx.seconds),
         "total": time.perf_counter() - start,
+        "cpu": _cpu_seconds(),
+        "load": (load, os.getloadavg()[0]),
+        "reused": sorted(reused),
     }
     out.write_text(render(results, timings, pngs, out, seeds, workers))
     say(f"wrote {out} and {len(pngs)} plots in {figures}")
     return timings, results
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (sweep workers, re-training pools)."""
+    import resource
+
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def draw(results: dict, folder: Path) -> dict[str, Path]:
@@ -170,9 +194,13 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
         "fixed before the runs and are printed with each claim; the verdicts are computed from "
         "the numbers (`sweeps/claims.py`).",
         "",
-        f"Run on {platform.machine()} with {workers} workers: {total / 60:.1f} minutes in all "
-        f"({sum(timings['sweeps'].values()) / 60:.1f} sweeping, "
-        f"{sum(timings['retraining'].values()) / 60:.1f} re-training).",
+        f"Run on {platform.machine()} with {os.cpu_count()} cores and {workers} workers: "
+        f"{total / 60:.1f} minutes in all ({_ran(timings) / 60:.1f} sweeping, "
+        f"{sum(timings['retraining'].values()) / 60:.1f} re-training), {timings['cpu'] / 60:.1f} "
+        "minutes of CPU. Load average "
+        f"{timings['load'][0]:.1f} at the start, {timings['load'][1]:.1f} at the end (above "
+        f"{os.cpu_count()}: other processes shared the cores, so wall times are long; the speed "
+        "comparisons use CPU seconds or epochs).",
         "",
         "Numbers are mean ± standard error over the seeds. A comparison is paired by seed: a "
         "difference counts when the mean per-seed difference exceeds 2 standard errors of those "
@@ -217,11 +245,32 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
     lines += ["", "## Timings", ""]
     lines += table_lines(
         ["step", "seconds"],
-        [[f"sweep `{k}`", f"{v:.0f}"] for k, v in timings["sweeps"].items()]
+        [
+            [
+                f"sweep `{k}`"
+                + (
+                    " (reused from the store; not in the total)"
+                    if k in timings.get("reused", ())
+                    else ""
+                ),
+                f"{v:.0f}",
+            ]
+            for k, v in timings["sweeps"].items()
+        ]
         + [[f"re-training `{k}`", f"{v:.0f}"] for k, v in timings["retraining"].items()]
         + [["total", f"{total:.0f}"]],
     )
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _ran(timings: dict) -> float:
+    return sum(v for k, v in timings["sweeps"].items() if k not in timings.get("reused", ()))
+
+
+def per_seed(s: dict, dead: list[bool] | None = None) -> str:
+    """Each seed's value, '*' marking a run that learned nothing: what a mean hides."""
+    dead = dead or [False] * len(s["values"])
+    return ", ".join(f"{v:.2g}{'*' if d else ''}" for v, d in zip(s["values"], dead, strict=True))
 
 
 def _nothing(r: dict) -> list[str]:
@@ -316,18 +365,20 @@ def _adam_defaults(r: dict) -> list[str]:
     for x in r["rows"]:
         g = x["gap"]
         imp = x["importance"]["fanova"]
-        rows.append(
-            [
-                x["name"],
-                f"{x['default']:g}",
-                f"{x['tuned']:.4g}",
-                "n/a" if imp["value"] is None else f"{imp['value']:.2f}",
-                pm({"mean": g["default_mean"], "se": g["default_se"]}),
-                pm({"mean": g["tuned_mean"], "se": g["tuned_se"]}),
-                pm({"mean": g["gap"], "se": g["gap_se"]}),
-                g["verdict"],
-            ]
-        )
+        head = [x["name"], f"{x['default']:g}", f"{x['tuned']:.4g}",
+                "n/a" if imp["value"] is None else f"{imp['value']:.2f}"]  # fmt: skip
+        if g is None:
+            rows.append([*head, "-", "-", "-", x.get("note") or "n/a"])
+            continue
+        left = g.get("seeds_left_out") or []
+        rows.append([
+            *head,
+            pm({"mean": g["default_mean"], "se": g["default_se"]}),
+            pm({"mean": g["tuned_mean"], "se": g["tuned_se"]}),
+            pm({"mean": g["gap"], "se": g["gap_se"]})
+            + (f" (seed {', '.join(map(str, left))} left out)" if left else ""),
+            g["verdict"],
+        ])  # fmt: skip
     return table_lines(
         [
             "parameter",
@@ -424,6 +475,7 @@ def _batch_size(r: dict) -> list[str]:
             pm(x["epochs"]),
             pm(x["steps"]),
             pm(x["cpu_seconds"]),
+            per_seed(x["cpu_seconds"], x.get("dead")),
             pm(x["wall_seconds"]),
             str(x["missed"]),
             pm(x["noise"]),
@@ -441,6 +493,7 @@ def _batch_size(r: dict) -> list[str]:
                 "epochs to target",
                 "steps",
                 "CPU seconds",
+                "per seed (* learned nothing)",
                 "wall seconds",
                 "missed",
                 "noise",
