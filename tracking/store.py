@@ -11,6 +11,7 @@ Nothing here imports mlflow: these checks run before any trial and must be insta
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import re
@@ -20,7 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from tracking.errors import TrackingError
 
@@ -190,10 +191,12 @@ def _check_server(uri: str, timeout: float) -> None:
     """Any answer from MLflow's health route (or, behind a proxy without it, its API) will do."""
     shown = mask(uri)
     fix = "start it with `optsweep server` or fix --tracking-uri"
+    base, headers = _without_userinfo(uri)
     for endpoint in ("/health", "/api/2.0/mlflow/experiments/search?max_results=1"):
         route = endpoint.split("?")[0]
         try:
-            with urllib.request.urlopen(uri + endpoint, timeout=timeout):
+            request = urllib.request.Request(base + endpoint, headers=headers)
+            with urllib.request.urlopen(request, timeout=timeout):
                 return
         except urllib.error.HTTPError as e:
             if e.code in (401, 403):
@@ -217,6 +220,19 @@ def _check_server(uri: str, timeout: float) -> None:
     raise TrackingError(
         f"{shown} answers, but not like an MLflow tracking server (no {route}); {fix}"
     )
+
+
+def _without_userinfo(uri: str) -> tuple[str, dict[str, str]]:
+    """`http://user:password@host` as urllib needs it: the URL without the user, and a basic
+    auth header (MLflow's client, through requests, sends the same credentials)."""
+    parts = urlsplit(uri)
+    if parts.username is None:
+        return uri, {}
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    user, password = unquote(parts.username), unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return urlunsplit(parts._replace(netloc=netloc)), {"Authorization": f"Basic {token}"}
 
 
 def _check_database(uri: str, timeout: float) -> None:

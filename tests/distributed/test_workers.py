@@ -45,9 +45,10 @@ def test_four_workers_finish_a_study_on_postgres_with_one_run_per_trial(
     _, url = pg_schema
     name = unique("four")
     sweep_file = write_sweep(tmp_path, name, trials=8, epochs=20)
+    tracking = mlflow_server.url.replace("http://", f"http://optsweep:{PASSWORD}@")  # basic auth
     sweep = procs.optsweep(
         "sweep", sweep_file, "--workers", 4, "--storage", url,
-        "--tracking-uri", mlflow_server.url, "--flush-every", 5, "--report-seeds", 0,
+        "--tracking-uri", tracking, "--flush-every", 5, "--report-seeds", 0,
     )  # fmt: skip
     seen = wait_for(lambda: len(lines := worker_cmdlines(name)) == 4 and lines, 60, "4 workers")
     assert sweep.wait(120) == 0, procs.output(sweep)
@@ -87,5 +88,5 @@ def test_four_workers_finish_a_study_on_postgres_with_one_run_per_trial(
         texts.append(json.dumps([run.data.params, run.data.tags]))
     texts.append(json.dumps([study.user_attrs, [t.user_attrs for t in trials]], default=str))
     assert not [t for t in texts if PASSWORD in t]
-    assert "postgres:***@127.0.0.1" in out  # the location is shown, masked
+    assert "postgres:***@127.0.0.1" in out and "optsweep:***@127.0.0.1" in out  # shown, masked
     assert view["parents"][0].data.params["storage"].startswith("postgresql://postgres:***@")
