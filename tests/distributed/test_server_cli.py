@@ -1,0 +1,58 @@
+"""`optsweep server` up to the moment it becomes `mlflow server`: loopback unless asked, a
+warning when not, the backend URL (and its password) in the environment and never on the
+command line or in the printout. (The distributed tests run the real server.)"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from optsweep.cli import app
+from tests.distributed.conftest import PASSWORD, template_db
+
+
+@pytest.fixture
+def execve(monkeypatch):
+    """Catch the exec into mlflow: what would have run, with which environment."""
+    seen = {}
+
+    def fake(path, argv, env):
+        seen.update(path=path, argv=argv, env=env)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execve", fake)
+    return seen
+
+
+def test_the_server_binds_to_loopback_with_the_local_store_and_served_artifacts(
+    tmp_path, monkeypatch, execve
+):
+    shutil.copy(template_db(), tmp_path / "mlflow.db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_BACKEND_STORE_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", raising=False)
+    result = CliRunner().invoke(app, ["server", "--port", "5123"])
+    assert result.exit_code == 0, result.output
+    argv = execve["argv"]
+    assert argv[argv.index("--host") + 1] == "127.0.0.1" and "--serve-artifacts" in argv
+    assert argv[argv.index("--artifacts-destination") + 1] == (tmp_path / "mlartifacts").as_uri()
+    assert "--backend-store-uri" not in argv
+    assert execve["env"]["MLFLOW_BACKEND_STORE_URI"] == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert execve["env"]["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
+    assert "http://127.0.0.1:5123" in result.stdout and result.stderr == ""
+
+
+def test_another_host_is_warned_about_and_a_password_stays_in_the_environment(
+    monkeypatch, execve, postgres
+):
+    url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/test"
+    monkeypatch.setenv("MLFLOW_BACKEND_STORE_URI", url)
+    result = CliRunner().invoke(app, ["server", "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: binding MLflow to 0.0.0.0")
+    assert PASSWORD not in result.output and "postgres:***@" in result.stdout
+    assert not [a for a in execve["argv"] if PASSWORD in a]
+    assert execve["env"]["MLFLOW_BACKEND_STORE_URI"] == url
