@@ -154,6 +154,17 @@ TrackingUri = Annotated[
     ),
 ]
 Study = Annotated[str | None, typer.Option(help="Study name (default: the sweep file's).")]
+
+
+def _complete_study(ctx: typer.Context, incomplete: str) -> list[str]:
+    from optsweep.completion import study_names
+
+    return study_names(ctx, incomplete)
+
+
+StudyName = Annotated[
+    str, typer.Argument(help="Study name, e.g. default.", autocompletion=_complete_study)
+]
 Trials = Annotated[int | None, typer.Option(help="Trial budget (default: the sweep file's).")]
 HeartbeatInterval = Annotated[
     int, typer.Option(help="Seconds between heartbeats of a running trial (RDB storage).")
@@ -237,7 +248,7 @@ def worker(
 
 @app.command()
 def trials(
-    study: Annotated[str, typer.Argument(help="Study name.")],
+    study: StudyName,
     storage: Storage = None,
 ) -> None:
     """List a study's trials again, with the summary the sweep printed."""
@@ -281,7 +292,7 @@ def ui(
 
 @app.command()
 def dashboard(
-    study: Annotated[str, typer.Argument(help="Study name, e.g. default.")],
+    study: StudyName,
     storage: Storage = None,
     host: Annotated[
         str, typer.Option(help="Interface to bind; another than 127.0.0.1 is warned about.")
@@ -337,7 +348,7 @@ def server(
 
 @app.command()
 def sync(
-    study: Annotated[str, typer.Argument(help="Study name.")],
+    study: StudyName,
     storage: Storage = None,
     tracking_uri: TrackingUri = None,
 ) -> None:
@@ -349,7 +360,7 @@ def sync(
 
 @app.command()
 def report(
-    study: Annotated[str, typer.Argument(help="Study name.")],
+    study: StudyName,
     storage: Storage = None,
     tracking_uri: TrackingUri = None,
     seeds: Annotated[int, typer.Option(help="Seeds each configuration is re-trained on.")] = 5,

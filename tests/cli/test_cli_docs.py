@@ -57,11 +57,12 @@ def test_help_imports_nothing_heavy():
     assert out.stdout.strip() == "[]", out.stderr
 
 
-def completions(words: str, cword: int, shell: str = "bash") -> list[str]:
+def completions(words: str, cword: int, shell: str = "bash", cwd: Path = REPO) -> list[str]:
     """Click's completion protocol, as the shell function runs it."""
     env = {**os.environ, "_OPTSWEEP_COMPLETE": f"complete_{shell}", "COMP_WORDS": words,
            "COMP_CWORD": str(cword)}  # fmt: skip
-    out = subprocess.run([str(BIN / "optsweep")], env=env, capture_output=True, text=True)
+    env.pop("OPTSWEEP_STORAGE", None)
+    out = subprocess.run([str(BIN / "optsweep")], env=env, capture_output=True, text=True, cwd=cwd)
     assert out.returncode == 0, out.stderr
     return out.stdout.split()
 
@@ -70,6 +71,25 @@ def test_completion_protocol_completes_commands_and_options():
     assert completions("optsweep da", 1) == ["dashboard"]
     assert {"sweep", "sync", "server"} <= set(completions("optsweep s", 1))
     assert "--report-seeds" in completions("optsweep sweep --rep", 2)
+
+
+def test_study_names_complete_from_the_storage_and_nothing_is_created(tmp_path):
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert completions("optsweep dashboard ", 2, cwd=empty) == []
+    assert list(empty.iterdir()) == []  # no journal made by pressing TAB
+
+    storage = JournalStorage(JournalFileBackend(str(tmp_path / "optsweep.journal")))
+    for name in ("default", "demo", "other"):
+        optuna.create_study(study_name=name, storage=storage)
+    assert completions("optsweep dashboard d", 2, cwd=tmp_path) == ["default", "demo"]
+    assert completions("optsweep trials ", 2, cwd=tmp_path) == ["default", "demo", "other"]
+    journal = str(tmp_path / "optsweep.journal")
+    assert completions(f"optsweep report --storage {journal} o", 4, cwd=empty) == ["other"]
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
