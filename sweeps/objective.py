@@ -29,6 +29,10 @@ REASON_ATTR = "optsweep.reason"
 FINAL_ATTR = "optsweep.final"  # final metrics, as `optsweep train --json` reports them
 VALUES_ATTR = "optsweep.values"  # the hyperparameter values (betas, batch size), not Optuna's raw
 INTERRUPTED = "interrupted: the sweep was stopped while this trial ran; it will run again"
+LOST = (
+    "lost: another worker failed this trial (no heartbeat for the grace period) and queued it "
+    "again; its result was not recorded"
+)
 PARAMS_ATTR = "optsweep.params"  # the trial run's MLflow params (data, settings, values)
 
 
@@ -102,11 +106,11 @@ def _run_trial(ctx: WorkerContext, study, trial):
     from core.train import train
 
     spec = ctx.spec
-    trial.set_user_attr(STATE_ATTR, "running")  # a retried trial inherits its predecessor's
     run = None
     state, reason = TrialState.FAIL, ""
     result = None
     try:
+        trial.set_user_attr(STATE_ATTR, "running")  # a retried trial inherits its predecessor's
         values = spec.space.suggest(trial)
         config = spec.config_for(values)
         params = run_params(spec, config, values)
@@ -129,9 +133,12 @@ def _run_trial(ctx: WorkerContext, study, trial):
         raise
     except Exception as e:  # one bad trial never stops the sweep
         state, reason = TrialState.FAIL, f"{type(e).__name__}: {e}"
-        trial.set_user_attr(STATE_ATTR, "error")
-        trial.set_user_attr(REASON_ATTR, reason)
-        study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+        if _ended_elsewhere(study, trial):  # this worker missed heartbeats (a network cut, a
+            reason = LOST  # long pause): another failed its trial and runs it again
+        else:
+            trial.set_user_attr(STATE_ATTR, "error")
+            trial.set_user_attr(REASON_ATTR, reason)
+            study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
     _end_run(run, state.name, result, reason)
     ctx.finished.append((trial.number, state.name))
     return state
@@ -216,6 +223,12 @@ def signals_deferred():
             signal.signal(s, handler)
     if caught:
         signal.raise_signal(caught[0])  # now, with the usual handler
+
+
+def _ended_elsewhere(study, trial) -> bool:
+    from optuna.trial import TrialState
+
+    return study.get_trials(deepcopy=False)[trial.number].state != TrialState.RUNNING
 
 
 def close_interrupted(study, trial) -> bool:

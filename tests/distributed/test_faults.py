@@ -234,3 +234,24 @@ def test_a_sweep_closes_what_a_worker_killed_while_closing_left_open(tmp_path):
         trial.number
     ]
     assert closed.info.status == "FAILED" and "interrupted" in closed.data.tags["optsweep.reason"]
+
+
+def test_a_worker_whose_trial_was_failed_elsewhere_moves_on(tmp_path):
+    """A worker that missed its heartbeats (a network cut) finds its trial failed and requeued
+    by another: it drops the result and goes on, no crash, nothing overwritten."""
+    from core import data
+    from sweeps import storage as storage_mod
+    from sweeps.objective import LOST, WorkerContext, run_trial
+
+    plan = runner.plan(
+        write_sweep(tmp_path, unique("lost"), trials=2, epochs=5), workdir=tmp_path, track=False
+    )
+    study, storage, _ = runner.prepare(plan)
+    with storage_mod.budget_lock(plan.storage, plan.spec.name, storage):
+        trial = storage_mod.claim_trial(study, plan.spec.trials)
+    study.tell(trial.number, state=TrialState.FAIL)  # what the other worker's stale check did
+    ctx = WorkerContext(plan.spec, data.load(plan.spec.data), plan.storage, storage, None)
+
+    assert run_trial(ctx, study, trial) == TrialState.FAIL
+    assert ctx.finished == [(trial.number, "FAIL")]
+    assert study.trials[trial.number].user_attrs.get("optsweep.reason") != LOST  # not rewritten
