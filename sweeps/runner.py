@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import signal
 import subprocess
@@ -33,6 +34,7 @@ from sweeps.objective import (
     signals_deferred,
 )
 
+log = logging.getLogger("optsweep.sweeps")
 PARENT_ATTR = "mlflow_parent_run_id"
 SPEC_ATTR = "optsweep.sweep_file"
 WATCH_SECONDS = 1.0  # how often an idle worker looks for trials of dead workers to retry
@@ -324,8 +326,11 @@ def _run_processes(p: Plan, workers: int, deadline, study, on_progress, tracker=
                 on_progress(progress(study, p.spec.trials))
             time.sleep(0.5)
         failed = [proc.returncode for proc in procs if proc.returncode not in (0, None)]
-        if failed:
+        if failed and progress(study, p.spec.trials).done < p.spec.trials:
             raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
+        if failed:  # the others ran the dead one's trial again: the study is whole
+            log.warning("%d worker process(es) died (exit %s); their trials ran again", len(failed),
+                        failed[0])  # fmt: skip
     except (KeyboardInterrupt, Interrupted) as e:
         with deaf_to_signals():
             # a terminal's Ctrl-C reached the workers too: let them close their trials first,
