@@ -339,11 +339,20 @@ def server(
     workers: Annotated[
         int | None, typer.Option(help="Server processes (MLflow's default: 4).")
     ] = None,
+    allowed_hosts: Annotated[
+        str | None,
+        typer.Option(
+            help="Host names clients may use for the server, comma-separated (MLflow's "
+            "default: loopback and private IPs; with --host, this machine's name too)."
+        ),
+    ] = None,
 ) -> None:
     """Start an MLflow tracking server that sweep workers on any machine log to over HTTP."""
     from optsweep import distributed_commands
 
-    distributed_commands.server(backend_store_uri, artifacts_destination, host, port, workers)
+    distributed_commands.server(
+        backend_store_uri, artifacts_destination, host, port, workers, allowed_hosts
+    )
 
 
 @app.command()

@@ -29,6 +29,12 @@ from tracking.errors import TrackingError
 
 BACKEND_ENV = "MLFLOW_BACKEND_STORE_URI"
 JOBS_ENV = "MLFLOW_SERVER_ENABLE_JOB_EXECUTION"
+HOSTS_ENV = "MLFLOW_SERVER_ALLOWED_HOSTS"
+# MLflow's own default Host headers (loopback and private addresses, any port)
+MLFLOW_DEFAULT_HOSTS = (
+    "localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*", "[::1]", "[[]::1]:*",
+    "10.*", "192.168.*", *(f"172.{i}.*" for i in range(16, 32)), "fc00:*", "fd00:*",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,14 @@ def configure(
     port: int = 5000,
     workers: int | None = None,
     workdir: str | Path = ".",
+    allowed_hosts: str | None = None,
 ) -> Server:
-    """Check the backend store and settings; TrackingError (one line) when they cannot work."""
+    """Check the backend store and settings; TrackingError (one line) when they cannot work.
+
+    MLflow answers only requests whose Host header it allows (against DNS rebinding): by default
+    loopback and private IP addresses. Bound beyond loopback, this machine's own name is added,
+    since that is the address printed for the workers; `allowed_hosts` replaces the list.
+    """
     backend = store.resolve(backend_uri, workdir)
     base = backend.split(":", 1)[0].lower().split("+", 1)[0]
     if base != "sqlite" and base not in store.DATABASES:
@@ -76,6 +88,12 @@ def configure(
     env = dict(os.environ)
     env[BACKEND_ENV] = backend
     env.setdefault(JOBS_ENV, "false")
+    if allowed_hosts:
+        env[HOSTS_ENV] = allowed_hosts
+    elif not ui.is_loopback(host) and HOSTS_ENV not in env:
+        names = dict.fromkeys(n for n in (socket.gethostname(), socket.getfqdn(), host) if n)
+        mine = [p for n in names if n not in ("0.0.0.0", "::") for p in (n, f"{n}:*")]
+        env[HOSTS_ENV] = ",".join([*MLFLOW_DEFAULT_HOSTS, *mine])
     shown_host = socket.gethostname() if host in ("0.0.0.0", "::") else host
     if ":" in shown_host:
         shown_host = f"[{shown_host}]"

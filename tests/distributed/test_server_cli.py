@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 
 import pytest
 from typer.testing import CliRunner
@@ -56,3 +57,17 @@ def test_another_host_is_warned_about_and_a_password_stays_in_the_environment(
     assert PASSWORD not in result.output and "postgres:***@" in result.stdout
     assert not [a for a in execve["argv"] if PASSWORD in a]
     assert execve["env"]["MLFLOW_BACKEND_STORE_URI"] == url
+    # workers reach it by this machine's name, which MLflow's Host check must then accept
+    allowed = execve["env"]["MLFLOW_SERVER_ALLOWED_HOSTS"].split(",")
+    assert socket.gethostname() in allowed and f"{socket.gethostname()}:*" in allowed
+    assert "10.*" in allowed and "localhost:*" in allowed  # MLflow's own defaults stay
+
+
+def test_allowed_hosts_replace_the_defaults(tmp_path, monkeypatch, execve):
+    shutil.copy(template_db(), tmp_path / "mlflow.db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_BACKEND_STORE_URI", raising=False)
+    args = ["server", "--host", "0.0.0.0", "--allowed-hosts", "mlflow.example.org"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert execve["env"]["MLFLOW_SERVER_ALLOWED_HOSTS"] == "mlflow.example.org"
