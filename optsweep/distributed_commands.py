@@ -48,6 +48,7 @@ def sync(study_name: str, storage, tracking_uri) -> None:
         ("runs completed or re-ended", report.repaired),
         ("trials still running (left to their workers)", report.running),
         ("runs without a trial (left alone)", report.orphans),
+        ("duplicate runs deleted (mlflow runs restore can undo it)", report.duplicates),
     ]
     for label, numbers in lines:
         if numbers:

@@ -53,12 +53,17 @@ def test_sync_rebuilds_deleted_runs_as_the_sweep_logged_them_and_fixes_wrong_sta
     client.delete_run(view["children"][0][0].info.run_id)  # lost in an outage
     client.set_terminated(view["children"][1][0].info.run_id, "KILLED")  # a state that lies
     client.update_run(view["children"][2][0].info.run_id, "RUNNING")  # left by a dead worker
+    used = view["children"][1][0]  # a create_run that timed out, yet happened, then retried:
+    twin = client.create_run(used.info.experiment_id, start_time=used.info.start_time - 1,
+                             tags=used.data.tags)  # fmt: skip
 
     args = ["sync", name, "--storage", str(tmp_path / "optsweep.journal"), "--tracking-uri", uri]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "runs created: 1 (trials 0)" in first.stdout
     assert "runs completed or re-ended: 2 (trials 1, 2)" in first.stdout
+    assert "duplicate runs deleted (mlflow runs restore can undo it): 1 (trials 1)" in first.stdout
+    assert client.get_run(twin.info.run_id).info.lifecycle_stage == "deleted"
 
     view = mlflow_runs(uri, name)
     rebuilt = {n: snapshot(view["client"], runs[0]) for n, runs in view["children"].items()}
