@@ -104,7 +104,13 @@ def serve(line: str) -> None:
     url = SERVERS[command]
     print(f"\n$ {line}    [a server: started, must answer {url}, then stopped]", flush=True)
     start = time.monotonic()
-    proc = subprocess.Popen(["bash", "-c", line], start_new_session=True)
+    # Ctrl-C must stop it as in a terminal: a background job of a non-interactive shell (as
+    # CI may run this) starts with SIGINT ignored, and the server would inherit that
+    proc = subprocess.Popen(
+        ["bash", "-c", line],
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         while True:
             if proc.poll() is not None:

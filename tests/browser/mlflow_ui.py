@@ -46,7 +46,8 @@ localStorage.setItem('mlflow.assistant.fab.autoOpenedOnFirstLoad_v1', 'true');
 RUN_NAME_CELL = '[role=gridcell][col-id="attributes.`Run Name`"]'
 RUN_NAME_HEADER = '.ag-header-cell[col-id="attributes.`Run Name`"]'
 ML = "workflowType=machine_learning"
-TIMEOUT_MS = 30_000  # any one wait on a page (a busy 2-core machine needs it)
+TIMEOUT_MS = 45_000  # any one wait on a page (a busy 2-core machine needs it)
+FIRST_LOAD_MS = 120_000  # the first page of a browser context compiles MLflow's scripts
 
 
 def launch(playwright):
@@ -85,12 +86,21 @@ def ui_server(tracking_uri: str, port: int, log: Path, cwd: Path | None = None):
             "--port", str(port)]  # fmt: skip
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=default_sigint,
+        )  # fmt: skip
     try:
         yield proc
     finally:
         stop(proc)
+
+
+def default_sigint() -> None:
+    """Ctrl-C as in a terminal: a background job of a non-interactive shell (CI runners) starts
+    with SIGINT ignored, and its children would inherit that."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_healthy(proc: subprocess.Popen, base: str, log: Path, timeout: float = 120.0) -> float:
@@ -147,7 +157,7 @@ def open_runs(page, base: str, experiment_id: str, parent_name: str) -> None:
     """The experiment's run list with the parent run's children expanded under it."""
     page.goto(runs_url(base, experiment_id), wait_until="domcontentloaded")
     parent = page.locator(RUN_NAME_CELL).filter(has_text=parent_name).first
-    parent.wait_for()
+    parent.wait_for(timeout=FIRST_LOAD_MS)
     before = page.locator(RUN_NAME_CELL).count()
     parent.locator("button").first.click()  # the [+] before a parent run's name
     page.wait_for_function(

@@ -24,6 +24,12 @@ pytestmark = pytest.mark.xdist_group("dashboard")  # one sweep for the module
 REPO = Path(__file__).resolve().parents[2]
 
 
+def default_sigint() -> None:
+    """Ctrl-C as in a terminal: a background job of a non-interactive shell (CI runners) starts
+    with SIGINT ignored, and its children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as r:
         assert r.status == 200
@@ -107,6 +113,7 @@ def test_the_command_prints_the_study_url_serves_it_and_stops_on_ctrl_c(swept):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     try:
         header = proc.stdout.readline()
@@ -119,7 +126,7 @@ def test_the_command_prints_the_study_url_serves_it_and_stops_on_ctrl_c(swept):
         assert [s["study_name"] for s in studies] == ["dash"]
     finally:
         proc.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         if proc.poll() is None:
