@@ -21,6 +21,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from tracking.ui import MODEL_TRAINING
+
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium as root in a container, and no calls to outside hosts (the network is closed)
 CHROMIUM_FLAGS = [
@@ -45,7 +47,7 @@ localStorage.setItem('mlflow.assistant.fab.autoOpenedOnFirstLoad_v1', 'true');
 """
 RUN_NAME_CELL = '[role=gridcell][col-id="attributes.`Run Name`"]'
 RUN_NAME_HEADER = '.ag-header-cell[col-id="attributes.`Run Name`"]'
-ML = "workflowType=machine_learning"
+ML = MODEL_TRAINING  # "workflowType=machine_learning"
 TIMEOUT_MS = 45_000  # any one wait on a page (a busy 2-core machine needs it)
 FIRST_LOAD_MS = 120_000  # the first page of a browser context compiles MLflow's scripts
 
@@ -77,7 +79,8 @@ def new_page(browser):
 
 @contextlib.contextmanager
 def ui_server(tracking_uri: str, port: int, log: Path, cwd: Path | None = None):
-    """`optsweep ui` on `tracking_uri` at 127.0.0.1:`port`; yields the base URL once healthy.
+    """`optsweep ui` on `tracking_uri` at 127.0.0.1:`port`, its output in `log`; yields the
+    process at once (`wait_healthy` waits for it), so it can start while a sweep runs.
 
     The process is stopped (its whole process group: MLflow's uvicorn has workers) on exit.
     """
