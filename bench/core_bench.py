@@ -223,7 +223,7 @@ def _busy_jiffies() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def wait_until_idle(limit: float = 0.10, max_wait: float = 5.0) -> None:
+def wait_until_idle(limit: float = 0.10, max_wait: float = 3.0) -> None:
     """Wait (at most max_wait seconds) for half a second in which the machine is < limit busy."""
     deadline = time.monotonic() + max_wait
     while time.monotonic() < deadline:

@@ -11,9 +11,27 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 CHUNK_PREFIX = "curve."
 CHUNKS_ATTR = "curve_chunks"
 KEYS = ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr")
+EWA_BETA = 0.98  # the course's smoothing of a noisy mini-batch cost: about the last 50 steps
+EWA_POINTS = 200  # a smoothed curve needs few points; each is a row in MLflow's store
+
+
+def smoothed_cost(step_cost, beta: float = EWA_BETA, points: int = EWA_POINTS):
+    """(step, value) pairs of the bias-corrected EWA of the per-mini-batch cost, thinned evenly
+    to at most `points` with the last step kept: what a trial's run shows as minibatch_cost_ewa.
+    """
+    from core.optimizers import ewa
+    from tracking.curves import thin
+
+    cost = np.asarray(step_cost, dtype=np.float64)
+    if cost.size == 0:
+        return []
+    smooth = ewa(cost, beta)  # v_t = beta v_(t-1) + (1 - beta) cost_t, / (1 - beta^t)
+    return [(i, float(smooth[i - 1])) for i in thin(cost.size, points)]
 
 
 def read_curves(trial) -> dict[str, list]:

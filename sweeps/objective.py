@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 
 from sweeps import storage as storage_mod
-from sweeps.curves import CurveWriter
+from sweeps.curves import CurveWriter, smoothed_cost
 
 STATE_ATTR = "optsweep.status"  # running | completed | stopped | diverged | error | interrupted
 REASON_ATTR = "optsweep.reason"
@@ -186,8 +186,8 @@ def _end_run(run, state: str, result, reason: str) -> None:
         return
     final = result.summary() if result is not None else {}
     metrics = {k: v for k, v in final.items() if k not in ("status", "reason")}
-    step_cost = [float(c) for c in result.step_cost] if result is not None else None
-    run.end(state, metrics, reason=reason, step_cost=step_cost)
+    smoothed = smoothed_cost(result.step_cost) if result is not None else None
+    run.end(state, metrics, reason=reason, smoothed_cost=smoothed)
 
 
 @contextlib.contextmanager

@@ -16,7 +16,10 @@ import tempfile
 import time
 from collections import Counter
 
+from tracking.curves import thin
 from tracking.runs import StudyTracker, open_client
+
+EWA_POINTS = 200  # sweeps.curves.EWA_POINTS (tracking does not import sweeps)
 
 
 class _Counting:
@@ -44,7 +47,8 @@ def bench(uri: str, trials: int, epochs: int, batches_per_epoch: int, max_points
     parts: dict[str, list[float]] = {"start": [], "log": [], "flush": [], "end": [], "total": []}
     params = {"optimizer": "adam", "alpha": 3e-3, "batch_size": 64, "layers": [5, 2],
               "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "seed": 0}  # fmt: skip
-    step_cost = [1.0 / (1 + 0.01 * i) for i in range(epochs * batches_per_epoch)]
+    steps = epochs * batches_per_epoch  # the sweep logs its smoothed mini-batch cost thinned so
+    smoothed = [(s, 1.0 / (1 + 0.01 * s)) for s in thin(steps, EWA_POINTS)]
     for n in range(trials):
         t0 = time.perf_counter()
         run = tracker.start_trial(n, params, total_epochs=epochs)
@@ -57,7 +61,7 @@ def bench(uri: str, trials: int, epochs: int, batches_per_epoch: int, max_points
         t3 = time.perf_counter()
         run.end("COMPLETE", {"train_cost": 0.1, "val_cost": 0.12, "train_accuracy": 0.95,
                              "val_accuracy": 0.93, "seconds": 1.0, "epochs_run": epochs},
-                "trained", step_cost=step_cost)  # fmt: skip
+                "trained", smoothed_cost=smoothed)  # fmt: skip
         t4 = time.perf_counter()
         if run.degraded:
             raise SystemExit(f"tracking degraded: {run.errors}")

@@ -1,4 +1,4 @@
-"""What of a curve goes to MLflow: evenly thinned points and the smoothed mini-batch cost.
+"""What of a curve goes to MLflow: evenly thinned points, the last one always kept.
 
 MLflow keeps every logged point in a table row, and its charts draw at most about 1000 points a
 series, so a long curve is thinned to every `stride`-th point with the last one always kept; the
@@ -8,10 +8,8 @@ full curve travels as a JSON artifact instead.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 MAX_POINTS = 1000
-EWA_BETA = 0.98  # the course's smoothing of a noisy mini-batch cost: about the last 50 steps
 
 
 def stride(total: int | None, limit: int = MAX_POINTS) -> int:
@@ -37,17 +35,3 @@ def thin(steps: int, limit: int = MAX_POINTS) -> list[int]:
     if steps and (not kept or kept[-1] != steps):
         kept.append(steps)
     return kept
-
-
-def ewa(values: Sequence[float], beta: float = EWA_BETA) -> list[float]:
-    """Bias-corrected exponentially weighted average of `values`.
-
-    v_0 = 0, v_t = beta v_(t-1) + (1 - beta) x_t, reported as v_t / (1 - beta^t), t = 1, 2, ...
-    """
-    out: list[float] = []
-    v, beta_t = 0.0, 1.0
-    for x in values:
-        beta_t *= beta
-        v = beta * v + (1 - beta) * float(x)
-        out.append(v / (1 - beta_t))
-    return out

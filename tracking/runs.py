@@ -5,7 +5,7 @@
     run = tracker.start_trial(7, {"optimizer": "adam", "alpha": 3.2e-3}, total_epochs=300)
     for epoch ...: run.log_epoch(epoch, {"train_cost": ..., "val_cost": ...})
     run.flush()                                        # every N epochs / S seconds
-    run.end("COMPLETE", result.final, reason, step_cost=list(result.step_cost))
+    run.end("COMPLETE", result.final, reason, smoothed_cost=[(step, value), ...])
     tracker.finish_parent()
 
 Runs are found by tags, not remembered: the parent carries optsweep.study=<name> and
@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -561,7 +561,7 @@ class TrialRun:
         state: Any,
         final: Mapping[str, float | None] | None = None,
         reason: str = "",
-        step_cost: list[float] | None = None,
+        smoothed_cost: Sequence[tuple[int, float]] | None = None,
         extra_tags: Mapping[str, Any] | None = None,
     ) -> None:
         """Write what is left, the final figures and the curves; terminate with the mapped status.
@@ -569,8 +569,8 @@ class TrialRun:
         `state` is an Optuna state name (COMPLETE -> FINISHED, PRUNED -> KILLED, FAIL and
         anything else -> FAILED). `final` figures that share a name with a per-epoch curve are
         logged as final_<name> (train_cost is the curve, final_train_cost the full pass after
-        training), at step = last epoch. `step_cost` (raw per-mini-batch costs) becomes
-        minibatch_cost_ewa, bias-corrected EWA with beta 0.98, step = mini-batch index.
+        training), at step = last epoch. `smoothed_cost`, (mini-batch index, value) pairs of the
+        smoothed mini-batch cost (the caller smooths and thins it), becomes minibatch_cost_ewa.
         A second call does nothing.
         """
         if self.ended:
@@ -588,10 +588,10 @@ class TrialRun:
             if x is not None:
                 k = values.key(k)
                 self._pending.append((f"final_{k}" if k in curve_keys else k, x, ts, last))
-        if step_cost:
-            smooth = curves.ewa(step_cost)
-            kept = curves.thin(len(smooth), self.max_points)
-            self._pending.extend((EWA_METRIC, smooth[i - 1], ts, i) for i in kept)
+        for step, value in smoothed_cost or ():
+            x = values.number(value)
+            if x is not None:
+                self._pending.append((EWA_METRIC, x, ts, int(step)))
         note = f"trial {self.trial_number} {name} after {last} epochs" + (
             f": {reason}" if reason else ""
         )

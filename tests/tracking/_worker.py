@@ -31,7 +31,8 @@ def main(uri: str, study: str, worker: int, trials: int, epochs: int, sync_dir: 
             run.log_epoch(e, {"train_cost": 1.0 / e, "val_cost": 2.0 / e, "lr": 0.1})
             if e % 50 == 0:
                 run.flush()
-        run.end("COMPLETE", {"val_cost": 0.5}, "done", step_cost=[1.0] * (3 * epochs))
+        smoothed = [(i, 1.0) for i in range(1, 3 * epochs + 1)]
+        run.end("COMPLETE", {"val_cost": 0.5}, "done", smoothed_cost=smoothed)
         runs.append({"number": number, "run_id": run.run_id, "degraded": run.degraded,
                      "errors": run.errors})  # fmt: skip
     print(json.dumps({"parent": parent, "runs": runs, "errors": tracker.errors}))

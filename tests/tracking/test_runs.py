@@ -1,7 +1,6 @@
 """StudyTracker and TrialRun against a real MLflow SQLite store: what lands in MLflow, and how."""
 
 import json
-import math
 import os
 import sqlite3
 import time
@@ -159,7 +158,8 @@ def test_child_run_holds_every_epoch_final_figures_tags_and_curves(tracker, stor
             assert run.flush() and run.pending == 0
     final = {"train_cost": 0.02, "val_cost": 0.03, "train_accuracy": 1.0,
              "val_accuracy": None, "seconds": 1.25, "epochs_run": 37}  # fmt: skip
-    run.end("PRUNED", final, reason="pruned at epoch 37", step_cost=[2.0, 1.0, 0.5])
+    smoothed = [(1, 2.0), (2, 1.5), (3, 0.5)]
+    run.end("PRUNED", final, reason="pruned at epoch 37", smoothed_cost=smoothed)
     assert not run.degraded and run.errors == []
 
     for key in ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr"):
@@ -180,9 +180,7 @@ def test_child_run_holds_every_epoch_final_figures_tags_and_curves(tracker, stor
         "moons-adam", "7", "trial")  # fmt: skip
     assert tags["optsweep.state"] == "PRUNED" and tags["optsweep.reason"] == "pruned at epoch 37"
     assert tags["mlflow.note.content"] == "trial 7 PRUNED after 37 epochs: pruned at epoch 37"
-    ewa = tracker.metric_history(run.run_id, "minibatch_cost_ewa")
-    assert [s for s, _ in ewa] == [1, 2, 3]
-    assert ewa[1][1] == pytest.approx((0.98 * 0.02 * 2.0 + 0.02 * 1.0) / (1 - 0.98**2))
+    assert tracker.metric_history(run.run_id, "minibatch_cost_ewa") == smoothed
 
     artifact = (
         sqlite_path(store).parent / "mlartifacts/moons-adam" / run.run_id / "artifacts/curves.json"
@@ -203,12 +201,10 @@ def test_long_runs_are_thinned_evenly_with_the_last_epoch_and_full_curves_in_the
     run = tracker.start_trial(1, {"alpha": 0.01}, total_epochs=2500)  # stride ceil(2.5) = 3
     for e in range(1, 1502):  # pruned after 1501 epochs, which is not a multiple of 3
         run.log_epoch(e, epoch_metrics(e))
-    run.end("PRUNED", {"val_cost": 0.5}, step_cost=[1.0 + math.sin(i) for i in range(4321)])
+    run.end("PRUNED", {"val_cost": 0.5})
     history = tracker.metric_history(run.run_id, "val_cost")
     assert [s for s, _ in history] == [*range(3, 1501, 3), 1501]
     assert all(v == 1.5 / s for s, v in history)
-    ewa_steps = [s for s, _ in tracker.metric_history(run.run_id, "minibatch_cost_ewa")]
-    assert len(ewa_steps) <= 1000 and ewa_steps[-1] == 4321 and ewa_steps[:2] == [5, 10]
     artifact = sqlite_path(store).parent / "mlartifacts/moons-adam" / run.run_id
     payload = json.loads((artifact / "artifacts/curves.json").read_text())
     assert payload["curves"]["epoch"] == list(range(1, 1502))
@@ -277,7 +273,7 @@ def test_log_batch_limits_hold_for_1500_epochs_of_5_metrics_and_calls_stay_few(s
     assert client.calls["log_batch"] == 3 and client.calls["create_run"] == 1
     assert run.flush()
     assert client.calls["log_batch"] == 3 + 8  # 7500 metrics in calls of <= 1000
-    run.end("COMPLETE", {"val_cost": 0.1}, step_cost=[1.0] * 5000)
+    run.end("COMPLETE", {"val_cost": 0.1}, smoothed_cost=[(i, 1.0) for i in range(1, 1001)])
     assert not run.degraded
     # end: finals + 1000 EWA points + tags = 2 log_batch calls, the artifact, the status
     assert client.calls["log_batch"] == 3 + 8 + 2
@@ -295,9 +291,10 @@ def test_a_typical_trial_costs_a_handful_of_round_trips(tracker):
     for e in range(1, 301):
         run.log_epoch(e, epoch_metrics(e))
     run.flush()
-    run.end("COMPLETE", {"val_cost": 0.1}, step_cost=[1.0] * 3000)
-    # create_run, params, 1500 metrics in 2, end in 2, the artifact, the status
-    assert sum(client.calls.values()) == 8, client.calls
+    run.end("COMPLETE", {"val_cost": 0.1}, smoothed_cost=[(15 * i, 1.0) for i in range(1, 201)])
+    # create_run, params, 1500 metrics in 2, end (finals, 200 EWA points, tags) in 1, the
+    # artifact, the status
+    assert sum(client.calls.values()) == 7, client.calls
 
 
 # -- a store that fails ------------------------------------------------------------------------
@@ -338,7 +335,7 @@ def test_server_down_mid_trial_degrades_without_raising_within_bounded_time(free
     assert first < 3.0
     assert "Connection refused" in run.errors[0] or "connect" in run.errors[0].lower()
     start = time.monotonic()
-    run.end("COMPLETE", {"val_cost": 0.1}, step_cost=[1.0] * 100)  # must not raise
+    run.end("COMPLETE", {"val_cost": 0.1}, smoothed_cost=[(1, 1.0)])  # must not raise
     assert time.monotonic() - start < 0.5  # the open circuit skips the store at once
     assert run.ended and run.degraded and run.curves()["curves"]["epoch"][-1] == 50
 
@@ -386,9 +383,8 @@ def test_max_points_caps_every_logged_curve(store):
     run = tracker.start_trial(0, {"alpha": 0.1}, total_epochs=300)  # stride 6
     for e in range(1, 301):
         run.log_epoch(e, epoch_metrics(e))
-    run.end("COMPLETE", {}, step_cost=[1.0] * 1200)
+    run.end("COMPLETE", {})
     assert [s for s, _ in tracker.metric_history(run.run_id, "val_cost")] == [*range(6, 301, 6)]
-    assert len(tracker.metric_history(run.run_id, "minibatch_cost_ewa")) == 50
     assert len(run.curves()["curves"]["epoch"]) == 300
 
 

@@ -67,7 +67,7 @@ def test_trial_survives_the_server_going_down(tmp_path, template_db, free_port):
         done = tracker.start_trial(0, {"alpha": 0.1}, total_epochs=20)
         for e in range(1, 21):
             done.log_epoch(e, {"train_cost": 1.0 / e, "val_cost": 2.0 / e})
-        done.end("COMPLETE", {"val_cost": 0.1}, step_cost=[1.0] * 60)
+        done.end("COMPLETE", {"val_cost": 0.1}, smoothed_cost=[(i, 1.0) for i in range(1, 61)])
         assert not done.degraded, done.errors
         assert len(list(served.rglob("curves.json"))) == 1  # uploaded through the server
 
@@ -81,7 +81,8 @@ def test_trial_survives_the_server_going_down(tmp_path, template_db, free_port):
         for e in range(11, 21):
             cut.log_epoch(e, {"train_cost": 1.0 / e, "val_cost": 2.0 / e})
         assert cut.flush() is False and cut.degraded
-        cut.end("COMPLETE", {"val_cost": 0.1}, step_cost=[1.0] * 60)  # must not raise
+        smoothed = [(i, 1.0) for i in range(1, 61)]
+        cut.end("COMPLETE", {"val_cost": 0.1}, smoothed_cost=smoothed)  # must not raise
         assert time.monotonic() - start < POLICY.max_total + 1
         assert cut.ended and cut.degraded and cut.pending > 0
     finally:

@@ -1,14 +1,12 @@
-"""Params, tags and curves made fit for MLflow: limits, thinning laws, the EWA against core's."""
+"""Params, tags and curves made fit for MLflow: limits and thinning laws."""
 
 import itertools
 import math
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.optimizers import ewa as reference_ewa
 from tracking import curves, values
 
 
@@ -86,16 +84,3 @@ def test_epoch_thinning_agrees_with_thin():
     every = curves.stride(total)
     kept = [e for e in range(1, total + 1) if curves.keeps(e, every)]
     assert [*kept, total] == curves.thin(total) and len(kept) + 1 <= 1000
-
-
-@given(st.lists(st.floats(-1e3, 1e3), max_size=300), st.sampled_from([0.5, 0.9, 0.98, 0.999]))
-def test_ewa_matches_core_reference(xs, beta):
-    # core's vectorized filter is an independent formulation of the same recursion
-    ours = curves.ewa(xs, beta)
-    assert np.allclose(ours, reference_ewa(xs, beta), rtol=1e-9, atol=1e-9)
-
-
-def test_ewa_by_hand_and_bias_correction_lifts_the_start_to_the_data():
-    # beta 0.5: v1 = 0.5, v2 = 0.25 + 1.5 = 1.75; corrected by 1 - 0.5 and 1 - 0.25
-    assert curves.ewa([1.0, 3.0], 0.5) == pytest.approx([1.0, 1.75 / 0.75])
-    assert curves.ewa([2.0] * 5) == pytest.approx([2.0] * 5)  # not 0.04, 0.0792, ...
