@@ -1,0 +1,263 @@
+"""The sweep benchmark: what storage and tracking add to a trial of the default sweep, against a
+naive stack, and how two local workers scale.
+
+    .venv/bin/python bench/sweep_bench.py            # the table (`make bench` runs it)
+    .venv/bin/python bench/sweep_bench.py --json     # the same figures as JSON
+
+Each stack runs in a new temporary folder:
+  ours, 1 and 2 workers: `optsweep sweep sweeps/default.toml --workers N --report-seeds 0`, as
+      `make sweep` runs it (journal file, MLflow's SQLite store) without the defaults report
+      at the end (it re-trains; its runs are not trials);
+  naive, 1 worker: the first trials of the same sweep file, the same search space, sampler and
+      pruner, trained by the same core, but through Optuna's SQLite storage and one
+      `mlflow.log_metric` call per epoch per metric inside `mlflow.start_run(nested=True)`.
+      It reports to the pruner as often as ours (not every epoch), so the gap is the writes.
+With one worker both stacks sample the same configurations in the same order (same sampler seed,
+same deterministic training), so the first trials are the same work.
+
+A trial's overhead is its wall time minus its training time (`TrainResult.seconds`, which
+excludes the per-epoch callback): the time from its start to the next trial's start on the same
+worker, less its training (a worker's last trial: to its completion). The overhead share is the
+sum over trials divided by workers x the sweep's wall time, the whole command end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SWEEP = ROOT / "sweeps" / "default.toml"
+NAIVE_TRIALS = 8
+TARGETS = {"overhead_share": 0.10, "naive_ratio": 5.0, "scaling": 1.8}
+METRICS = ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr")
+
+
+def ours(workers: int, folder: Path) -> dict:
+    """`optsweep sweep` end to end; per-trial figures read back from the study's journal."""
+    argv = [sys.executable, "-m", "optsweep", "sweep", str(SWEEP), "--workers", str(workers),
+            "--report-seeds", "0"]  # fmt: skip
+    start = time.monotonic()
+    done = subprocess.run(argv, cwd=folder, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    if done.returncode != 0:
+        raise SystemExit(f"optsweep sweep failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = JournalStorage(JournalFileBackend(str(folder / "optsweep.journal")))
+    trials = optuna.load_study(study_name="default", storage=storage).get_trials()
+    rows = [_row(t, t.user_attrs["optsweep.final"]["seconds"], _worker(t)) for t in trials]
+    return {"stack": "ours", "workers": workers, "wall_s": wall, **_figures(rows, workers, wall)}
+
+
+def naive(n_trials: int, folder: Path) -> dict:
+    """The same sweep's first trials through SQLite storage and per-metric log_metric calls."""
+    start = time.monotonic()
+    argv = [sys.executable, __file__, "--naive-worker", str(n_trials), str(folder)]
+    subprocess.run(argv, cwd=folder, check=True, capture_output=True)
+    wall = time.monotonic() - start
+    import optuna
+
+    storage = optuna.storages.RDBStorage(f"sqlite:///{folder / 'optuna.db'}")
+    trials = optuna.load_study(study_name="naive", storage=storage).get_trials()
+    rows = [_row(t, t.user_attrs["seconds"], "one") for t in trials]
+    return {"stack": "naive", "workers": 1, "wall_s": wall, **_figures(rows, 1, wall)}
+
+
+def naive_worker(n_trials: int, folder: Path) -> None:
+    """What a first Optuna + MLflow script does: log_metric per value, SQLite for everything."""
+    import mlflow
+    import optuna
+
+    from core.data import load
+    from core.train import train
+    from sweeps import spec as spec_mod
+    from sweeps.objective import report_interval, run_params
+    from sweeps.samplers import make_pruner, make_sampler
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    spec = spec_mod.load(SWEEP)
+    data = load(spec.data)
+    every = report_interval(spec, spec.epochs)
+    mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
+    mlflow.set_experiment("naive")
+    study = optuna.create_study(
+        study_name="naive", storage=f"sqlite:///{folder / 'optuna.db'}",
+        direction=spec.direction, sampler=make_sampler(spec), pruner=make_pruner(spec),
+    )  # fmt: skip
+    study.enqueue_trial(spec.space.default_params())
+
+    def objective(trial):
+        values = spec.space.suggest(trial)
+        config = spec.config_for(values)
+        with mlflow.start_run(run_name=f"trial-{trial.number}", nested=True):
+            mlflow.log_params(run_params(spec, config, values))
+
+            def callback(m) -> bool:
+                for k in METRICS:
+                    mlflow.log_metric(k, getattr(m, k), step=m.epoch)
+                if m.epoch % every:
+                    return False
+                trial.report(m.val_cost, m.epoch)
+                return trial.should_prune()
+
+            result = train(config, data, callback=callback)
+            trial.set_user_attr("seconds", result.seconds)
+            mlflow.log_metrics({f"final_{k}": v for k, v in result.final.items() if v is not None})
+        if result.status != "completed":
+            raise optuna.TrialPruned()
+        return result.final[spec.objective]
+
+    with mlflow.start_run(run_name="study"):
+        study.optimize(objective, n_trials=n_trials)
+
+
+def _worker(trial) -> str:
+    who = trial.user_attrs.get("optsweep.worker") or {}
+    return f"{who.get('host')}:{who.get('pid')}"
+
+
+def _row(trial, training: float, worker: str) -> dict:
+    return {
+        "number": trial.number,
+        "worker": worker,
+        "start": trial.datetime_start.timestamp(),
+        "complete": trial.datetime_complete.timestamp(),
+        "training": training,
+        "state": trial.state.name,
+    }
+
+
+def _figures(rows: list[dict], workers: int, wall: float) -> dict:
+    """Per-trial overheads (start to the same worker's next start, less training) and totals."""
+    by_worker = defaultdict(list)
+    for r in rows:
+        by_worker[r["worker"]].append(r)
+    for mine in by_worker.values():
+        mine.sort(key=lambda r: r["start"])
+        for r, nxt in zip(mine, [*mine[1:], None], strict=True):
+            end = nxt["start"] if nxt is not None else r["complete"]
+            r["overhead"] = end - r["start"] - r["training"]
+    rows.sort(key=lambda r: r["number"])
+    overhead = [r["overhead"] for r in rows]
+    training = sum(r["training"] for r in rows)
+    span = max(r["complete"] for r in rows) - min(r["start"] for r in rows)
+    return {
+        "trials": len(rows),
+        "states": dict(sorted(Counter(r["state"] for r in rows).items())),
+        "training_s": training,
+        "trial_span_s": span,
+        "overhead_median_s": statistics.median(overhead),
+        "overhead_by_trial_s": overhead,
+        "overhead_share": sum(overhead) / (workers * wall),
+        "not_training_share": 1 - training / (workers * wall),
+        "trials_per_min": 60 * len(rows) / wall,
+        "trials_per_min_span": 60 * len(rows) / span,
+    }
+
+
+def machine() -> dict:
+    cpu = next(
+        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+         if ln.startswith("model name")), platform.processor(),
+    )  # fmt: skip
+    import mlflow
+    import optuna
+
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "optuna": optuna.__version__,
+        "mlflow": mlflow.__version__,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_avg_1m_end": round(os.getloadavg()[0], 2),
+    }
+
+
+def run_all(naive_trials: int, progress=print) -> dict:
+    results = {}
+    for key, fn in (("ours_1", lambda d: ours(1, d)), ("ours_2", lambda d: ours(2, d)),
+                    ("naive_1", lambda d: naive(naive_trials, d))):  # fmt: skip
+        progress(f"... {key}")
+        with tempfile.TemporaryDirectory(prefix="optsweep-bench-") as tmp:
+            results[key] = fn(Path(tmp))
+    one, two, nv = results["ours_1"], results["ours_2"], results["naive_1"]
+    k = nv["trials"] - 1  # the naive stack's last trial has no next start: compare 0..k-1
+    like_for_like = statistics.median(one["overhead_by_trial_s"][:k])
+    results["ratios"] = {
+        "naive_over_ours_same_trials": statistics.median(nv["overhead_by_trial_s"][:k])
+        / like_for_like,
+        "ours_same_trials_overhead_median_s": like_for_like,
+        "scaling_wall": two["trials_per_min"] / one["trials_per_min"],
+        "scaling_span": two["trials_per_min_span"] / one["trials_per_min_span"],
+    }
+    results["machine"] = machine()
+    return results
+
+
+def table(r: dict) -> str:
+    m, q = r["machine"], r["ratios"]
+    lines = [
+        f"{m['cpu']}, {m['cores']} cores; Python {m['python']}, Optuna {m['optuna']}, "
+        f"MLflow {m['mlflow']}; {m['date']}; 1-min load average at the end {m['load_avg_1m_end']}",
+        "",
+        "| stack | workers | trials | wall s | training s | median overhead s/trial "
+        "| overhead share | not training | trials/min (trial span) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key in ("ours_1", "ours_2", "naive_1"):
+        x = r[key]
+        lines.append(
+            f"| {x['stack']} | {x['workers']} | {x['trials']} | {x['wall_s']:.1f} "
+            f"| {x['training_s']:.1f} | {x['overhead_median_s']:.3f} | {x['overhead_share']:.1%} "
+            f"| {x['not_training_share']:.1%} | {x['trials_per_min']:.1f} "
+            f"({x['trials_per_min_span']:.1f}) |"
+        )
+    share = max(r["ours_1"]["overhead_share"], r["ours_2"]["overhead_share"])
+    checks = [
+        ("overhead share of the default sweep (worst of 1 and 2 workers)", f"{share:.1%}",
+         f"< {TARGETS['overhead_share']:.0%}", share < TARGETS["overhead_share"]),
+        (f"naive / ours per-trial overhead, median over the same {r['naive_1']['trials'] - 1} "
+         f"trials ({q['ours_same_trials_overhead_median_s']:.3f} s ours)",
+         f"{q['naive_over_ours_same_trials']:.1f}x", f">= {TARGETS['naive_ratio']:.0f}x",
+         q["naive_over_ours_same_trials"] >= TARGETS["naive_ratio"]),
+        ("2 workers / 1 worker, trials per minute, whole command", f"{q['scaling_wall']:.2f}x",
+         f">= {TARGETS['scaling']}x", q["scaling_wall"] >= TARGETS["scaling"]),
+        ("2 workers / 1 worker, trials per minute, first trial start to last trial end",
+         f"{q['scaling_span']:.2f}x", f">= {TARGETS['scaling']}x",
+         q["scaling_span"] >= TARGETS["scaling"]),
+    ]  # fmt: skip
+    lines += ["", "| measure | value | target | |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {'met' if ok else 'NOT met'} |" for a, b, c, ok in checks]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    ap.add_argument("--naive-trials", type=int, default=NAIVE_TRIALS)
+    ap.add_argument("--naive-worker", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.naive_worker:
+        naive_worker(int(args.naive_worker[0]), Path(args.naive_worker[1]))
+        return
+    results = run_all(args.naive_trials, progress=lambda s: print(s, file=sys.stderr, flush=True))
+    print(json.dumps(results, indent=1) if args.json else table(results))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
