@@ -17,7 +17,7 @@ import math
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,10 @@ class DataSpec:
     noise: float | None = None  # synthetic sets only
     classes: int | None = None  # spiral and blobs only
     seed: int = 0  # generation (or subsampling) seed, separate from the training seed
+
+    def to_dict(self) -> dict:
+        """The fields as a plain dict (JSON output, re-training jobs, run params)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

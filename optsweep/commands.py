@@ -22,7 +22,7 @@ def train(spec, config, json_out: bool) -> None:
         result = _with_progress(run, config, dataset)
     if json_out:
         payload = {
-            "config": {"data": _data_dict(spec), **config.to_dict()},
+            "config": {"data": spec.to_dict(), **config.to_dict()},
             "metrics": result.summary(),
             "curves": result.curves(),
         }
@@ -68,16 +68,6 @@ def _print_summary(result) -> None:
 
 def _fmt(value, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
-
-
-def _data_dict(spec) -> dict:
-    return {
-        "name": spec.name,
-        "samples": spec.samples,
-        "noise": spec.noise,
-        "classes": spec.classes,
-        "seed": spec.seed,
-    }
 
 
 def gradcheck(spec, config, examples: int, eps: float, threshold: float) -> int:

@@ -26,7 +26,7 @@ from typing import Any
 from core.defaults import COURSE_ALPHA
 from sweeps import verdicts
 from sweeps.objective import VALUES_ATTR
-from sweeps.retrain import Job, Outcome, data_fields
+from sweeps.retrain import Job, Outcome
 from sweeps.retrain import run as run_jobs
 
 CLAIMS_DIR = Path(__file__).resolve().parent / "claims"
@@ -95,7 +95,7 @@ class Context:
                     Job(
                         (label, seed),
                         {**config, "seed": seed},
-                        data_fields(s.data),
+                        s.data.to_dict(),
                         stop_below=stop_below,
                         max_seconds=max_seconds,
                     )

@@ -251,13 +251,9 @@ def close_interrupted(study, trial) -> bool:
 
 def _data_params(data) -> dict:
     """The data set's settings as run params: data, samples, noise, classes, data_seed."""
-    return {
-        "data": data.name,
-        "samples": data.samples,
-        "noise": data.noise,
-        "classes": data.classes,
-        "data_seed": data.seed,
-    }
+    d = data.to_dict()
+    name, seed = d.pop("name"), d.pop("seed")
+    return {"data": name, **d, "data_seed": seed}
 
 
 def _jsonable(d: dict) -> dict:

@@ -28,7 +28,7 @@ from typing import Any
 from core.errors import ConfigError
 from sweeps import verdicts
 from sweeps.objective import VALUES_ATTR
-from sweeps.retrain import Job, Outcome, data_fields
+from sweeps.retrain import Job, Outcome
 from sweeps.retrain import run as run_jobs
 
 DEFAULT_SEEDS = 5
@@ -282,7 +282,7 @@ def plan_jobs(p: Prepared, values: dict) -> tuple[list[Job], dict[str, dict]]:
     """The re-training jobs (tuned, then one arm per parameter that differs from its default)
     and, per parameter, why it gets no arm (or which value it is compared with)."""
     spec = p.spec
-    data = data_fields(spec.data)
+    data = spec.data.to_dict()
 
     def jobs_for(arm: str, name: str | None, vals: dict) -> list[Job]:
         config = spec.config_for(vals).to_dict()

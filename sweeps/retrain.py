@@ -197,14 +197,3 @@ def _dataset(items: tuple):
     from core import data
 
     return data.load(data.DataSpec(**dict(items)))
-
-
-def data_fields(spec) -> dict:
-    """A DataSpec as the plain dict a Job carries."""
-    return {
-        "name": spec.name,
-        "samples": spec.samples,
-        "noise": spec.noise,
-        "classes": spec.classes,
-        "seed": spec.seed,
-    }
