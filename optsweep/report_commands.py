@@ -10,6 +10,7 @@ import sys
 from rich.table import Table
 
 from optsweep.sweep_commands import _c
+from tracking.report import label
 
 
 def report(prepared, json_out: bool) -> dict:
@@ -70,7 +71,7 @@ def print_report(c: dict) -> None:
                              overflow="fold")  # fmt: skip
         for r in c["parameters"]:
             g = r.get("gap")
-            cells = [_name(r), _f(r.get("default")), _f(r.get("tuned")),
+            cells = [label(r), _f(r.get("default")), _f(r.get("tuned")),
                      _imp(r, "fanova"), _imp(r, "ped_anova")]  # fmt: skip
             if g:
                 colour = "green" if g["verdict"] == "holds up" else "red"
@@ -92,7 +93,7 @@ def print_report(c: dict) -> None:
             sr = r.get("safe_range")
             rng = f"{_f(sr['low'])} - {_f(sr['high'])}" if sr else "n/a"
             n = f"{sr['n_within']} of {sr['n_inside']}" if sr else "-"
-            table.add_row(_name(r), _f(r.get("tuned")), rng, n, _imp(r, "fanova"),
+            table.add_row(label(r), _f(r.get("tuned")), rng, n, _imp(r, "fanova"),
                           _imp(r, "ped_anova"), _spread(r))  # fmt: skip
         _c.out.print(table)
     for rule in c["rules"]:
@@ -129,10 +130,6 @@ def findings(store, out, seeds: int, workers: int, track: bool) -> None:
         table.add_row(str(i), c.title, r["verdict"], r["why"])
     _c.out.print(table)
     _c.out.print(f"[bold]page[/] {out}; {timings['total'] / 60:.1f} minutes in all", soft_wrap=True)
-
-
-def _name(r: dict) -> str:
-    return f"{r['condition'][1]}.{r['name']}" if r.get("condition") else r["name"]
 
 
 def _imp(r: dict, name: str) -> str:

@@ -199,10 +199,15 @@ def render_markdown(content: Mapping[str, Any], images: Mapping[str, str]) -> st
     return "\n".join(lines).rstrip() + "\n"
 
 
+def label(r: Mapping[str, Any]) -> str:
+    """A parameter as the sweep file names it (beta1, adam.alpha), not Optuna's raw name."""
+    return f"{r['condition'][1]}.{r['name']}" if r.get("condition") else r["name"]
+
+
 def markdown_row(r: Mapping[str, Any], objective: str) -> list[str]:
     gap = r.get("gap")
     cells = [
-        f"`{r['param']}`",
+        f"`{label(r)}`",
         fmt(r.get("default")),
         fmt(r.get("tuned")),
         importance(r, "fanova"),
@@ -231,7 +236,7 @@ def free_row(r: Mapping[str, Any]) -> list[str]:
         counts = f"{sr['n_within']} of {sr['n_inside']} in range (band {fmt(sr['band'])})"
     else:
         rng, counts = "n/a", "-"
-    return [f"`{r['param']}`", fmt(r.get("tuned")), rng, counts, importance(r, "fanova"),
+    return [f"`{label(r)}`", fmt(r.get("tuned")), rng, counts, importance(r, "fanova"),
             importance(r, "ped_anova"), spread(r)]  # fmt: skip
 
 

@@ -82,6 +82,7 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
     pngs = sorted(p.name for p in (study / "reports").glob("*.png"))
     assert pngs == ["small-gaps.png", "small-objective.png"]
     assert "(small-gaps.png)" in text
+    assert "| `beta1` |" in text and "one_minus_beta1" not in text  # named as in the sweep file
 
     view = mlflow_view(study, "small")
     parent = view["parents"][0]
