@@ -10,7 +10,7 @@ import sys
 from rich.table import Table
 
 from optsweep.sweep_commands import _c
-from tracking.report import label
+from tracking.report import label, learned_nothing
 
 
 def report(prepared, json_out: bool) -> dict:
@@ -61,7 +61,7 @@ def print_report(c: dict) -> None:
     _c.out.print(
         f"\n[bold]defaults report[/] {c['study']}: best {c['objective']} = {_f(best['value'])} "
         f"(trial {best['trial']}); re-trained over seeds {', '.join(map(str, c['seeds']))}: "
-        f"{_pm(c['tuned']['mean'], c['tuned']['se'])}"
+        f"{_pm(c['tuned']['mean'], c['tuned']['se'])}{learned_nothing(c['tuned'], _pm)}"
     )
     if c["parameters"]:
         table = Table(title=f"which defaults hold up ({c['objective']}, {c['direction']})")

@@ -338,6 +338,10 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
 
     tuned, tuned_diverged = arm("tuned", None)
     t_mean, t_se = verdicts.mean_se(tuned)
+    # a seed whose network learned nothing drags the mean far from what the settings reach
+    dead = [s for s in p.seeds if by_key[("tuned", None, s)].learned_nothing]
+    alive = [v for s, v in zip(p.seeds, tuned, strict=True) if s not in dead]
+    a_mean, a_se = verdicts.mean_se(alive) if dead else (math.nan, math.nan)
     imp = importances(study, spec)
     counts: dict[str, int] = {}
     for t in trials:
@@ -409,7 +413,15 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
         "seeds": list(p.seeds),
         "tolerance": p.tolerance,
         "worst_value": worst,
-        "tuned": {"values": tuned, "mean": t_mean, "se": t_se, "diverged": tuned_diverged},
+        "tuned": {
+            "values": tuned,
+            "mean": t_mean,
+            "se": t_se,
+            "diverged": tuned_diverged,
+            "learned_nothing": dead,
+            "learning_mean": a_mean,
+            "learning_se": a_se,
+        },
         "parameters": rows,
         "free": free,
         "rules": verdicts.rules(p.tolerance, worst_words),

@@ -150,6 +150,7 @@ def render_markdown(content: Mapping[str, Any], images: Mapping[str, str]) -> st
         f"Re-trained over seeds {', '.join(map(str, c['seeds']))}: tuned "
         f"{c['objective']} = {pm(c['tuned']['mean'], c['tuned']['se'])}"
         + (f" ({c['tuned']['diverged']} diverged)" if c["tuned"]["diverged"] else "")
+        + learned_nothing(c["tuned"], pm)
         + ".",
         "",
         "## Parameters with a default",
@@ -274,6 +275,17 @@ def fmt(v: Any) -> str:
     if not math.isfinite(x):
         return "n/a"
     return f"{x:.4g}"
+
+
+def learned_nothing(tuned: Mapping[str, Any], pm) -> str:
+    """The headline's aside when the tuned configuration learned nothing on some seeds: the
+    mean over the other seeds, which is what the settings reach when the network trains."""
+    dead = tuned.get("learned_nothing") or []
+    if not dead:
+        return ""
+    seeds = ", ".join(map(str, dead))
+    rest = pm(tuned.get("learning_mean"), tuned.get("learning_se"))
+    return f"; on seed {seeds} the network learned nothing, on the others {rest}"
 
 
 def pm(mean: float | None, se: float | None) -> str:

@@ -134,6 +134,14 @@ def test_json_is_one_object_with_the_table_s_content(study):
         assert "n/a" in r["importance"]["ped_anova"]["note"]
         assert r["gap"]["verdict"] in ("holds up", "needs tuning")
     assert content["rules"][0].startswith("verdict:")
+    # seeds on which the tuned network learned nothing are named, and the headline gives the
+    # mean over the others as well (here seed 2, as the study fixture notes)
+    tuned = content["tuned"]
+    dead = tuned["learned_nothing"]
+    alive = [v for s, v in zip(content["seeds"], tuned["values"], strict=True) if s not in dead]
+    assert dead == [2] and tuned["learning_mean"] == pytest.approx(sum(alive) / len(alive))
+    text = (study / "elsewhere" / "r.md").read_text()
+    assert "on seed 2 the network learned nothing, on the others" in text
     assert content["written"]["markdown"] == "elsewhere/r.md"
     assert "mlflow" not in content["written"]
     assert (study / "elsewhere" / "r.md").is_file()
