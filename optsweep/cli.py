@@ -407,7 +407,12 @@ def findings(
         "docs/findings.md"
     ),
     seeds: Annotated[int, typer.Option(help="Seeds every comparison is re-trained on.")] = 5,
-    workers: Annotated[int, typer.Option(help="Worker processes (sweeps and re-training).")] = 2,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes: that many sweeps side by side (one worker each), then re-training."
+        ),
+    ] = 2,
     no_track: Annotated[bool, typer.Option("--no-track", help="Log nothing to MLflow.")] = False,
 ) -> None:
     """Test the course note's claims: run sweeps/claims/*.toml, re-train, write the page."""

@@ -25,9 +25,15 @@ STORE = Path("findings-store")
 PAGE = Path("docs/findings.md")
 
 
-def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]) -> dict:
+def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]) -> tuple:
     """Run every claim sweep into `store`, or reuse its study when it is complete and its
-    sweep file is unchanged; ({sweep file: wall seconds it took}, the reused files)."""
+    sweep file is unchanged; ({sweep file: wall seconds it took}, the reused files, the wall
+    seconds of the whole step).
+
+    Each sweep runs on one worker process, `workers` sweeps at a time: one worker makes a seeded
+    TPE search the same trials in the same order on every run (with two, the order depends on
+    timing, and a borderline verdict could flip between runs of the page).
+    """
     from sweeps import runner
 
     store = Path(store).resolve()  # the runner resolves relative paths against the workdir
@@ -35,8 +41,9 @@ def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]
     files = list(dict.fromkeys(f for c in claims_mod.CLAIMS for f in c.sweeps))
     seconds: dict[str, float] = {}
     reused: set[str] = set()
+    queue = []
+    start = time.perf_counter()
     for name in files:
-        start = time.perf_counter()
         path = claims_mod.CLAIMS_DIR / name
         plan = runner.plan(
             path,
@@ -50,16 +57,57 @@ def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]
             seconds[name] = done
             reused.add(name)
             say(f"sweep {name}: complete in {store} (it took {done:.0f} s), reused")
-            continue
-        say(f"sweep {name}: {plan.spec.trials} trials on {workers} worker(s)")
-        study, tracker = runner.sweep(plan, workers=workers)
-        seconds[name] = time.perf_counter() - start
-        study.set_user_attr(FINGERPRINT_ATTR, _fingerprint(path))
-        study.set_user_attr(SECONDS_ATTR, seconds[name])
-        if tracker is not None:
-            tracker.finish_parent("FINISHED")
-        say(f"  {seconds[name]:.0f} s")
-    return seconds, reused
+        else:
+            queue.append((name, plan))
+    running: dict[str, tuple] = {}
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                name, plan = queue.pop(0)
+                say(f"sweep {name}: {plan.spec.trials} trials on 1 worker")
+                running[name] = (*_launch(plan, store / f"{Path(name).stem}.log"), plan)
+            time.sleep(0.2)
+            for name, (proc, t0, log, plan) in list(running.items()):
+                if proc.poll() is None:
+                    continue
+                del running[name]
+                seconds[name] = time.perf_counter() - t0
+                _finished(plan, name, proc.returncode, log, seconds[name])
+                say(f"  {name}: {seconds[name]:.0f} s")
+    except BaseException:  # Ctrl-C (which reached the workers too) or a failed sweep
+        runner.stop_workers([proc for proc, *_ in running.values()], first_wait=1.0)
+        raise
+    return seconds, reused, time.perf_counter() - start
+
+
+def _launch(plan, log: Path):
+    """A worker process for the whole sweep (`optsweep worker`, as on another machine)."""
+    import subprocess
+
+    from sweeps import runner
+
+    with log.open("wb") as out:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            runner.worker_argv(plan, 0, None), cwd=plan.workdir, env=runner.worker_env(plan),
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    return proc, time.perf_counter(), log
+
+
+def _finished(plan, name: str, returncode: int, log: Path, seconds: float) -> None:
+    """Check a sweep's worker ended well; stamp its study with the file's hash and its time."""
+    import optuna
+
+    from core.errors import ConfigError
+    from sweeps import storage as storage_mod
+
+    if returncode != 0:
+        lines = log.read_text(errors="replace").strip().splitlines() or ["(no output)"]
+        raise ConfigError(f"sweep {name} failed (exit {returncode}): {lines[-1]}; see {log}")
+    storage = storage_mod.open_storage(plan.storage)
+    study = optuna.load_study(study_name=plan.spec.name, storage=storage)
+    study.set_user_attr(FINGERPRINT_ATTR, _fingerprint(plan.spec.path))
+    study.set_user_attr(SECONDS_ATTR, seconds)
 
 
 FINGERPRINT_ATTR = "optsweep.findings.sweep_sha256"
@@ -114,7 +162,7 @@ def run(
     check_options(seeds, claims_mod.TOLERANCE, workers)
     store = Path(store).resolve()
     start, load = time.perf_counter(), os.getloadavg()[0]
-    sweep_seconds, reused = sweep_all(store, workers, track, say)
+    sweep_seconds, reused, sweeping = sweep_all(store, workers, track, say)
     figures = out.parent / out.stem
     figures.mkdir(parents=True, exist_ok=True)
     ctx = claims_mod.Context(
@@ -134,6 +182,7 @@ def run(
     pngs = draw(results, figures)
     timings = {
         "sweeps": sweep_seconds,
+        "sweeping": sweeping,
         "retraining": dict(ctx.seconds),
         "total": time.perf_counter() - start,
         "cpu": _cpu_seconds(),
@@ -194,7 +243,9 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
         "fixed before the runs and are printed with each claim; the verdicts are computed from "
         "the numbers (`sweeps/claims.py`).",
         "",
-        f"Run on {platform.machine()} with {os.cpu_count()} cores and {workers} workers: "
+        f"Run on {platform.machine()} with {os.cpu_count()} cores, {workers} sweeps at a time "
+        f"(one worker each, so each sweep's trials are the same on every run) and {workers} "
+        "re-training workers: "
         f"{total / 60:.1f} minutes in all ({_ran(timings) / 60:.1f} sweeping, "
         f"{sum(timings['retraining'].values()) / 60:.1f} re-training), {timings['cpu'] / 60:.1f} "
         "minutes of CPU. Load average "
@@ -264,6 +315,9 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
 
 
 def _ran(timings: dict) -> float:
+    """Wall seconds of the sweep step (sweeps run side by side, so not the sum of their times)."""
+    if "sweeping" in timings:
+        return timings["sweeping"]
     return sum(v for k, v in timings["sweeps"].items() if k not in timings.get("reused", ()))
 
 

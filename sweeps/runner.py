@@ -335,7 +335,9 @@ def _run_processes(p: Plan, workers: int, deadline, study, on_progress, tracker=
         with deaf_to_signals():
             # a terminal's Ctrl-C reached the workers too: let them close their trials first,
             # rather than cut that short with a second signal
-            killed = _stop(procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0.0)
+            killed = stop_workers(
+                procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0.0
+            )
             _close_after(study, tracker, killed)
         raise
     if on_progress:
@@ -346,7 +348,7 @@ def _raise_interrupted(signum, frame):
     raise Interrupted()
 
 
-def _stop(procs, grace: float = 3.0, first_wait: float = 0.0) -> list[int]:
+def stop_workers(procs, grace: float = 3.0, first_wait: float = 0.0) -> list[int]:
     """Ask workers to close their trials (SIGTERM, after `first_wait` seconds for those that
     got the signal already), kill what is left after `grace` seconds; return the pids killed."""
     end = time.monotonic() + grace
