@@ -66,7 +66,7 @@ def sync(storage_cfg, study_name: str, tracking_uri: str) -> SyncReport:
     tracker = StudyTracker(tracking_uri, study_name)
     report.parent = _ensure_parent(tracker, study, storage_cfg)
     runs = tracker.trial_runs()
-    report.duplicates = _delete_duplicates(tracker, runs)
+    report.duplicates = tracker.delete_duplicate_trial_runs(runs)
     trials = study.get_trials(deepcopy=False)
     numbers = {t.number for t in trials}
     report.orphans = sorted(n for n in runs if n not in numbers)
@@ -310,39 +310,6 @@ def _write(tracker, run_id, want: _Want, have_params, have_metrics, steps, artif
         tracker.writer.hard(
             "upload curves.json", tracker.client.log_dict, run_id, payload, CURVES_ARTIFACT
         )
-
-
-def _delete_duplicates(tracker, keep: dict[int, dict]) -> list[int]:
-    """Delete (restorably) the runs of a trial beyond the one `trial_runs` keeps: a create_run
-    that timed out on the client but succeeded on the server, then was retried, leaves two."""
-    from tracking.runs import STUDY_TAG, TRIAL_TAG
-
-    extra: dict[int, list[str]] = {}
-    token = None
-    while True:
-        page = tracker.writer.hard(
-            "list the trial runs",
-            tracker.client.search_runs,
-            [tracker.experiment_id],
-            filter_string="tags.`optsweep.role` = 'trial'",
-            max_results=1000,
-            page_token=token,
-        )
-        for run in page:
-            tags = run.data.tags
-            number = tags.get(TRIAL_TAG, "")
-            if tags.get(STUDY_TAG) != tracker.study_name or not number.isdigit():
-                continue
-            kept = keep.get(int(number))
-            if kept is not None and kept["run_id"] != run.info.run_id:
-                extra.setdefault(int(number), []).append(run.info.run_id)
-        token = page.token
-        if not token:
-            break
-    for run_ids in extra.values():
-        for run_id in run_ids:
-            tracker.writer.hard("delete a duplicate run", tracker.client.delete_run, run_id)
-    return sorted(extra)
 
 
 # --- the parent run ---------------------------------------------------------------------------

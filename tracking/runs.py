@@ -390,6 +390,34 @@ class StudyTracker:
         for every child run of this study; of two runs for one number the later started wins.
         """
         out: dict[int, dict] = {}
+        for number, run in self._trial_run_list():
+            out[number] = {
+                "run_id": run.info.run_id,
+                "run_name": run.info.run_name,
+                "status": run.info.status,
+                "start_time": run.info.start_time,
+                "end_time": run.info.end_time,
+                "tags": dict(run.data.tags),
+                "params": dict(run.data.params),
+                "metrics": dict(run.data.metrics),
+            }
+        return out
+
+    def delete_duplicate_trial_runs(self, keep: Mapping[int, Mapping[str, Any]]) -> list[int]:
+        """Delete (restorably) every run of a trial but the one `keep` (`trial_runs()`) holds: a
+        create_run that timed out on the client but succeeded on the server, then was retried,
+        leaves two. Returns the trial numbers that had extra runs."""
+        extra = [
+            (number, run.info.run_id)
+            for number, run in self._trial_run_list()
+            if number in keep and keep[number]["run_id"] != run.info.run_id
+        ]
+        for _, run_id in extra:
+            self.writer.hard("delete a duplicate run", self.client.delete_run, run_id)
+        return sorted({number for number, _ in extra})
+
+    def _trial_run_list(self):
+        """(trial number, run) for every active trial run of this study, oldest first."""
         token = None
         while True:
             page = self.writer.hard(
@@ -404,21 +432,11 @@ class StudyTracker:
             )
             for run in page:
                 t = run.data.tags
-                if t.get(STUDY_TAG) != self.study_name or not t.get(TRIAL_TAG, "").isdigit():
-                    continue
-                out[int(t[TRIAL_TAG])] = {
-                    "run_id": run.info.run_id,
-                    "run_name": run.info.run_name,
-                    "status": run.info.status,
-                    "start_time": run.info.start_time,
-                    "end_time": run.info.end_time,
-                    "tags": dict(t),
-                    "params": dict(run.data.params),
-                    "metrics": dict(run.data.metrics),
-                }
+                if t.get(STUDY_TAG) == self.study_name and t.get(TRIAL_TAG, "").isdigit():
+                    yield int(t[TRIAL_TAG]), run
             token = page.token
             if not token:
-                return out
+                return
 
     def metric_history(self, run_id: str, key: str) -> list[tuple[int, float]]:
         """(step, value) of one metric of one run, sorted by step."""
