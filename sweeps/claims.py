@@ -324,17 +324,15 @@ def claim_adam_faster(ctx: Context) -> dict:
         parts[f"at the {'course' if setting == 'course' else 'tuned'} alpha"] = all(
             a_lot_faster(epochs["adam"][0], epochs[o][0]) for o in ("gd", "momentum")
         )
-    verdict = combine(parts)
-    return {
-        "rows": rows,
-        "parts": parts,
-        "verdict": verdict,
-        "why": _why(verdict, parts, "alpha"),
-        "target": MOONS_TARGET,
-        "curves": _mean_curves(runs),
-        "nothing": nothing_learned(runs, ctx.seeds),
-        "tuned_alphas": {o: tuned[o][0]["alpha"] for o in tuned},
-    }
+    return judged(
+        parts,
+        "alpha",
+        rows=rows,
+        target=MOONS_TARGET,
+        curves=_mean_curves(runs),
+        nothing=nothing_learned(runs, ctx.seeds),
+        tuned_alphas={o: tuned[o][0]["alpha"] for o in tuned},
+    )
 
 
 def claim_momentum(ctx: Context) -> dict:
@@ -408,15 +406,13 @@ def claim_adam_defaults(ctx: Context) -> dict:
         "the default beta1, beta2 and epsilon hold up": all(defaults_hold.values()),
         "alpha needs tuning (the course's 0.0007 does not hold up)": alpha_needs,
     }
-    verdict = combine(parts)
-    return {
-        "rows": [rows[n] for n in ("beta1", "beta2", "epsilon", "alpha")],
-        "parts": parts,
-        "verdict": verdict,
-        "why": _why(verdict, parts, "the parameter"),
-        "report": where,
-        "content": content,
-    }
+    return judged(
+        parts,
+        "the parameter",
+        rows=[rows[n] for n in ("beta1", "beta2", "epsilon", "alpha")],
+        report=where,
+        content=content,
+    )
 
 
 def claim_decay(ctx: Context) -> dict:
@@ -451,15 +447,13 @@ def claim_decay(ctx: Context) -> dict:
                 "helps": better,
             }
         )
-    verdict = combine(parts)
-    return {
-        "rows": rows,
-        "parts": parts,
-        "verdict": verdict,
-        "why": _why(verdict, parts, "the optimizer"),
-        "grid": _grid(study, "decay_rate"),
-        "nothing": nothing_learned(runs, ctx.seeds),
-    }
+    return judged(
+        parts,
+        "the optimizer",
+        rows=rows,
+        grid=_grid(study, "decay_rate"),
+        nothing=nothing_learned(runs, ctx.seeds),
+    )
 
 
 def wander(curve: Sequence[float], tail: float = 0.2) -> float:
@@ -514,18 +508,16 @@ def claim_normalize(ctx: Context) -> dict:
                 "faster": faster,
             }
         )
-    verdict = combine(parts)
-    return {
-        "rows": rows,
-        "parts": parts,
-        "verdict": verdict,
-        "why": _why(verdict, parts, "the optimizer"),
-        "target": BC_TARGET,
-        "budget": spec_norm.epochs,
-        "prior_cost": prior,
-        "grid": {n: _grid(s, None) for n, (s, _) in studies.items()},
-        "nothing": nothing_learned(runs, ctx.seeds),
-    }
+    return judged(
+        parts,
+        "the optimizer",
+        rows=rows,
+        target=BC_TARGET,
+        budget=spec_norm.epochs,
+        prior_cost=prior,
+        grid={n: _grid(s, None) for n, (s, _) in studies.items()},
+        nothing=nothing_learned(runs, ctx.seeds),
+    )
 
 
 def largest_learning_alpha(study, optimizer: str, prior_cost: float) -> float | None:
@@ -586,16 +578,14 @@ def claim_batch_size(ctx: Context) -> dict:
             }
         )
     parts = batch_size_parts(cpu, noise, sizes, m)
-    verdict = combine(parts)
-    return {
-        "rows": rows,
-        "parts": parts,
-        "verdict": verdict,
-        "why": _why(verdict, parts, "the part"),
-        "target": BATCH_TARGET,
-        "train_rows": m,
-        "nothing": nothing_learned(runs, ctx.seeds),
-    }
+    return judged(
+        parts,
+        "the part",
+        rows=rows,
+        target=BATCH_TARGET,
+        train_rows=m,
+        nothing=nothing_learned(runs, ctx.seeds),
+    )
 
 
 def batch_size_parts(cpu: dict, noise: dict, sizes: Sequence[int], m: int) -> dict[str, bool]:
@@ -636,6 +626,13 @@ def _kind(bs: int, m: int) -> str:
     if bs == 1:
         return "SGD"
     return "mini-batch"
+
+
+def judged(parts: dict[str, bool], on: str, **evidence) -> dict:
+    """A claim's result: its parts, the verdict they combine to and why (what it depends `on`
+    when only some hold), with the evidence behind them."""
+    verdict = combine(parts)
+    return {"parts": parts, "verdict": verdict, "why": _why(verdict, parts, on), **evidence}
 
 
 def _why(verdict: str, parts: dict[str, bool], on: str) -> str:
