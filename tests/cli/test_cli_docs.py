@@ -47,16 +47,6 @@ def test_the_docs_name_every_command_and_option():
                     assert f"`{opt}" in text, (name, opt)
 
 
-def test_help_imports_nothing_heavy():
-    code = (
-        "import sys; from optsweep.cli import app; "
-        "heavy = ('numpy', 'optuna', 'mlflow', 'matplotlib', 'sklearn', 'optuna_dashboard', "
-        "'playwright', 'sqlalchemy'); print([m for m in heavy if m in sys.modules])"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
-    assert out.stdout.strip() == "[]", out.stderr
-
-
 def completions(words: str, cword: int, shell: str = "bash", cwd: Path = REPO) -> list[str]:
     """Click's completion protocol, as the shell function runs it."""
     env = {**os.environ, "_OPTSWEEP_COMPLETE": f"complete_{shell}", "COMP_WORDS": words,

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tracking.conftest import build_template_db as template_db
+
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # tests make no outside calls
 
 REPO = Path(__file__).resolve().parents[2]
@@ -191,26 +193,6 @@ def open_study(url: str, name: str):
 
 
 # --- MLflow server ------------------------------------------------------------------------
-
-
-def template_db() -> Path:
-    """An empty migrated MLflow SQLite store, built once per MLflow version (shared with the
-    tracking tests' cache) so a server starts without MLflow's minutes of migrations."""
-    import mlflow
-
-    root = Path(tempfile.gettempdir()) / "optsweep-test-cache"
-    root.mkdir(exist_ok=True)
-    db = root / f"mlflow-{mlflow.__version__}.db"
-    with open(root / "build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not db.exists():
-            with tempfile.TemporaryDirectory(dir=root) as build:
-                from mlflow.tracking import MlflowClient
-
-                MlflowClient(f"sqlite:///{build}/mlflow.db").search_experiments()
-                shutil.copy(Path(build) / "mlflow.db", root / "partial.db")
-                (root / "partial.db").rename(db)
-    return db
 
 
 def free_port() -> int:

@@ -27,6 +27,12 @@ WORKER = Path(__file__).with_name("_worker.py")
 @pytest.fixture(scope="session")
 def template_db() -> Path:
     """An empty migrated store, cached per MLflow version across test sessions and workers."""
+    return build_template_db()
+
+
+def build_template_db() -> Path:
+    """The template store's path, built under a file lock by the first test process to ask
+    (tests/distributed copies it for its servers too)."""
     import mlflow
 
     root = Path(tempfile.gettempdir()) / "optsweep-test-cache"
