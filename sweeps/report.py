@@ -399,7 +399,7 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
         rows.append(row)
 
     worst_words = verdicts.worst_words(spec.direction, worst)
-    stuck = _stuck_seeds(by_key, p.seeds, spec.objective, n_classes)
+    stuck = _stuck_note(dead)
     return {
         "study": study.study_name,
         "sweep_file": str(spec.path),
@@ -437,10 +437,9 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
     }
 
 
-def _stuck_seeds(by_key: dict, seeds: list[int], objective: str, n_classes: int) -> list[str]:
+def _stuck_note(stuck: list[int]) -> list[str]:
     """A note when the tuned configuration learned nothing on some seed (see
     retrain.learned_nothing): e.g. every ReLU of a small network dead from the start."""
-    stuck = [s for s in seeds if by_key[("tuned", None, s)].learned_nothing]
     if not stuck:
         return []
     return [
