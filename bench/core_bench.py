@@ -327,14 +327,19 @@ def _split_sizes(workload: str) -> tuple[int, int]:
     return len(parts.y_train), len(parts.y_val)
 
 
-def machine() -> dict:
-    model = platform.processor() or "unknown CPU"
+def cpu_model() -> str:
+    """The CPU's model name as lscpu gives it (sweep_bench.py uses it too)."""
     try:
         for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
             if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> dict:
+    model = cpu_model()
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     torch_version = subprocess.run(
         [sys.executable, "-c", "import torch; print(torch.__version__)"],

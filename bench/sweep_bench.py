@@ -169,15 +169,12 @@ def _figures(rows: list[dict], workers: int, wall: float) -> dict:
 
 
 def machine() -> dict:
-    cpu = next(
-        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-         if ln.startswith("model name")), platform.processor(),
-    )  # fmt: skip
     import mlflow
     import optuna
+    from core_bench import cpu_model  # beside this file
 
     return {
-        "cpu": cpu,
+        "cpu": cpu_model(),
         "cores": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
         "optuna": optuna.__version__,
