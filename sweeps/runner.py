@@ -129,6 +129,10 @@ def prepare(p: Plan, seed_offset: int = 0):
     """
     study, storage = _open_study(p, seed_offset)
     tracker = None
+    if p.tracking_uri is not None:
+        from tracking.runs import preload
+
+        preload()  # not under the lock: workers starting together import side by side
     with storage_mod.budget_lock(p.storage, p.spec.name, storage):
         if not study.get_trials(deepcopy=False):
             defaults = p.spec.space.default_params()
@@ -187,7 +191,9 @@ def work(
     return finished
 
 
-def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
+def _loop(
+    p: Plan, study, storage, tracker, deadline, on_trial, on_idle=None
+) -> list[tuple[int, str]]:
     from core import data
 
     ctx = WorkerContext(
@@ -204,6 +210,8 @@ def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[in
             if trial is None:  # budget spent; but a worker that dies now leaves a trial to retry
                 if not storage_mod.watched_running(study, p.storage):
                     break
+                if on_idle is not None:
+                    on_idle()
                 time.sleep(WATCH_SECONDS)
                 continue
             state = run_trial(ctx, study, trial)
@@ -257,11 +265,18 @@ def sweep(
     timeout: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ):
-    """Run the whole sweep with `workers` local processes; return the study."""
+    """Run the whole sweep: this process is worker 0, `workers - 1` local processes join it.
+
+    The other workers start first, so that their interpreters import Optuna and MLflow while
+    this one creates the study and the parent run; then all claim trials from the same budget.
+    """
     check_options(workers, timeout)
     deadline = time.time() + timeout if timeout else None
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    procs: list[subprocess.Popen] = []
+    study = tracker = None
     try:
+        procs = _start_workers(p, range(1, workers), deadline)
         study, storage, tracker = prepare(p)
 
         def show(*_) -> None:
@@ -269,16 +284,22 @@ def sweep(
                 on_progress(progress(study, p.spec.trials))
 
         show()
-        try:
-            if workers == 1:
-                _loop(p, study, storage, tracker, deadline, show)
-            else:
-                _run_processes(p, workers, deadline, study, on_progress, tracker)
-        except (KeyboardInterrupt, Interrupted):
-            with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
-                if tracker is not None:
-                    tracker.finish_parent("KILLED")
-            raise
+        _loop(p, study, storage, tracker, deadline, show, on_idle=show)
+        _wait_for_workers(p, procs, study, show)
+    except (KeyboardInterrupt, Interrupted) as e:
+        with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
+            # a terminal's Ctrl-C reached the workers too: let them close their trials first,
+            # rather than cut that short with a second signal
+            killed = stop_workers(procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0)
+            if study is not None:
+                _close_after(study, tracker, killed)
+            if tracker is not None:
+                tracker.finish_parent("KILLED")
+        raise
+    except BaseException:  # e.g. the study exists with the other direction: they stop too
+        with deaf_to_signals():
+            stop_workers(procs)
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
     return study, tracker
@@ -314,34 +335,23 @@ def worker_env(p: Plan, base: dict | None = None) -> dict[str, str]:
     return env
 
 
-def _run_processes(p: Plan, workers: int, deadline, study, on_progress, tracker=None) -> None:
+def _start_workers(p: Plan, indices, deadline) -> list[subprocess.Popen]:
     env = worker_env(p)
-    procs = [
-        subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir, env=env)
-        for i in range(workers)
-    ]
-    try:
-        while any(proc.poll() is None for proc in procs):
-            if on_progress:
-                on_progress(progress(study, p.spec.trials))
-            time.sleep(0.5)
-        failed = [proc.returncode for proc in procs if proc.returncode not in (0, None)]
-        if failed and progress(study, p.spec.trials).done < p.spec.trials:
-            raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
-        if failed:  # the others ran the dead one's trial again: the study is whole
-            log.warning("%d worker process(es) died (exit %s); their trials ran again", len(failed),
-                        failed[0])  # fmt: skip
-    except (KeyboardInterrupt, Interrupted) as e:
-        with deaf_to_signals():
-            # a terminal's Ctrl-C reached the workers too: let them close their trials first,
-            # rather than cut that short with a second signal
-            killed = stop_workers(
-                procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0.0
-            )
-            _close_after(study, tracker, killed)
-        raise
-    if on_progress:
-        on_progress(progress(study, p.spec.trials))
+    return [subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir, env=env) for i in indices]
+
+
+def _wait_for_workers(p: Plan, procs, study, show: Callable[[], None]) -> None:
+    """Wait for the other workers to exit; a dead one is an error only if trials are missing."""
+    while any(proc.poll() is None for proc in procs):
+        show()
+        time.sleep(0.5)
+    failed = [proc.returncode for proc in procs if proc.returncode not in (0, None)]
+    if failed and progress(study, p.spec.trials).done < p.spec.trials:
+        raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
+    if failed:  # the others ran the dead one's trial again: the study is whole
+        log.warning("%d worker process(es) died (exit %s); their trials ran again", len(failed),
+                    failed[0])  # fmt: skip
+    show()
 
 
 def _raise_interrupted(signum, frame):

@@ -86,6 +86,12 @@ def _state_name(state: Any) -> str:
 _ENV_WE_SET: dict[str, str] = {}  # MLflow settings written by open_client, not by the user
 
 
+def preload() -> None:
+    """Import MLflow's client now (seconds of imports), e.g. before waiting for a lock, so that
+    the store is then opened without keeping other workers waiting for the imports too."""
+    import mlflow.tracking  # noqa: F401
+
+
 def open_client(tracking_uri: str, policy: RetryPolicy | None = None) -> Any:
     """An MlflowClient for `tracking_uri` whose HTTP requests our retry policy bounds.
 
