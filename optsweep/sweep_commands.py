@@ -47,9 +47,17 @@ def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> N
             bar.update(task, completed=p.done, best=best, running=p.running)
 
         study, tracker = runner.sweep(
-            plan, workers=workers, timeout=timeout, on_progress=on_progress
+            plan, workers=workers, timeout=timeout, on_progress=on_progress, on_idle=_preload
         )
     finish(plan, study, tracker, report_seeds=report_seeds, report_workers=workers)
+
+
+def _preload() -> None:
+    """Import what the summary and the plots need (seconds), while the last trials run."""
+    from sweeps import plots, summary
+
+    summary.preload()
+    plots.preload()
 
 
 def finish(plan, study, tracker, report_seeds: int = 0, report_workers: int = 1) -> None:

@@ -9,6 +9,15 @@ from sweeps.curves import read_curves
 from sweeps.objective import VALUES_ATTR
 
 
+def preload() -> None:
+    """Import matplotlib and Optuna's matplotlib plots ahead of use (about a second)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+    from optuna.visualization import matplotlib as _  # noqa: F401
+
+
 def study_plots(study, out_dir: Path) -> list[Path]:
     """Write the PNGs that fit the study so far; return their paths."""
     import matplotlib

@@ -37,7 +37,7 @@ from sweeps.objective import (
 log = logging.getLogger("optsweep.sweeps")
 PARENT_ATTR = "mlflow_parent_run_id"
 SPEC_ATTR = "optsweep.sweep_file"
-WATCH_SECONDS = 1.0  # how often an idle worker looks for trials of dead workers to retry
+WATCH_SECONDS = 0.25  # how often an idle worker looks for trials of dead workers to retry
 FLUSH_EVERY = 100  # epochs
 FLUSH_SECONDS = 5.0
 # Local worker processes read the storage and tracking URLs from the environment, not argv:
@@ -264,11 +264,14 @@ def sweep(
     workers: int = 1,
     timeout: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    on_idle: Callable[[], None] | None = None,
 ):
     """Run the whole sweep: this process is worker 0, `workers - 1` local processes join it.
 
     The other workers start first, so that their interpreters import Optuna and MLflow while
     this one creates the study and the parent run; then all claim trials from the same budget.
+    `on_idle` is called while this process has no trial left to run and others still train
+    (e.g. to get ready for the summary on the core that is free).
     """
     check_options(workers, timeout)
     deadline = time.time() + timeout if timeout else None
@@ -283,9 +286,14 @@ def sweep(
             if on_progress:
                 on_progress(progress(study, p.spec.trials))
 
+        def idle() -> None:
+            show()
+            if on_idle:
+                on_idle()
+
         show()
-        _loop(p, study, storage, tracker, deadline, show, on_idle=show)
-        _wait_for_workers(p, procs, study, show)
+        _loop(p, study, storage, tracker, deadline, show, on_idle=idle)
+        _wait_for_workers(p, procs, study, idle)
     except (KeyboardInterrupt, Interrupted) as e:
         with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
             # a terminal's Ctrl-C reached the workers too: let them close their trials first,
@@ -344,7 +352,7 @@ def _wait_for_workers(p: Plan, procs, study, show: Callable[[], None]) -> None:
     """Wait for the other workers to exit; a dead one is an error only if trials are missing."""
     while any(proc.poll() is None for proc in procs):
         show()
-        time.sleep(0.5)
+        time.sleep(WATCH_SECONDS)
     failed = [proc.returncode for proc in procs if proc.returncode not in (0, None)]
     if failed and progress(study, p.spec.trials).done < p.spec.trials:
         raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
