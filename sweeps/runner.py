@@ -132,7 +132,7 @@ def prepare(p: Plan, seed_offset: int = 0):
     if p.tracking_uri is not None:
         from tracking.runs import preload
 
-        preload()  # not under the lock: workers starting together import side by side
+        preload(p.tracking_uri)  # not under the lock: workers starting together import at once
     with storage_mod.budget_lock(p.storage, p.spec.name, storage):
         if not study.get_trials(deepcopy=False):
             defaults = p.spec.space.default_params()

@@ -3,6 +3,8 @@
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -396,3 +398,20 @@ def test_log_epoch_flushes_by_itself_when_asked(tracker):
     assert [s for s, _ in tracker.metric_history(run.run_id, "lr")] == list(range(1, 21))
     run.end("COMPLETE", {})
     assert len(tracker.metric_history(run.run_id, "lr")) == 25
+
+
+@pytest.mark.parametrize(
+    ("uri", "sql_store"), [("sqlite:///x.db", True), ("http://127.0.0.1:1", False)]
+)
+def test_preload_imports_the_client_and_only_the_store_the_uri_needs(uri, sql_store):
+    """What `preload` leaves for later (under the store lock) is only opening the store."""
+    code = (
+        "import sys; from tracking.runs import preload; preload(sys.argv[1]); "
+        "print('mlflow.tracking' in sys.modules, "
+        "'mlflow.store.tracking.sqlalchemy_store' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code, uri], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["True", str(sql_store)]
