@@ -208,7 +208,9 @@ def _loop(
                 trial = storage_mod.claim_trial(study, p.spec.trials)
             _close_runs(tracker, study, stale)
             if trial is None:  # budget spent; but a worker that dies now leaves a trial to retry
-                if not storage_mod.watched_running(study, p.storage):
+                with signals_deferred():
+                    watched = storage_mod.watched_running(study, p.storage)
+                if not watched:
                     break
                 if on_idle is not None:
                     on_idle()
@@ -284,7 +286,9 @@ def sweep(
 
         def show(*_) -> None:
             if on_progress:
-                on_progress(progress(study, p.spec.trials))
+                with signals_deferred():  # an interrupt waits for the read to finish
+                    now = progress(study, p.spec.trials)
+                on_progress(now)
 
         def idle() -> None:
             show()
