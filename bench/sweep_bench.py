@@ -89,6 +89,7 @@ def _queue(folder: Path, params: list[dict]) -> None:
 
     from sweeps import spec as spec_mod
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(folder / "optsweep.journal")))
     study = optuna.create_study(
         study_name="default", storage=storage, direction=spec_mod.load(SWEEP).direction
