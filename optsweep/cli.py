@@ -184,9 +184,7 @@ FlushSeconds = Annotated[float, typer.Option(help="Seconds between writes of a t
 def sweep(
     sweep_file: SweepFile = "sweeps/default.toml",
     trials: Trials = None,
-    workers: Annotated[
-        int, typer.Option(help="Local workers: this process and N-1 worker processes.")
-    ] = 1,
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
     storage: Storage = None,
     tracking_uri: TrackingUri = None,
     study: Study = None,

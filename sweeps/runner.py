@@ -191,9 +191,7 @@ def work(
     return finished
 
 
-def _loop(
-    p: Plan, study, storage, tracker, deadline, on_trial, on_idle=None
-) -> list[tuple[int, str]]:
+def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
     from core import data
 
     ctx = WorkerContext(
@@ -212,8 +210,6 @@ def _loop(
                     watched = storage_mod.watched_running(study, p.storage)
                 if not watched:
                     break
-                if on_idle is not None:
-                    on_idle()
                 time.sleep(WATCH_SECONDS)
                 continue
             state = run_trial(ctx, study, trial)
@@ -268,12 +264,10 @@ def sweep(
     on_progress: Callable[[Progress], None] | None = None,
     on_idle: Callable[[], None] | None = None,
 ):
-    """Run the whole sweep: this process is worker 0, `workers - 1` local processes join it.
-
-    The other workers start first, so that their interpreters import Optuna and MLflow while
-    this one creates the study and the parent run; then all claim trials from the same budget.
-    `on_idle` is called while this process has no trial left to run and others still train
-    (e.g. to get ready for the summary on the core that is free).
+    """Run the whole sweep: in this process with one worker, else with `workers` local worker
+    processes, started first so that their interpreters import Optuna and MLflow while this one
+    creates the study and the parent run. `on_idle` is called once no trial is left to start
+    while the last ones run (e.g. to get ready for the summary).
     """
     check_options(workers, timeout)
     deadline = time.time() + timeout if timeout else None
@@ -281,23 +275,27 @@ def sweep(
     procs: list[subprocess.Popen] = []
     study = tracker = None
     try:
-        procs = _start_workers(p, range(1, workers), deadline)
+        if workers > 1:
+            procs = _start_workers(p, range(workers), deadline)
         study, storage, tracker = prepare(p)
 
-        def show(*_) -> None:
+        def show(*_) -> Progress:
+            with signals_deferred():  # an interrupt waits for the read to finish
+                now = progress(study, p.spec.trials)
             if on_progress:
-                with signals_deferred():  # an interrupt waits for the read to finish
-                    now = progress(study, p.spec.trials)
                 on_progress(now)
+            return now
 
-        def idle() -> None:
-            show()
-            if on_idle:
+        def wait() -> None:
+            now = show()
+            if on_idle and now.done + now.running >= now.total:
                 on_idle()
 
         show()
-        _loop(p, study, storage, tracker, deadline, show, on_idle=idle)
-        _wait_for_workers(p, procs, study, idle)
+        if workers == 1:
+            _loop(p, study, storage, tracker, deadline, show)
+        else:
+            _wait_for_workers(p, procs, study, wait)
     except (KeyboardInterrupt, Interrupted) as e:
         with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
             # a terminal's Ctrl-C reached the workers too: let them close their trials first,
