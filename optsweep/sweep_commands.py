@@ -171,14 +171,14 @@ def trials(storage_cfg, study_name: str) -> None:
 
 
 def _print_locations(plan, when: str, tracker=None) -> None:
-    from tracking.store import mask
+    from tracking.store import is_server, mask
 
     # soft_wrap: a long path stays on one line, whole, for copying
     _c.out.print(f"[bold]study storage[/]  {plan.storage.shown}", soft_wrap=True)
     if plan.tracking_uri:
         _c.out.print(f"[bold]MLflow store[/]   {mask(plan.tracking_uri)}", soft_wrap=True)
     if when == "end" and plan.tracking_uri:
-        if plan.tracking_uri.startswith(("http://", "https://")):  # a server is its own UI
+        if is_server(plan.tracking_uri):  # a server is its own UI
             _c.out.print(f"open the MLflow UI: {mask(plan.tracking_uri)}", soft_wrap=True)
         else:
             _c.out.print("open the MLflow UI: [bold]make ui[/] (or: optsweep ui)")

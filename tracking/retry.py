@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tracking.errors import TrackingError
-from tracking.store import mask
+from tracking.store import is_server, mask
 
 log = logging.getLogger("optsweep.tracking")
 T = TypeVar("T")
@@ -139,7 +139,7 @@ class Writer:
             raise
         except Exception as e:
             fix = ""
-            if self.uri.startswith(("http://", "https://")) and is_transient(e):
+            if is_server(self.uri) and is_transient(e):
                 fix = "; start it with `optsweep server` or fix --tracking-uri"
             raise TrackingError(
                 f"cannot {what} in the MLflow store {mask(self.uri)}: {describe(e)}{fix}"

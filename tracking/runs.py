@@ -29,7 +29,7 @@ from typing import Any
 from tracking import curves, values
 from tracking.errors import TrackingError
 from tracking.retry import RetryPolicy, Writer, describe
-from tracking.store import artifact_location, mask, resolve, store_lock
+from tracking.store import artifact_location, is_server, mask, resolve, store_lock
 
 STUDY_TAG = "optsweep.study"
 ROLE_TAG = "optsweep.role"
@@ -92,7 +92,7 @@ def preload(tracking_uri: str) -> None:
     for our imports: an existing SQL store then opens in well under a second."""
     import mlflow.tracking
 
-    if not tracking_uri.startswith(("http://", "https://")):
+    if not is_server(tracking_uri):
         import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
 
 
@@ -105,7 +105,7 @@ def open_client(tracking_uri: str, policy: RetryPolicy | None = None) -> Any:
     environment is never overwritten.
     """
     policy = policy or RetryPolicy()
-    if tracking_uri.startswith(("http://", "https://")):
+    if is_server(tracking_uri):
         timeout = str(max(1, math.ceil(policy.timeout)))
         for name, value in (("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"),
                             ("MLFLOW_HTTP_REQUEST_TIMEOUT", timeout),

@@ -116,6 +116,11 @@ def _absolute(path: str, workdir: Path | str) -> Path:
     return p if p.is_absolute() else (Path(workdir) / p).resolve()
 
 
+def is_server(uri: str) -> bool:
+    """Whether `uri` is an MLflow tracking server (HTTP), not a store this process opens."""
+    return uri.startswith(("http://", "https://"))
+
+
 def sqlite_path(uri: str) -> Path | None:
     """The database file of a `sqlite:///` URI, else None."""
     if not uri.startswith(SQLITE_PREFIX):
