@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> N
     finish(plan, study, tracker, report_seeds=report_seeds, report_workers=workers)
 
 
+@functools.cache  # the sweep calls it on every look while the last trials run
 def _preload() -> None:
     """Import what the summary and the plots need (seconds), while the last trials run."""
     from sweeps import plots, summary

@@ -279,15 +279,20 @@ def sweep(
             procs = _start_workers(p, range(workers), deadline)
         study, storage, tracker = prepare(p)
 
-        def show(*_) -> Progress:
+        def read() -> Progress:
             with signals_deferred():  # an interrupt waits for the read to finish
-                now = progress(study, p.spec.trials)
+                return progress(study, p.spec.trials)
+
+        def show(*_) -> None:
             if on_progress:
-                on_progress(now)
-            return now
+                on_progress(read())
 
         def wait() -> None:
-            now = show()
+            if not (on_progress or on_idle):
+                return
+            now = read()
+            if on_progress:
+                on_progress(now)
             if on_idle and now.done + now.running >= now.total:
                 on_idle()
 
@@ -351,7 +356,8 @@ def _start_workers(p: Plan, indices, deadline) -> list[subprocess.Popen]:
 
 
 def _wait_for_workers(p: Plan, procs, study, show: Callable[[], None]) -> None:
-    """Wait for the other workers to exit; a dead one is an error only if trials are missing."""
+    """Wait for the worker processes to exit, calling `show` between looks; a dead one is an
+    error only if trials are missing."""
     while any(proc.poll() is None for proc in procs):
         show()
         time.sleep(WATCH_SECONDS)
