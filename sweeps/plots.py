@@ -20,9 +20,7 @@ def preload() -> None:
 
 def study_plots(study, out_dir: Path) -> list[Path]:
     """Write the PNGs that fit the study so far; return their paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    preload()  # the Agg backend, chosen before pyplot is imported
     import matplotlib.pyplot as plt
     from optuna.trial import TrialState
     from optuna.visualization import matplotlib as ovm
