@@ -65,11 +65,8 @@ def ours(workers: int, folder: Path, replay: list[dict] | None = None) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"optsweep sweep failed ({done.returncode}):\n{done.stderr[-2000:]}")
     import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
-    storage = JournalStorage(JournalFileBackend(str(folder / "optsweep.journal")))
-    trials = optuna.load_study(study_name="default", storage=storage).get_trials()
+    trials = optuna.load_study(study_name="default", storage=_journal(folder)).get_trials()
     rows = [_row(t, t.user_attrs["optsweep.final"]["seconds"], _worker(t)) for t in trials]
     for r, t in zip(rows, trials, strict=True):
         r["epochs"] = t.user_attrs["optsweep.final"]["epochs_run"]
@@ -82,17 +79,21 @@ def ours(workers: int, folder: Path, replay: list[dict] | None = None) -> dict:
     }
 
 
+def _journal(folder: Path):
+    """The study storage `optsweep sweep` made (or will use) in `folder`: its journal file."""
+    from sweeps import storage as storage_mod
+
+    return storage_mod.open_storage(storage_mod.resolve(None, folder))
+
+
 def _queue(folder: Path, params: list[dict]) -> None:
     import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
     from sweeps import spec as spec_mod
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = JournalStorage(JournalFileBackend(str(folder / "optsweep.journal")))
     study = optuna.create_study(
-        study_name="default", storage=storage, direction=spec_mod.load(SWEEP).direction
+        study_name="default", storage=_journal(folder), direction=spec_mod.load(SWEEP).direction
     )
     for p in params:
         study.enqueue_trial(p)
