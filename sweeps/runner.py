@@ -265,9 +265,9 @@ def sweep(
     on_idle: Callable[[], None] | None = None,
 ):
     """Run the whole sweep: in this process with one worker, else with `workers` local worker
-    processes, started first so that their interpreters import Optuna and MLflow while this one
-    creates the study and the parent run. `on_idle` is called once no trial is left to start
-    while the last ones run (e.g. to get ready for the summary).
+    processes, started once this one has created (or resumed) the study and the parent run.
+    `on_idle` is called once no trial is left to start while the last ones run (e.g. to get
+    ready for the summary).
     """
     check_options(workers, timeout)
     deadline = time.time() + timeout if timeout else None
@@ -275,9 +275,9 @@ def sweep(
     procs: list[subprocess.Popen] = []
     study = tracker = None
     try:
+        study, storage, tracker = prepare(p)
         if workers > 1:
             procs = _start_workers(p, range(workers), deadline)
-        study, storage, tracker = prepare(p)
 
         def read() -> Progress:
             with signals_deferred():  # an interrupt waits for the read to finish
