@@ -56,15 +56,20 @@ class CurveWriter:
         self.last_flush = time.monotonic()
         trial.set_user_attr(CHUNKS_ATTR, 0)
 
-    def add(self, epoch: int, metrics: dict[str, float]) -> None:
+    def add(self, epoch: int, metrics: dict[str, float], flush: bool | None = None) -> None:
+        """Buffer one epoch; write a chunk when `flush` (None: when `due`)."""
         self.buffer["epoch"].append(epoch)
         for k in KEYS[1:]:
             self.buffer[k].append(float(metrics[k]))
         if self.run is not None:
             self.run.log_epoch(epoch, metrics)
-        due = time.monotonic() - self.last_flush >= self.flush_seconds
-        if len(self.buffer["epoch"]) >= self.flush_every or due:
+        if self.due(0) if flush is None else flush:
             self.flush()
+
+    def due(self, coming: int = 1) -> bool:
+        """Whether adding `coming` more epochs writes a chunk (and sends the run's metrics)."""
+        full = len(self.buffer["epoch"]) + coming >= self.flush_every
+        return full or time.monotonic() - self.last_flush >= self.flush_seconds
 
     def flush(self) -> None:
         """Write the buffered epochs as one more chunk, then tell the MLflow run to send."""

@@ -63,6 +63,13 @@ class _Recorder:
         self.pruned_at: int | None = None
 
     def __call__(self, m) -> bool:
+        flush = self.writer.due()
+        if m.epoch % self.report_every and not flush:
+            return self._record(m, flush)  # buffers only: nothing to protect
+        with signals_deferred():  # an interrupt lands after this epoch's writes, in training
+            return self._record(m, flush)
+
+    def _record(self, m, flush: bool) -> bool:
         metrics = {
             "train_cost": m.train_cost,
             "val_cost": m.val_cost,
@@ -70,7 +77,7 @@ class _Recorder:
             "val_accuracy": m.val_accuracy,
             "lr": m.lr,
         }
-        self.writer.add(m.epoch, metrics)
+        self.writer.add(m.epoch, metrics, flush)
         if m.epoch % self.report_every:
             return False
         self.trial.report(metrics[self.objective], m.epoch)
@@ -94,9 +101,14 @@ def run_trial(ctx: WorkerContext, study, trial):
     """Run one claimed trial to its end; return its final Optuna state.
 
     The heartbeat (RDB storages) beats from the claim to the end, so a worker killed at any
-    point leaves a trial that the other workers fail and queue again.
+    point leaves a trial that the other workers fail and queue again. Ctrl-C and SIGTERM cut
+    training short, never a write to the storage or the tracking store: one that arrives during
+    a write waits for it to finish (a database call cut in the middle can fail with another
+    error, or leave its connection unusable for the closing writes).
     """
-    with storage_mod.heartbeat(ctx.storage, trial):
+    with contextlib.ExitStack() as beating:
+        with signals_deferred():
+            beating.enter_context(storage_mod.heartbeat(ctx.storage, trial))
         return _run_trial(ctx, study, trial)
 
 
@@ -106,42 +118,54 @@ def _run_trial(ctx: WorkerContext, study, trial):
     from core.train import train
 
     spec = ctx.spec
-    run = None
-    state, reason = TrialState.FAIL, ""
-    result = None
+    run = result = None
     try:
-        trial.set_user_attr(STATE_ATTR, "running")  # a retried trial inherits its predecessor's
-        values = spec.space.suggest(trial)
-        config = spec.config_for(values)
-        params = run_params(spec, config, values)
-        trial.set_user_attr(VALUES_ATTR, _jsonable(values))
-        trial.set_user_attr(PARAMS_ATTR, params)  # `optsweep sync` rebuilds the run from these
-        run = _start_run(ctx, trial, params, config)
-        writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
-        recorder = _Recorder(trial, writer, spec.objective, report_interval(spec, config.epochs))
+        with signals_deferred():
+            trial.set_user_attr(STATE_ATTR, "running")  # a retry inherits its predecessor's
+            values = spec.space.suggest(trial)
+            config = spec.config_for(values)
+            params = run_params(spec, config, values)
+            trial.set_user_attr(VALUES_ATTR, _jsonable(values))
+            trial.set_user_attr(PARAMS_ATTR, params)  # `optsweep sync` rebuilds the run from these
+            run = _start_run(ctx, trial, params, config)
+            writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
+            every = report_interval(spec, config.epochs)
+            recorder = _Recorder(trial, writer, spec.objective, every)
         result = train(config, ctx.dataset, callback=recorder)
-        writer.flush()
-        state, reason, value = _outcome(spec, result, recorder)
-        trial.set_user_attr(STATE_ATTR, result.status)
-        trial.set_user_attr(REASON_ATTR, reason)
-        trial.set_user_attr(FINAL_ATTR, _jsonable(result.summary()))
-        study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
+        with signals_deferred():  # trained: the outcome is recorded whole, then an interrupt
+            writer.flush()
+            state, reason, value = _outcome(spec, result, recorder)
+            trial.set_user_attr(STATE_ATTR, result.status)
+            trial.set_user_attr(REASON_ATTR, reason)
+            trial.set_user_attr(FINAL_ATTR, _jsonable(result.summary()))
+            study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
+            _end_run(run, state.name, result, reason)
+            ctx.finished.append((trial.number, state.name))
+        return state
     except (KeyboardInterrupt, Interrupted):
         with deaf_to_signals():  # Ctrl-C reaches every worker, then the sweep sends SIGTERM
             close_interrupted(study, trial)
             _end_run(run, "FAIL", result, INTERRUPTED)
         raise
     except Exception as e:  # one bad trial never stops the sweep
-        state, reason = TrialState.FAIL, f"{type(e).__name__}: {e}"
-        if _ended_elsewhere(study, trial):  # this worker missed heartbeats (a network cut, a
-            reason = LOST  # long pause): another failed its trial and runs it again
-        else:
-            trial.set_user_attr(STATE_ATTR, "error")
-            trial.set_user_attr(REASON_ATTR, reason)
-            study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
-    _end_run(run, state.name, result, reason)
-    ctx.finished.append((trial.number, state.name))
-    return state
+        with signals_deferred():
+            return _fail(ctx, study, trial, run, result, e)
+
+
+def _fail(ctx: WorkerContext, study, trial, run, result, error: Exception):
+    """FAIL a trial whose training or writes raised, with the reason; its run ends FAILED."""
+    from optuna.trial import TrialState
+
+    reason = f"{type(error).__name__}: {error}"
+    if _ended_elsewhere(study, trial):  # this worker missed heartbeats (a network cut, a long
+        reason = LOST  # pause): another failed its trial and runs it again
+    else:
+        trial.set_user_attr(STATE_ATTR, "error")
+        trial.set_user_attr(REASON_ATTR, reason)
+        study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+    _end_run(run, TrialState.FAIL.name, result, reason)
+    ctx.finished.append((trial.number, TrialState.FAIL.name))
+    return TrialState.FAIL
 
 
 def _outcome(spec, result, recorder):

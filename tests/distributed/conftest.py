@@ -50,6 +50,7 @@ seed = 0
 data = "moons"
 epochs = {epochs}
 batch_size = {batch_size}
+samples = {samples}
 
 [space]
 alpha = {{ low = 1e-3, high = 1e-1 }}
@@ -58,13 +59,20 @@ beta1 = {{ low = 0.8, high = 0.999, default = true }}
 
 
 def write_sweep(
-    folder: Path, name: str, trials: int, epochs: int, report_every: int = 1, batch_size: int = 64
+    folder: Path,
+    name: str,
+    trials: int,
+    epochs: int,
+    report_every: int = 1,
+    batch_size: int = 64,
+    samples: int = 300,
 ) -> Path:
     """A small sweep on moons; at most 1000 epochs, so MLflow keeps every epoch (no thinning)."""
     path = folder / f"{name}.toml"
     text = SWEEP.format(
-        name=name, trials=trials, epochs=epochs, report_every=report_every, batch_size=batch_size
-    )
+        name=name, trials=trials, epochs=epochs, report_every=report_every,
+        batch_size=batch_size, samples=samples,
+    )  # fmt: skip
     path.write_text(textwrap.dedent(text))
     return path
 

@@ -24,8 +24,9 @@ from tests.distributed.conftest import (
 )
 
 pytestmark = pytest.mark.postgres
-LONG_EPOCHS = 600  # batches of 32: 0.8 s of training on an idle core, long enough to be caught
-LONG = {"epochs": LONG_EPOCHS, "report_every": 100, "batch_size": 32}
+LONG_EPOCHS = 600  # of 1200 samples in batches of 32: 0.8-3 s of training on an idle core
+# (machines here differ 4x in speed), long enough to be caught running
+LONG = {"epochs": LONG_EPOCHS, "report_every": 100, "batch_size": 32, "samples": 1200}
 
 
 def running_with_chunks(study_fn, pid: int | None = None):

@@ -1,0 +1,86 @@
+"""A trial's interrupt (Ctrl-C, SIGTERM) cuts training short, never a write to the storage."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+from optuna.trial import TrialState
+
+from sweeps import runner
+from sweeps import storage as storage_mod
+from sweeps.objective import INTERRUPTED, Interrupted, WorkerContext, run_trial
+from tests.e2e.conftest import write_sweep
+
+
+@pytest.fixture
+def claimed(tmp_path):
+    """A claimed trial of a small study on the journal (no MLflow), with SIGTERM raising
+    Interrupted as in a worker."""
+    from core import data
+
+    plan = runner.plan(write_sweep(tmp_path, trials=2, epochs=5), workdir=tmp_path, track=False)
+    study, storage, _ = runner.prepare(plan)
+    ctx = WorkerContext(plan.spec, data.load(plan.spec.data), plan.storage, storage, None)
+    previous = signal.getsignal(signal.SIGTERM)
+    runner.install_sigterm_handler()
+    try:
+        yield ctx, study, storage_mod.claim_trial(study, plan.spec.trials)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt_inside(storage, monkeypatch, method: str, when=lambda *a: True) -> list:
+    """Make `storage.method` receive SIGTERM at its start, then do its write; returns the
+    list of calls that were interrupted."""
+    original = getattr(storage, method)
+    hit: list = []
+
+    def interrupted_write(*args, **kwargs):
+        if when(*args) and not hit:
+            hit.append(args)
+            signal.raise_signal(signal.SIGTERM)  # lands while the write is in progress
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(storage, method, interrupted_write)
+    return hit
+
+
+def test_an_interrupt_during_the_trial_s_first_writes_waits_for_them_then_closes_the_trial(
+    claimed, monkeypatch
+):
+    ctx, study, trial = claimed
+    hit = _interrupt_inside(
+        ctx.storage, monkeypatch, "set_trial_user_attr", lambda _id, key, value: value == "running"
+    )
+    with pytest.raises(Interrupted):
+        run_trial(ctx, study, trial)
+    assert hit
+    trials = study.get_trials()
+    done = trials[trial.number]
+    assert "optsweep.values" in done.user_attrs  # the block of writes went on to its end
+    assert done.state == TrialState.FAIL and done.user_attrs["optsweep.reason"] == INTERRUPTED
+    retry = [t for t in trials if t.state == TrialState.WAITING]
+    assert [t.system_attrs["failed_trial"] for t in retry] == [trial.number]
+
+
+def test_an_interrupt_while_the_outcome_is_told_lets_the_trial_complete(claimed, monkeypatch):
+    ctx, study, trial = claimed
+    hit = _interrupt_inside(ctx.storage, monkeypatch, "set_trial_state_values")
+    with pytest.raises(Interrupted):
+        run_trial(ctx, study, trial)
+    assert hit
+    trials = study.get_trials()
+    assert trials[trial.number].state == TrialState.COMPLETE  # recorded whole, not cut
+    assert trials[trial.number].user_attrs["optsweep.status"] == "completed"
+    assert not [t for t in trials if t.state == TrialState.WAITING]  # nothing to run again
+
+
+def test_an_interrupt_during_an_epoch_s_report_lands_in_training(claimed, monkeypatch):
+    ctx, study, trial = claimed
+    hit = _interrupt_inside(ctx.storage, monkeypatch, "set_trial_intermediate_value")
+    with pytest.raises(Interrupted):
+        run_trial(ctx, study, trial)
+    done = study.get_trials()[trial.number]
+    assert done.intermediate_values == {hit[0][1]: hit[0][2]}  # the report was written whole
+    assert done.state == TrialState.FAIL and done.user_attrs["optsweep.status"] == "interrupted"
