@@ -233,6 +233,9 @@ def worker(
     no_track: NoTrack = False,
     flush_every: FlushEvery = 100,
     flush_seconds: FlushSeconds = 5.0,
+    wait_for_go: Annotated[
+        bool, typer.Option(hidden=True, help="Wait for 'go' on stdin (optsweep sweep's own).")
+    ] = False,
 ) -> None:
     """Join a study as one worker (on this or any machine) and run trials until the budget."""
     from sweeps import runner
@@ -243,6 +246,8 @@ def worker(
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
     )  # fmt: skip
     runner.install_sigterm_handler()
+    if wait_for_go and not runner.wait_for_go(plan):
+        return  # the sweep process stopped before the study was ready: nothing was touched
     runner.work(plan, worker_index, deadline)
 
 

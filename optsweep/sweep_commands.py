@@ -41,11 +41,14 @@ def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> N
     with Progress(
         *columns, console=_c.err, transient=False, redirect_stdout=False, redirect_stderr=False
     ) as bar:
-        task = bar.add_task(plan.spec.name, total=plan.spec.trials, best="-", running=0)
+        tasks = []  # the bar appears once the study is open: a sweep that cannot start shows
+        # only its error line
 
         def on_progress(p) -> None:
+            if not tasks:
+                tasks.append(bar.add_task(plan.spec.name, total=p.total, best="-", running=0))
             best = "-" if p.best is None else f"{p.best:.4g}"
-            bar.update(task, completed=p.done, best=best, running=p.running)
+            bar.update(tasks[0], completed=p.done, best=best, running=p.running)
 
         study, tracker = runner.sweep(
             plan, workers=workers, timeout=timeout, on_progress=on_progress, on_idle=_preload

@@ -44,6 +44,8 @@ FLUSH_SECONDS = 5.0
 # a password in them would show in `ps` to every user of the machine.
 STORAGE_ENV = "OPTSWEEP_STORAGE"
 TRACKING_ENV = "OPTSWEEP_TRACKING_URI"
+GO = "go"  # what the sweep process writes to its gated workers once the study exists
+WARM_UP_SECONDS = 5.0  # how long a gated worker may take to see its input end and leave
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,8 @@ def sweep(
     on_idle: Callable[[], None] | None = None,
 ):
     """Run the whole sweep: in this process with one worker, else with `workers` local worker
-    processes, started once this one has created (or resumed) the study and the parent run.
+    processes, which start at once but touch the storage only once this one has created (or
+    resumed) the study and the parent run.
     `on_idle` is called once no trial is left to start while the last ones run (e.g. to get
     ready for the summary).
     """
@@ -275,9 +278,10 @@ def sweep(
     procs: list[subprocess.Popen] = []
     study = tracker = None
     try:
-        study, storage, tracker = prepare(p)
-        if workers > 1:
+        if workers > 1:  # they import while this process creates the study, then wait for it
             procs = _start_workers(p, range(workers), deadline)
+        study, storage, tracker = prepare(p)
+        _release(procs, go=True)
 
         def read() -> Progress:
             with signals_deferred():  # an interrupt waits for the read to finish
@@ -305,6 +309,7 @@ def sweep(
         with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
             # a terminal's Ctrl-C reached the workers too: let them close their trials first,
             # rather than cut that short with a second signal
+            _release(procs, go=False)  # those still waiting for the study leave quietly
             killed = stop_workers(procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0)
             if study is not None:
                 _close_after(study, tracker, killed)
@@ -313,17 +318,20 @@ def sweep(
         raise
     except BaseException:  # e.g. the study exists with the other direction: they stop too
         with deaf_to_signals():
-            stop_workers(procs)
+            _release(procs, go=False)  # workers still waiting for the study leave quietly
+            stop_workers(procs, grace=WARM_UP_SECONDS, first_wait=WARM_UP_SECONDS)
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
     return study, tracker
 
 
-def worker_argv(p: Plan, index: int, deadline: float | None) -> list[str]:
+def worker_argv(p: Plan, index: int, deadline: float | None, gated: bool = False) -> list[str]:
     """The command line of one local worker process (the same command remote machines run).
 
-    The storage and tracking URLs are not on it: `worker_env` passes them.
+    The storage and tracking URLs are not on it: `worker_env` passes them. `gated`: the worker
+    imports what a trial needs, then waits for GO on its standard input before it touches the
+    storage (`wait_for_go`).
     """
     argv = [
         sys.executable, "-m", "optsweep", "worker", str(p.spec.path),
@@ -336,6 +344,8 @@ def worker_argv(p: Plan, index: int, deadline: float | None) -> list[str]:
         argv.append("--no-track")
     if deadline is not None:
         argv += ["--deadline", repr(deadline)]
+    if gated:
+        argv.append("--wait-for-go")
     return argv
 
 
@@ -352,7 +362,41 @@ def worker_env(p: Plan, base: dict | None = None) -> dict[str, str]:
 
 def _start_workers(p: Plan, indices, deadline) -> list[subprocess.Popen]:
     env = worker_env(p)
-    return [subprocess.Popen(worker_argv(p, i, deadline), cwd=p.workdir, env=env) for i in indices]
+    return [
+        subprocess.Popen(
+            worker_argv(p, i, deadline, gated=True),
+            cwd=p.workdir,
+            env=env,
+            stdin=subprocess.PIPE,
+            text=True,
+        )
+        for i in indices
+    ]
+
+
+def _release(procs, go: bool) -> None:
+    """Tell gated workers that the study is ready (GO), or, ending their input, that it never
+    will be."""
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError):  # a worker that died already
+            if go:
+                proc.stdin.write(GO + "\n")
+            proc.stdin.close()
+
+
+def wait_for_go(p: Plan) -> bool:
+    """In a gated worker: import what a trial needs while the sweep process creates the study,
+    then wait for its GO; False (nothing to do) when its input ends without one."""
+    import optuna  # noqa: F401
+
+    import core.train  # noqa: F401
+    import sweeps.samplers  # noqa: F401
+
+    if p.tracking_uri is not None:
+        from tracking.runs import preload
+
+        preload(p.tracking_uri)
+    return sys.stdin.readline().strip() == GO
 
 
 def _wait_for_workers(p: Plan, procs, study, show: Callable[[], None]) -> None:

@@ -125,3 +125,42 @@ def test_trials_lists_the_study_again_and_names_a_missing_one(workdir):
     assert result.exit_code == 0 and "COMPLETE" in result.stdout
     missing = runner.invoke(app, ["trials", "nope"])
     assert missing.exit_code == 2 and "no study named 'nope'" in missing.stderr
+
+
+def _optsweep(folder, *args, **kw):
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "optsweep", *map(str, args)]
+    return subprocess.run(argv, cwd=folder, capture_output=True, text=True, timeout=120, **kw)
+
+
+def test_a_gated_worker_whose_input_ends_without_go_touches_nothing(workdir):
+    path = write_sweep(workdir, trials=2, epochs=5)
+    before = set(workdir.iterdir())
+    done = _optsweep(workdir, "worker", path, "--wait-for-go", stdin=subprocess_devnull())
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+    assert set(workdir.iterdir()) == before  # no journal, no mlflow.db: the sweep never began
+
+
+def test_workers_of_a_sweep_that_cannot_start_leave_quietly(workdir):
+    """The study exists and minimizes; a sweep that maximizes it with 2 workers stops at one
+    line, and its workers, started before the study was opened, leave without a word or a
+    trial."""
+    path = write_sweep(workdir, trials=2, epochs=5)
+    sweep(path)
+    text = path.read_text().replace("[study]\n", '[study]\nobjective = "val_accuracy"\n')
+    path.write_text(text)
+    done = _optsweep(workdir, "sweep", path, "--workers", 2)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--study NEW_NAME" in lines[0], done.stderr
+    assert len(load_study(workdir, "small").get_trials()) == 2
+    view = mlflow_view(workdir, "small")
+    assert len(view["parents"]) == 1 and len(view["children"]) == 2
+
+
+def subprocess_devnull():
+    import subprocess
+
+    return subprocess.DEVNULL
