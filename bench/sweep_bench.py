@@ -48,7 +48,9 @@ TARGETS = {"overhead_share": 0.10, "naive_ratio": 5.0, "scaling": 1.8}
 METRICS = ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr")
 
 
-def ours(workers: int, folder: Path, replay: list[dict] | None = None) -> dict:
+def ours(
+    workers: int, folder: Path, replay: list[dict] | None = None, trials: int | None = None
+) -> dict:
     """`optsweep sweep` end to end; per-trial figures read back from the study's journal.
 
     With `replay` (the parameters of an earlier run's trials, in order), the study is created
@@ -59,6 +61,8 @@ def ours(workers: int, folder: Path, replay: list[dict] | None = None) -> dict:
         _queue(folder, replay)
     argv = [sys.executable, "-m", "optsweep", "sweep", str(SWEEP), "--workers", str(workers),
             "--report-seeds", "0"]  # fmt: skip
+    if trials is not None:
+        argv += ["--trials", str(trials)]
     start = time.monotonic()
     done = subprocess.run(argv, cwd=folder, capture_output=True, text=True)
     wall = time.monotonic() - start
