@@ -41,7 +41,9 @@ def study_plots(study, out_dir: Path) -> list[Path]:
             continue
         fig = (ax.flat[0] if hasattr(ax, "flat") else ax).get_figure()
         fig.set_size_inches(max(fig.get_size_inches()[0], 8), max(fig.get_size_inches()[1], 5))
-        fig.tight_layout()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the slice plot's colour bar: "not compatible
+            fig.tight_layout()  # with tight_layout" is printed on every sweep, harmlessly
         fig.savefig(out_dir / name, dpi=110)
         plt.close(fig)
         paths.append(out_dir / name)
