@@ -17,3 +17,10 @@ instant. Writes during a trial never raise into the training loop: they are retr
 store stays unreachable the run is marked degraded (the Optuna storage keeps the truth and
 `optsweep sync` rebuilds MLflow from it).
 """
+
+import os
+
+# MLflow 3 sends usage telemetry from every process that imports it, and at exit waits up to a
+# second for its network calls: ~1 s at the end of every worker and of the sweep (no network
+# here), and calls a sweep should not make. Off unless the user chose otherwise.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
