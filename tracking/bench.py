@@ -19,7 +19,7 @@ from collections import Counter
 from tracking.curves import thin
 from tracking.runs import StudyTracker, open_client
 
-EWA_POINTS = 200  # sweeps.curves.EWA_POINTS (tracking does not import sweeps)
+EWA_POINTS = 100  # sweeps.curves.EWA_POINTS (tracking does not import sweeps)
 
 
 class _Counting:
