@@ -71,13 +71,14 @@ class CurveWriter:
         full = len(self.buffer["epoch"]) + coming >= self.flush_every
         return full or time.monotonic() - self.last_flush >= self.flush_seconds
 
-    def flush(self) -> None:
-        """Write the buffered epochs as one more chunk, then tell the MLflow run to send."""
+    def flush(self, send: bool = True) -> None:
+        """Write the buffered epochs as one more chunk, then tell the MLflow run to send (unless
+        `send` is False: the run's end sends them with its final figures, in one batch)."""
         if self.buffer["epoch"]:
             self.trial.set_user_attr(f"{CHUNK_PREFIX}{self.chunks:03d}", self.buffer)
             self.chunks += 1
             self.trial.set_user_attr(CHUNKS_ATTR, self.chunks)
             self.buffer = {k: [] for k in KEYS}
-        if self.run is not None:
+        if self.run is not None and send:
             self.run.flush()
         self.last_flush = time.monotonic()

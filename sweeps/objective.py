@@ -133,7 +133,7 @@ def _run_trial(ctx: WorkerContext, study, trial):
             recorder = _Recorder(trial, writer, spec.objective, every)
         result = train(config, ctx.dataset, callback=recorder)
         with signals_deferred():  # trained: the outcome is recorded whole, then an interrupt
-            writer.flush()
+            writer.flush(send=False)  # the run's last epochs go with its end, in one batch
             state, reason, value = _outcome(spec, result, recorder)
             trial.set_user_attr(STATE_ATTR, result.status)
             trial.set_user_attr(REASON_ATTR, reason)
