@@ -192,11 +192,15 @@ _STORAGES: dict[str, object] = {}
 
 
 def open_study(url: str, name: str):
-    """The study as it is now (one storage per URL, so polling it is cheap)."""
+    """The study as it is now (one storage per URL, so polling it is cheap). Opened as the
+    workers open it, under the table-creation lock: polling a new schema while workers start
+    would otherwise race them to create Optuna's tables (DuplicateTable on alembic_version)."""
     import optuna
 
+    from sweeps import storage as storage_mod
+
     if url not in _STORAGES:
-        _STORAGES[url] = optuna.storages.RDBStorage(url)
+        _STORAGES[url] = storage_mod.open_storage(storage_mod.resolve(url))
     return optuna.load_study(study_name=name, storage=_STORAGES[url])
 
 
