@@ -106,9 +106,7 @@ def run_trial(ctx: WorkerContext, study, trial):
     a write waits for it to finish (a database call cut in the middle can fail with another
     error, or leave its connection unusable for the closing writes).
     """
-    with contextlib.ExitStack() as beating:
-        with signals_deferred():
-            beating.enter_context(storage_mod.heartbeat(ctx.storage, trial))
+    with storage_mod.heartbeat(ctx.storage, trial):  # beats in its own thread: no write here
         return _run_trial(ctx, study, trial)
 
 

@@ -432,7 +432,8 @@ def beat_once(storage, trial) -> None:
 
 @contextlib.contextmanager
 def heartbeat(storage, trial):
-    """Record the trial's heartbeat in a background thread while it runs (RDB storages)."""
+    """Record the trial's heartbeat in a background thread while it runs (RDB storages),
+    every interval after the one `claim_trial` recorded."""
     interval = (
         storage.get_heartbeat_interval() if hasattr(storage, "get_heartbeat_interval") else None
     )
@@ -447,7 +448,6 @@ def heartbeat(storage, trial):
             with contextlib.suppress(Exception):  # a missed beat is retried next interval
                 storage.record_heartbeat(trial_id)
 
-    storage.record_heartbeat(trial_id)
     thread = threading.Thread(target=beat, name="optsweep-heartbeat", daemon=True)
     thread.start()
     try:
