@@ -56,19 +56,17 @@ class CurveWriter:
         self.last_flush = time.monotonic()
         trial.set_user_attr(CHUNKS_ATTR, 0)
 
-    def add(self, epoch: int, metrics: dict[str, float], flush: bool | None = None) -> None:
-        """Buffer one epoch; write a chunk when `flush` (None: when `due`)."""
+    def add(self, epoch: int, metrics: dict[str, float]) -> None:
+        """Buffer one epoch (and hand it to the MLflow run's buffer); `flush` writes."""
         self.buffer["epoch"].append(epoch)
         for k in KEYS[1:]:
             self.buffer[k].append(float(metrics[k]))
         if self.run is not None:
             self.run.log_epoch(epoch, metrics)
-        if self.due(0) if flush is None else flush:
-            self.flush()
 
-    def due(self, coming: int = 1) -> bool:
-        """Whether adding `coming` more epochs writes a chunk (and sends the run's metrics)."""
-        full = len(self.buffer["epoch"]) + coming >= self.flush_every
+    def due(self) -> bool:
+        """Whether the buffer is due to be written: `flush_every` epochs or `flush_seconds`."""
+        full = len(self.buffer["epoch"]) >= self.flush_every
         return full or time.monotonic() - self.last_flush >= self.flush_seconds
 
     def flush(self, send: bool = True) -> None:

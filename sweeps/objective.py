@@ -63,13 +63,6 @@ class _Recorder:
         self.pruned_at: int | None = None
 
     def __call__(self, m) -> bool:
-        flush = self.writer.due()
-        if m.epoch % self.report_every and not flush:
-            return self._record(m, flush)  # buffers only: nothing to protect
-        with signals_deferred():  # an interrupt lands after this epoch's writes, in training
-            return self._record(m, flush)
-
-    def _record(self, m, flush: bool) -> bool:
         metrics = {
             "train_cost": m.train_cost,
             "val_cost": m.val_cost,
@@ -77,13 +70,19 @@ class _Recorder:
             "val_accuracy": m.val_accuracy,
             "lr": m.lr,
         }
-        self.writer.add(m.epoch, metrics, flush)
-        if m.epoch % self.report_every:
+        self.writer.add(m.epoch, metrics)  # buffers only
+        write, report = self.writer.due(), not m.epoch % self.report_every
+        if not (write or report):
             return False
-        self.trial.report(metrics[self.objective], m.epoch)
-        if self.trial.should_prune():
-            self.pruned_at = m.epoch
-            return True
+        with signals_deferred():  # an interrupt lands after this epoch's writes, in training
+            if write:
+                self.writer.flush()
+            if not report:
+                return False
+            self.trial.report(metrics[self.objective], m.epoch)
+            if self.trial.should_prune():
+                self.pruned_at = m.epoch
+                return True
         return False
 
 
