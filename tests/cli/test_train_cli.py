@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from optsweep.cli import app
+from tests.fresh import fresh_python
 
 runner = CliRunner()
 
@@ -137,8 +138,7 @@ def test_help_is_fast_and_imports_no_heavy_library():
         "heavy = ('numpy', 'optuna', 'mlflow', 'matplotlib', 'sklearn', 'optuna_dashboard', "
         "'playwright', 'sqlalchemy'); print(sorted(m for m in heavy if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stderr
+    assert fresh_python(code) == "[]"
 
 
 def test_python_dash_m_entry_point():

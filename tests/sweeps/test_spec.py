@@ -5,8 +5,6 @@ import inspect
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from core.errors import ConfigError
 from core.train import TrainConfig
 from sweeps import spec
 from sweeps.spec import BUILTIN_SWEEPS_DIR, SweepSpec, load
+from tests.fresh import fresh_python
 
 GOOD = """
 [study]
@@ -103,11 +102,7 @@ def test_importing_spec_imports_neither_optuna_nor_numpy():
         "heavy = [m for m in ('optuna', 'numpy', 'mlflow', 'torch') if m in sys.modules]\n"
         "print(','.join(heavy))"
     )
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == ""
+    assert fresh_python(code) == ""
 
 
 # --- bad sweep files: one line, the file, the key, nothing written ---

@@ -3,14 +3,13 @@
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.fresh import fresh_python
 from tracking.errors import TrackingError
 from tracking.retry import RetryPolicy, Writer
 from tracking.runs import StudyTracker, TrialRun, open_client, run_name
@@ -410,8 +409,4 @@ def test_preload_imports_the_client_and_only_the_store_the_uri_needs(uri, sql_st
         "print('mlflow.tracking' in sys.modules, "
         "'mlflow.store.tracking.sqlalchemy_store' in sys.modules)"
     )
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run(
-        [sys.executable, "-c", code, uri], cwd=root, capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert out == ["True", str(sql_store)]
+    assert fresh_python(code, uri).split() == ["True", str(sql_store)]

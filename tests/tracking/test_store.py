@@ -1,12 +1,11 @@
 """Choosing and checking a tracking URI: defaults, bad URIs as one-line errors, masking."""
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.fresh import fresh_python
 from tracking.errors import TrackingError
 from tracking.store import (
     artifact_location,
@@ -136,9 +135,7 @@ def test_tracking_imports_neither_mlflow_nor_core_sweeps_or_optuna_up_front():
         "heavy = {'mlflow', 'matplotlib', 'optuna', 'core', 'sweeps', 'numpy', 'sqlalchemy'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[2], check=True)  # fmt: skip
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
 
 
 def test_check_reachable_accepts_any_mlflow_like_answer_and_explains_the_rest(free_port):

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh import fresh_python
+
 CHECK = (
     "import tracking.runs\n"
     "from mlflow.telemetry.utils import is_telemetry_disabled\n"
@@ -23,17 +21,9 @@ def _env(**extra) -> dict[str, str]:
     return {**env, **extra}
 
 
-def _disabled(env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", CHECK], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
 def test_telemetry_is_off_once_tracking_is_imported():
-    assert _disabled(_env()) == "True"
+    assert fresh_python(CHECK, env=_env()) == "True"
 
 
 def test_a_user_who_turns_it_on_keeps_it_on():
-    assert _disabled(_env(MLFLOW_DISABLE_TELEMETRY="false")) == "False"
+    assert fresh_python(CHECK, env=_env(MLFLOW_DISABLE_TELEMETRY="false")) == "False"
