@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import ACTIVATIONS, activate, backprop, sigmoid
+from core import activations
+from core.activations import ACTIVATIONS, sigmoid
 from core.errors import ConfigError
 
 DTYPES = ("float64", "float32")
@@ -95,25 +96,37 @@ def targets(y: np.ndarray, arch: Architecture, dtype: str = "float64") -> np.nda
 class Workspace:
     """The arrays of one forward and backward pass over m samples, reused from step to step.
 
-    A[0] is the input X; `forward` writes Z[l] and A[l] (and the dropout mask D[l]), `backward`
-    writes dZ[l]. The training loop keeps one workspace per mini-batch size, so a step allocates
-    nothing; `forward` makes a fresh one when it is given none. The forward pass returns it as the
-    cache that `backward` reads.
+    A[0] is the input X; `forward` writes Z[l], G[l] = g(Z[l]) and A[l], the layer's output as
+    the next layer reads it: G[l] itself, or G[l] * D[l] under dropout (D[l] the scaled mask).
+    `backward` writes dZ[l] and reads g'(Z[l]) from the unmasked G[l]: a derivative computed from
+    the masked A would see g(z)/keep_prob instead of g(z). The training loop keeps one workspace
+    per mini-batch size, so a step allocates nothing; `forward` makes a fresh one when it is
+    given none, and returns it as the cache that `backward` reads.
     """
 
     def __init__(self, arch: Architecture, m: int, dtype) -> None:
         dims, L = arch.layer_dims, arch.L
         self.m = m
+        self.dtype = dtype
         self.dropout = False  # whether the last forward pass applied the masks D[l]
         self.A: list[np.ndarray | None] = [None] * (L + 1)
+        self.G: list[np.ndarray | None] = [None] * (L + 1)
         self.Z: list[np.ndarray | None] = [None] * (L + 1)
         self.dZ: list[np.ndarray | None] = [None] * (L + 1)
         self.D: list[np.ndarray | None] = [None] * (L + 1)
+        self._masked: list[np.ndarray | None] = [None] * (L + 1)  # A[l] buffers under dropout
         for l in range(1, L + 1):
             self.Z[l] = np.empty((dims[l], m), dtype=dtype)
             self.dZ[l] = np.empty((dims[l], m), dtype=dtype)
             if l < L:
-                self.A[l] = np.empty((dims[l], m), dtype=dtype)
+                self.G[l] = np.empty((dims[l], m), dtype=dtype)
+
+    def masked(self, l: int) -> tuple[np.ndarray, np.ndarray]:
+        """(D[l], A[l]) buffers for a dropout layer, made on first use."""
+        if self.D[l] is None:
+            self.D[l] = np.empty_like(self.G[l])
+            self._masked[l] = np.empty_like(self.G[l])
+        return self.D[l], self._masked[l]
 
 
 def forward(
@@ -124,14 +137,17 @@ def forward(
     rng: np.random.Generator | None = None,
     work: Workspace | None = None,
 ) -> tuple[np.ndarray, Workspace]:
-    """Logits Z[L] and the workspace holding A[l-1], Z[l], A[l] and the dropout masks.
+    """Logits Z[L] and the workspace holding Z[l], G[l] = g(Z[l]), A[l] and the dropout masks.
 
-    Inverted dropout on hidden layers: A *= D with D = (u < keep_prob) / keep_prob, so expected
-    activations are unchanged and nothing needs rescaling at evaluation time.
-    With `work`, the returned logits are a view into it, overwritten by the next pass.
+    Inverted dropout on hidden layers: A = G * D with D = (u < keep_prob) / keep_prob, so expected
+    activations are unchanged and nothing needs rescaling at evaluation time. The masks come from
+    `rng`: a generator in the same state gives the same masks (how gradient checking holds one
+    mask fixed). With `work`, the returned logits are a view into it, overwritten by the next
+    pass.
     """
     if work is None:
         work = Workspace(arch, X.shape[1], np.result_type(X, params.flat))
+    g = activations.get(arch.activation)
     A = work.A[0] = X
     work.dropout = keep_prob < 1.0
     for l in range(1, arch.L + 1):
@@ -139,14 +155,16 @@ def forward(
         Z += params[f"b{l}"]  # Z[l] = W[l] A[l-1] + b[l]
         if l == arch.L:
             return Z, work
-        A = activate(arch.activation, Z, out=work.A[l])
+        G = g.forward(Z, out=work.G[l])  # G[l] = g(Z[l]), what g' reads
         if work.dropout:
-            if work.D[l] is None:
-                work.D[l] = np.empty_like(A)
-            D = rng.random(dtype=A.dtype, out=work.D[l])
+            D, A = work.masked(l)
+            rng.random(dtype=G.dtype, out=D)
             np.less(D, keep_prob, out=D)  # D[l] = (u < keep_prob) / keep_prob
             D /= keep_prob
-            A *= D
+            np.multiply(G, D, out=A)  # A[l] = G[l] * D[l]
+        else:
+            A = G
+        work.A[l] = A
     raise AssertionError("unreachable")
 
 
@@ -164,7 +182,8 @@ def cross_entropy(ZL: np.ndarray, Y: np.ndarray, output: str) -> tuple[float, np
 
 
 def l2_penalty(params: Parameters, arch: Architecture, lambd: float, m: int) -> float:
-    """(lambda / 2m) * sum_l ||W[l]||_F^2."""
+    """(lambda / 2m) * sum_l ||W[l]||_F^2, m the number of examples J averages over: the
+    training set's size, whatever the mini-batch (so one lambda is one weight decay)."""
     if lambd == 0:
         return 0.0
     total = sum(float(np.vdot(params[f"W{l}"], params[f"W{l}"])) for l in range(1, arch.L + 1))
@@ -187,36 +206,48 @@ def backward(
     arch: Architecture,
     lambd: float = 0.0,
     keep_prob: float = 1.0,
+    m_train: int | None = None,
 ) -> None:
     """Write dJ/dW[l], dJ/db[l] into `grads` (same layout as `params`) in place.
 
     `cache` is the workspace of the forward pass (its dropout masks already carry 1/keep_prob).
+    The L2 term's gradient is (lambda / m_train) W, m_train the training set's size (default:
+    this batch's), so that a mini-batch gradient is an unbiased estimate of dJ/dW.
     """
     work = cache
     m = Y.shape[1]
+    g = activations.get(arch.activation)
     dZ = np.subtract(P, Y, out=work.dZ[arch.L])
     dZ /= m  # dZ[L] = (P - Y) / m: sigmoid + BCE and softmax + CE share this form
     for l in range(arch.L, 0, -1):
         W = params[f"W{l}"]
         dW = np.matmul(dZ, work.A[l - 1].T, out=grads[f"W{l}"])  # dW[l] = dZ[l] A[l-1]^T
         if lambd:
-            dW += (lambd / m) * W  # d/dW of the L2 penalty
+            dW += (lambd / (m_train or m)) * W  # d/dW of lambda/(2 m) ||W||^2
         dZ.sum(axis=1, keepdims=True, out=grads[f"b{l}"])  # db[l] = sum over samples
         if l > 1:
             dA = np.matmul(W.T, dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
             if work.dropout:
                 dA *= work.D[l - 1]  # the same mask and scale as the forward pass
-            # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in the same buffer
-            dZ = backprop(arch.activation, dA, work.Z[l - 1], work.A[l - 1], out=dA)
+            # dZ[l-1] = dA[l-1] * g'(Z[l-1]), g' read from the unmasked G[l-1], same buffer
+            dZ = g.backward(dA, work.Z[l - 1], work.G[l - 1], out=dA)
 
 
 def cost(
-    params: Parameters, X: np.ndarray, Y: np.ndarray, arch: Architecture, lambd: float = 0.0
+    params: Parameters,
+    X: np.ndarray,
+    Y: np.ndarray,
+    arch: Architecture,
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    rng: np.random.Generator | None = None,
+    m_train: int | None = None,
 ) -> float:
-    """J = cross-entropy + L2 penalty, without dropout (what gradient checking differentiates)."""
-    ZL, _ = forward(params, X, arch)
+    """J = cross-entropy + L2 penalty over X (what gradient checking differentiates); with
+    dropout, under the masks `rng` draws."""
+    ZL, _ = forward(params, X, arch, keep_prob, rng)
     ce, _ = cross_entropy(ZL, Y, arch.output)
-    return ce + l2_penalty(params, arch, lambd, X.shape[1])
+    return ce + l2_penalty(params, arch, lambd, m_train or X.shape[1])
 
 
 def cost_and_gradients(
@@ -229,9 +260,11 @@ def cost_and_gradients(
     keep_prob: float = 1.0,
     rng: np.random.Generator | None = None,
     work: Workspace | None = None,
-) -> tuple[float, np.ndarray]:
-    """One forward and backward pass: J (with L2) and the logits; gradients written to `grads`."""
+    m_train: int | None = None,
+) -> tuple[float, float, np.ndarray]:
+    """One forward and backward pass: (cross-entropy, L2 penalty, logits) of this batch, the
+    penalty over `m_train` examples (see `backward`); gradients of their sum go to `grads`."""
     ZL, cache = forward(params, X, arch, keep_prob, rng, work)
     ce, P = cross_entropy(ZL, Y, arch.output)
-    backward(params, grads, cache, P, Y, arch, lambd, keep_prob)
-    return ce + l2_penalty(params, arch, lambd, X.shape[1]), ZL
+    backward(params, grads, cache, P, Y, arch, lambd, keep_prob, m_train)
+    return ce, l2_penalty(params, arch, lambd, m_train or X.shape[1]), ZL
