@@ -7,17 +7,19 @@ Each epoch reshuffles the training split (seeded), walks it in mini-batches of `
 last partial batch kept; batch GD when batch_size >= m, SGD at 1), and reports one
 `EpochMetrics`: the training cost and accuracy averaged over the epoch's mini-batches (as Keras
 reports them, no extra pass), and the validation cost and accuracy from one pass over the
-validation split. A callback sees each epoch's metrics and can stop training by returning True;
+validation split. The training cost is the course's regularized J, cross-entropy plus
+lambda/(2m) ||W||^2 with m the training split's size at every batch size; the validation cost
+is the cross-entropy alone (the sweeps' objective must not reward a small lambda for itself). A callback sees each epoch's metrics and can stop training by returning True;
 the sweep objective uses it to report to Optuna and prune.
 
-Training stops at once when the cost stops being finite or explodes (status "diverged"), so a NaN
-is never passed on silently. The same config and data give the same bits.
+Training stops at once when the cost stops being finite or explodes past `diverge_factor` times
+J at initialization (status "diverged"), so a NaN is never passed on silently. The same config and data give the same bits.
 """
 
 from __future__ import annotations
 
 import math
-import time
+from time import perf_counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -70,7 +72,7 @@ class TrainConfig:
     val_fraction: float = 0.2
     seed: int = 0
     dtype: str = "float64"
-    diverge_factor: float = 10.0  # "exploding": epoch cost above this multiple of the initial cost
+    diverge_factor: float = 10.0  # "exploding": epoch cost above this multiple of J at init
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(int(n) for n in self.layers))
@@ -145,6 +147,7 @@ class TrainResult:
     seconds: float  # wall time of training, without the time spent inside the callback
     n_batches: int = 0
     callback_seconds: float = 0.0  # time the callback took (reporting, tracking)
+    initial_cost: float = math.nan  # J at initialization, the reference for "exploded"
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -165,31 +168,67 @@ class TrainResult:
 Callback = Callable[[EpochMetrics], bool | None]
 
 
-def train(config: TrainConfig, data: Dataset, callback: Callback | None = None) -> TrainResult:
-    """Train a fresh network on `data` as `config` says; see the module docstring."""
-    start = time.perf_counter()
+@dataclass
+class Setup:
+    """What a run starts from, all derived from `config.seed`: the stratified split, standardized
+    with training statistics and stored as columns, the targets, the architecture, the initial
+    weights, and the generators of the shuffles and the dropout masks.
+
+    `optsweep gradcheck --seed S` checks the very network `optsweep train --seed S` starts from.
+    """
+
+    arch: Architecture
+    params: Parameters
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    Y_val: np.ndarray
+    y_val: np.ndarray
+    standardizer: Standardizer | None
+    shuffle_rng: np.random.Generator
+    dropout_rng: np.random.Generator
+
+    @property
+    def m_train(self) -> int:
+        return self.y_train.size
+
+
+def setup(config: TrainConfig, data: Dataset) -> Setup:
+    """The split, the standardized columns, the architecture and the initial weights of a run."""
     split_seq, init_seq, shuffle_seq, dropout_seq = np.random.SeedSequence(config.seed).spawn(4)
     parts = split(data, config.val_fraction, seed=int(split_seq.generate_state(1)[0]))
     scaler = Standardizer().fit(parts.X_train) if config.normalize else None
     X_train = _columns(parts.X_train, scaler, config.dtype)
     X_val = _columns(parts.X_val, scaler, config.dtype)
-
     arch = Architecture.for_data(X_train.shape[0], config.layers, data.n_classes, config.activation)
-    Y_train, Y_val = (
-        targets(parts.y_train, arch, config.dtype),
-        targets(parts.y_val, arch, config.dtype),
-    )
-    params, grads = Parameters(arch, config.dtype), Parameters(arch, config.dtype)
+    params = Parameters(arch, config.dtype)
     initialize(params.views, arch.layer_dims, config.init, np.random.default_rng(init_seq))
+    return Setup(
+        arch=arch,
+        params=params,
+        X_train=X_train,
+        Y_train=targets(parts.y_train, arch, config.dtype),
+        y_train=parts.y_train,
+        X_val=X_val,
+        Y_val=targets(parts.y_val, arch, config.dtype),
+        y_val=parts.y_val,
+        standardizer=scaler,
+        shuffle_rng=np.random.default_rng(shuffle_seq),
+        dropout_rng=np.random.default_rng(dropout_seq),
+    )
 
-    loop = _Loop(config, arch, params, grads, np.random.default_rng(dropout_seq))
+
+def train(config: TrainConfig, data: Dataset, callback: Callback | None = None) -> TrainResult:
+    """Train a fresh network on `data` as `config` says; see the module docstring."""
+    start = perf_counter()
+    s = setup(config, data)
+    arch, params = s.arch, s.params
+    grads = Parameters(arch, config.dtype)
+    loop = _Loop(config, arch, params, grads, s.dropout_rng)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected, not warned
-        status, reason = loop.run(
-            X_train, Y_train, parts.y_train, X_val, Y_val, parts.y_val,
-            np.random.default_rng(shuffle_seq), callback,
-        )  # fmt: skip
-    final = _final_metrics(params, arch, config.l2, (X_train, Y_train, parts.y_train),
-                           (X_val, Y_val, parts.y_val))  # fmt: skip
+        status, reason = loop.run(s, callback)
+    final = final_metrics(params, arch, config.l2, s)
     return TrainResult(
         config=config,
         status=status,
@@ -199,10 +238,11 @@ def train(config: TrainConfig, data: Dataset, callback: Callback | None = None) 
         step_cost=loop.step_cost[: loop.steps_run].copy(),
         final=final,
         params=params.copy(),
-        standardizer=scaler,
-        seconds=time.perf_counter() - start - loop.callback_seconds,
+        standardizer=s.standardizer,
+        seconds=perf_counter() - start - loop.callback_seconds,
         n_batches=loop.n_batches,
         callback_seconds=loop.callback_seconds,
+        initial_cost=loop.reference_cost,
     )
 
 
@@ -232,38 +272,40 @@ class _Loop:
         self.reference_cost: float | None = None
         self.callback_seconds = 0.0
 
-    def run(self, X, Y, y, X_val, Y_val, y_val, shuffle_rng, callback) -> tuple[str, str]:
-        cfg = self.config
-        m = X.shape[1]
+    def run(self, s: Setup, callback) -> tuple[str, str]:
+        cfg, arch, params = self.config, self.arch, self.params
+        X, Y, y = s.X_train, s.Y_train, s.y_train
+        m = y.size
         bs = min(cfg.batch_size, m)
         self.n_batches = math.ceil(m / bs)
         self.step_cost = np.empty(cfg.epochs * self.n_batches)
-        theta, d_theta = {"theta": self.params.flat}, {"theta": self.grads.flat}
-        batches = _Batches(X, Y, y, bs, self.arch)
-        val_work = Workspace(self.arch, X_val.shape[1], X_val.dtype)
+        theta, d_theta = {"theta": params.flat}, {"theta": self.grads.flat}
+        batches = _Batches(X, Y, y, bs, arch)
+        val_work = Workspace(arch, s.X_val.shape[1], s.X_val.dtype)
+        # "exploding" is judged against J at initialization, one full pass over the training split
+        self.reference_cost = initial_cost(params, arch, cfg.l2, s)
+        if not math.isfinite(self.reference_cost):
+            return "diverged", "non-finite cost at initialization"
         for e in range(cfg.epochs):
             lr = self.optimizer.lr = self.schedule(e)
             # batch GD needs no shuffle: its one batch is everything
-            perm = shuffle_rng.permutation(m) if self.n_batches > 1 else None
+            perm = s.shuffle_rng.permutation(m) if self.n_batches > 1 else None
             cost_sum, correct = 0.0, 0
             for k, (Xb, Yb, yb, work) in enumerate(batches(perm)):
-                c, ZL = cost_and_gradients(
-                    self.params, self.grads, Xb, Yb, self.arch, cfg.l2, cfg.keep_prob,
-                    self.dropout_rng, work,
+                ce, penalty, ZL = cost_and_gradients(
+                    params, self.grads, Xb, Yb, arch, cfg.l2, cfg.keep_prob,
+                    self.dropout_rng, work, m_train=m,
                 )  # fmt: skip
+                c = ce + penalty  # this batch's J: its cross-entropy + the training set's penalty
                 if not math.isfinite(c):
                     return "diverged", f"non-finite cost in epoch {e + 1}, mini-batch {k + 1}"
-                if self.reference_cost is None:
-                    self.reference_cost = c
                 self.optimizer.step(theta, d_theta)
                 self.step_cost[self.steps_run] = c
                 self.steps_run += 1
                 cost_sum += c * yb.size
-                correct += int(np.count_nonzero(predict(ZL, self.arch.output) == yb))
+                correct += int(np.count_nonzero(predict(ZL, arch.output) == yb))
             train_cost = cost_sum / m
-            val_cost, val_acc = evaluate(
-                self.params, self.arch, cfg.l2, X_val, Y_val, y_val, val_work
-            )
+            val_cost, val_acc = evaluate(params, arch, s.X_val, s.Y_val, s.y_val, val_work)
             if not math.isfinite(val_cost):  # the last update of the epoch blew up
                 return "diverged", f"non-finite validation cost after epoch {e + 1}"
             self._record(e, EpochMetrics(e + 1, train_cost, val_cost, correct / m, val_acc, lr))
@@ -279,9 +321,9 @@ class _Loop:
 
     def _call(self, callback: Callback) -> bool:
         """Run the callback, timing it apart from training."""
-        t0 = time.perf_counter()
+        t0 = perf_counter()
         stop = bool(callback(self.last))
-        self.callback_seconds += time.perf_counter() - t0
+        self.callback_seconds += perf_counter() - t0
         return stop
 
     def _record(self, e: int, metrics: EpochMetrics) -> None:
@@ -322,20 +364,38 @@ class _Batches:
             yield X_rows.T, Yb, self.y[idx], self.work[n]
 
 
-def evaluate(params, arch, lambd, X, Y, y, work=None) -> tuple[float, float]:
-    """Cost (with the L2 term) and accuracy from one pass over a split, no dropout."""
+def evaluate(params, arch, X, Y, y, work=None) -> tuple[float, float]:
+    """Cross-entropy (no L2 term) and accuracy from one pass over a split, no dropout.
+
+    The validation cost is what a sweep minimizes: with the penalty in it, every sweep over
+    lambda would be pulled toward small lambda by the penalty itself.
+    """
     ZL, _ = forward(params, X, arch, work=work)
     ce, _ = cross_entropy(ZL, Y, arch.output)
     accuracy = float(np.count_nonzero(predict(ZL, arch.output) == y)) / y.size
-    return ce + l2_penalty(params, arch, lambd, X.shape[1]), accuracy
+    return ce, accuracy
 
 
-def _final_metrics(params, arch, lambd, train_split, val_split) -> dict[str, float | None]:
+def initial_cost(params, arch, lambd: float, s: Setup) -> float:
+    """J = cross-entropy + L2 penalty over the whole training split, without dropout."""
+    ce, _ = evaluate(params, arch, s.X_train, s.Y_train, s.y_train)
+    return ce + l2_penalty(params, arch, lambd, s.m_train)
+
+
+def final_metrics(params, arch, lambd: float, s: Setup) -> dict[str, float | None]:
+    """One full pass per split with the final weights: train_cost is the regularized J the
+    optimizer minimized, val_cost the cross-entropy alone, l2_penalty the difference."""
     out: dict[str, float | None] = {}
-    for prefix, (X, Y, y) in (("train", train_split), ("val", val_split)):
-        with np.errstate(all="ignore"):
-            cost, accuracy = evaluate(params, arch, lambd, X, Y, y)
-        finite = math.isfinite(cost)
-        out[f"{prefix}_cost"] = cost if finite else None
-        out[f"{prefix}_accuracy"] = accuracy if finite else None
+    with np.errstate(all="ignore"):
+        penalty = l2_penalty(params, arch, lambd, s.m_train)
+        for prefix, (X, Y, y) in (
+            ("train", (s.X_train, s.Y_train, s.y_train)),
+            ("val", (s.X_val, s.Y_val, s.y_val)),
+        ):
+            ce, accuracy = evaluate(params, arch, X, Y, y)
+            cost = ce + penalty if prefix == "train" else ce
+            finite = math.isfinite(cost)
+            out[f"{prefix}_cost"] = cost if finite else None
+            out[f"{prefix}_accuracy"] = accuracy if finite else None
+    out["l2_penalty"] = penalty if math.isfinite(penalty) else None
     return out

@@ -7,7 +7,8 @@ import pytest
 
 from core import data
 from core.errors import ConfigError
-from core.train import METRICS, TrainConfig, train
+from core.train import METRICS, TrainConfig, setup, train
+from tests.core.reference import torch_cost, torch_cross_entropy
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +51,70 @@ def test_epoch_train_cost_is_the_mean_of_its_minibatch_costs(moons):
 
 
 def test_final_metrics_come_from_a_full_pass(moons):
-    r = train(quick(epochs=5), moons)
-    # The epoch's training cost averages costs seen while the weights moved; the final one is
-    # measured once with the final weights, so they differ.
-    assert r.final["train_cost"] != r.history["train_cost"][-1]
+    """Final train_cost is J over the whole training split with the final weights, val_cost the
+    validation split's cross-entropy: each against PyTorch on the same weights and splits."""
+    cfg = quick(epochs=5, l2=0.5)
+    r = train(cfg, moons)
+    s = setup(cfg, moons)  # the splits; its weights are the initial ones, not used here
+    J, _ = torch_cost(r.params, "relu", s.X_train, s.Y_train, lambd=0.5)
+    assert r.final["train_cost"] == pytest.approx(J, rel=1e-12)
+    assert r.final["val_cost"] == pytest.approx(
+        torch_cross_entropy(r.params, "relu", s.X_val, s.Y_val), rel=1e-12
+    )
+    assert r.final["train_cost"] - r.final["l2_penalty"] == pytest.approx(
+        torch_cross_entropy(r.params, "relu", s.X_train, s.Y_train), rel=1e-12
+    )
     # Validation is one pass with the final weights either way.
     assert r.final["val_cost"] == pytest.approx(r.history["val_cost"][-1])
     assert r.final["val_accuracy"] == pytest.approx(r.history["val_accuracy"][-1])
+
+
+FROZEN = dict(optimizer="gd", alpha=1e-300, epochs=1)  # a step too small to move any weight
+
+
+@pytest.mark.parametrize("batch_size", [1, 16, 64, 240])
+def test_an_epochs_training_cost_is_the_regularized_j_at_every_batch_size(moons, batch_size):
+    """With weights that do not move, the epoch's mean of mini-batch costs is J over the
+    training set: lambda/(2m) ||W||^2 with m the training set's size, whatever the batch."""
+    cfg = TrainConfig(**FROZEN, batch_size=batch_size, l2=3.0)
+    r = train(cfg, moons)
+    s = setup(cfg, moons)
+    J, _ = torch_cost(s.params.copy(), "relu", s.X_train, s.Y_train, lambd=3.0)
+    assert r.history["train_cost"][0] == pytest.approx(J, rel=1e-10)
+    assert r.final["train_cost"] == pytest.approx(J, rel=1e-12)
+
+
+def test_the_validation_cost_does_not_depend_on_lambda(moons):
+    """The sweeps' objective is the validation cross-entropy: lambda must not lower it by
+    itself (with the penalty in it, every sweep over l2 was pulled toward small lambda)."""
+    costs = {lambd: train(TrainConfig(**FROZEN, l2=lambd), moons) for lambd in (0.0, 5.0)}
+    s = setup(TrainConfig(**FROZEN), moons)
+    expected = torch_cross_entropy(s.params.copy(), "relu", s.X_val, s.Y_val)
+    for r in costs.values():
+        assert r.final["val_cost"] == pytest.approx(expected, rel=1e-12)
+        assert r.history["val_cost"][0] == pytest.approx(expected, rel=1e-12)
+    assert costs[5.0].final["l2_penalty"] > 0 and costs[0.0].final["l2_penalty"] == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_divergence_is_judged_against_j_at_initialization_over_the_training_split(moons, seed):
+    """Not against the first mini-batch's cost (one sample under SGD: the threshold moved 5x
+    between seeds)."""
+    cfg = TrainConfig(optimizer="gd", alpha=30.0, batch_size=1, epochs=20, seed=seed,
+                      activation="tanh", diverge_factor=1.5)  # fmt: skip
+    r = train(cfg, moons)
+    s = setup(cfg, moons)
+    J0, _ = torch_cost(s.params.copy(), "tanh", s.X_train, s.Y_train)
+    assert r.initial_cost == pytest.approx(J0, rel=1e-12)
+    assert r.status == "diverged" and f"1.5 x initial {J0:.4g}" in r.reason
+
+
+def test_train_starts_from_the_setup_of_its_seed(moons):
+    """setup() is what gradcheck checks: train's weights before the first step are its."""
+    cfg = TrainConfig(**FROZEN, seed=7, layers=(4, 3))
+    r, s = train(cfg, moons), setup(cfg, moons)
+    for name, W in s.params.copy().items():
+        np.testing.assert_allclose(r.params[name], W, rtol=1e-15, atol=1e-250)
 
 
 def test_same_seed_same_bits_other_seed_other_run(moons):
@@ -163,12 +221,16 @@ def test_the_course_claim_adam_beats_gd_and_momentum_at_alpha_0_0007(moons):
     assert abs(acc["momentum"] - acc["gd"]) <= 0.02, acc
 
 
-def test_time_spent_in_the_callback_is_not_training_time(moons):
-    import time
+def test_time_spent_in_the_callback_is_not_training_time(moons, monkeypatch):
+    """On a clock that only the callback moves, training took no time and the callback all."""
+    import core.train
+
+    now = [0.0]
+    monkeypatch.setattr(core.train, "perf_counter", lambda: now[0])
 
     def slow(m):
-        time.sleep(0.01)
+        now[0] += 5.0
 
     r = train(quick(epochs=10), moons, callback=slow)
-    assert r.callback_seconds >= 0.1
-    assert r.seconds < r.callback_seconds  # 10 moons epochs train in well under 0.1 s
+    assert r.callback_seconds == 50.0
+    assert r.seconds == 0.0
