@@ -125,12 +125,21 @@ def gradcheck(
     threshold: Annotated[
         float, typer.Option(help="Exit 1 when the relative difference is above this.")
     ] = 1e-5,
+    fresh_masks: Annotated[
+        bool,
+        typer.Option(
+            "--fresh-masks",
+            help="With --keep-prob < 1, draw a new dropout mask for every cost evaluation "
+            "(the check then fails, as the course warns); by default one mask is held fixed.",
+        ),
+    ] = False,
 ) -> None:
-    """Compare backprop's gradient with two-sided numerical differences."""
+    """Compare backprop's gradient with two-sided numerical differences (with dropout: under
+    one mask held fixed)."""
     from optsweep import commands
 
     spec, config = opt.resolve(locals())
-    code = commands.gradcheck(spec, config, examples, eps, threshold)
+    code = commands.gradcheck(spec, config, examples, eps, threshold, fresh_masks)
     raise typer.Exit(code)
 
 

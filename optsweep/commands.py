@@ -70,29 +70,27 @@ def _fmt(value, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def gradcheck(spec, config, examples: int, eps: float, threshold: float) -> int:
-    """Print the check's result; return the exit code (1 above the threshold)."""
+def gradcheck(spec, config, examples: int, eps: float, threshold: float, fresh_masks: bool) -> int:
+    """Print the check's result; return the exit code (1 above the threshold).
+
+    The network is the one `optsweep train` starts from with the same options and seed (the
+    same split, standardization and initial weights); the cost is J on its first `examples`
+    training rows, with the L2 penalty over the whole training split, as each mini-batch has it.
+    """
     import numpy as np
 
     from core import data, gradcheck
-    from core.init import initialize
-    from core.network import Architecture, Parameters, targets
-    from core.normalize import Standardizer
+    from core.train import setup
 
-    dataset = data.load(spec)
-    parts = data.split(dataset, config.val_fraction, config.seed)
-    X = parts.X_train[:examples]
-    y = parts.y_train[:examples]
-    if config.normalize:
-        X = Standardizer().fit(parts.X_train).transform(X)
-    arch = Architecture.for_data(X.shape[1], config.layers, dataset.n_classes, config.activation)
-    params = Parameters(arch)
-    initialize(params.views, arch.layer_dims, config.init, np.random.default_rng(config.seed))
+    s = setup(config, data.load(spec))
+    X = np.ascontiguousarray(s.X_train[:, :examples], dtype=np.float64)
+    Y = np.ascontiguousarray(s.Y_train[:, :examples], dtype=np.float64)
     if config.init == "zeros":
         _c.out.print("[yellow]note[/] zeros init makes symmetric units; the check still applies")
     result = gradcheck.check(
-        params, np.ascontiguousarray(X.T), targets(y, arch), arch, config.l2, eps, config.keep_prob
-    )
+        s.params, X, Y, s.arch, config.l2, eps, config.keep_prob,
+        fresh_masks=fresh_masks, m_train=s.m_train,
+    )  # fmt: skip
     for note in result.notes:
         _c.out.print(f"[yellow]note[/] {note}")
     _c.out.print(

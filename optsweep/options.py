@@ -42,7 +42,9 @@ Decay = Annotated[
     str, typer.Option(help="Learning-rate decay: none, inverse-time, staircase, exponential, sqrt.")
 ]
 DecayRate = Annotated[float, typer.Option(help="Decay rate (>= 0; 0 is no decay).")]
-TimeInterval = Annotated[int, typer.Option(help="Epochs per step of the staircase schedule.")]
+TimeInterval = Annotated[
+    int, typer.Option(help="Epochs per step of the staircase schedule (staircase only).")
+]
 Init = Annotated[str, typer.Option(help="Weight init: zeros, random, xavier, he.")]
 L2 = Annotated[float, typer.Option("--l2", help="L2 regularization lambda (>= 0).")]
 KeepProb = Annotated[float, typer.Option(help="Dropout keep probability in (0, 1].")]

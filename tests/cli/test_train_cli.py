@@ -118,9 +118,44 @@ def test_gradcheck_passes_and_reports_the_course_verdict():
     assert "worst parameter" in r.stdout
 
 
-def test_gradcheck_says_it_disables_dropout():
-    r = invoke("gradcheck", "--keep-prob", "0.5")
-    assert r.exit_code == 0 and "dropout disabled" in r.stdout
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "leaky_relu"])
+def test_gradcheck_checks_dropout_under_one_fixed_mask(activation):
+    r = invoke("gradcheck", "--keep-prob", "0.8", "--activation", activation, "--l2", "0.5")
+    assert r.exit_code == 0, r.output
+    assert "one mask held fixed" in r.stdout and "great" in r.stdout
+
+
+def test_gradcheck_with_fresh_masks_fails_as_the_course_warns():
+    r = invoke("gradcheck", "--keep-prob", "0.8", "--activation", "tanh", "--fresh-masks")
+    assert r.exit_code == 1, r.output
+    assert "fresh mask" in r.stdout and "above the threshold" in r.stdout
+
+
+def test_gradcheck_names_relu_kinks_that_dropout_creates():
+    """keep_prob 0.5 zeroes every input to a layer for some samples; with zero initial biases
+    their pre-activation is exactly 0, ReLU's kink: the check must say why it disagrees."""
+    r = invoke("gradcheck", "--keep-prob", "0.5", "--activation", "relu")
+    assert r.exit_code == 1, r.output
+    assert "kink at z = 0" in r.stdout
+
+
+def test_gradcheck_checks_the_network_train_starts_from(monkeypatch):
+    """Same options and seed, same network: the split, standardization and initial weights."""
+    import core.gradcheck
+    from core import data
+    from core.train import TrainConfig, train
+
+    seen = {}
+    real = core.gradcheck.check
+    monkeypatch.setattr(core.gradcheck, "check",
+                        lambda params, *a, **k: seen.setdefault("p", params.copy()) and real(
+                            params, *a, **k))  # fmt: skip
+    r = invoke("gradcheck", "--seed", "3", "--layers", "4,3", "--examples", "240")
+    assert r.exit_code == 0, r.output
+    frozen = TrainConfig(layers=(4, 3), seed=3, optimizer="gd", alpha=1e-300, epochs=1)
+    start = train(frozen, data.load(data.DataSpec("moons"))).params  # weights cannot move
+    for name, W in start.items():
+        np.testing.assert_allclose(seen["p"][name], W, rtol=1e-15, atol=1e-250)
 
 
 def test_gradcheck_exits_1_above_the_threshold():
