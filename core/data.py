@@ -27,7 +27,7 @@ from core.errors import ConfigError, DataError
 BUILTIN: tuple[str, ...] = ("moons", "circles", "spiral", "blobs", "breast_cancer", "digits")
 FILE_SUFFIXES: tuple[str, ...] = (".npz", ".csv")
 MIN_PER_CLASS = 2  # one row for training and one for validation
-CIRCLES_FACTOR = 0.5  # inner radius / outer radius, as in the course
+CIRCLES_FACTOR = 0.8  # inner radius / outer radius: make_circles' default, as the course uses it
 BLOBS_CENTER_BOX = (-10.0, 10.0)  # blob centres are uniform in this square, as make_blobs
 
 _Where = Callable[[int, int | None], str]  # (row, column or None for the label) -> "line 3, ..."
@@ -187,10 +187,12 @@ class _Synthetic:
     classes: int | None  # None: always two classes, --classes does not apply
 
 
-# The defaults, in one place (the course's settings for moons).
+# The defaults, in one place. moons and circles are the course's own data: its optimization
+# assignment trains on make_moons(n_samples=300, noise=.2), its initialization assignment on
+# make_circles(n_samples=300, noise=.05) (factor 0.8). spiral and blobs are not the course's.
 _SYNTHETIC: dict[str, _Synthetic] = {
     "moons": _Synthetic(_moons, samples=300, noise=0.2, classes=None),
-    "circles": _Synthetic(_circles, samples=300, noise=0.1, classes=None),
+    "circles": _Synthetic(_circles, samples=300, noise=0.05, classes=None),
     "spiral": _Synthetic(_spiral, samples=300, noise=0.2, classes=3),
     "blobs": _Synthetic(_blobs, samples=300, noise=1.0, classes=3),
 }

@@ -38,6 +38,11 @@ class Schedule:
             )
         if int(self.time_interval) != self.time_interval or self.time_interval < 1:
             raise ConfigError(f"time interval must be an integer >= 1, got {self.time_interval}")
+        if self.time_interval != 1 and self.kind != "staircase":
+            raise ConfigError(
+                f"time interval applies to the staircase schedule only (decay is {self.kind!r}); "
+                "pass --decay staircase, or drop --time-interval"
+            )
 
     def __call__(self, epoch: int) -> float:
         return learning_rate(self.kind, self.alpha0, self.decay_rate, epoch, self.time_interval)

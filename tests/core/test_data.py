@@ -38,9 +38,11 @@ def test_noiseless_moons_match_sklearn_make_moons(samples):
 
 
 @pytest.mark.parametrize("samples", [300, 301])
-def test_noiseless_circles_match_sklearn_make_circles(samples):
+def test_noiseless_circles_match_the_courses_make_circles_call(samples):
+    """The course's initialization assignment: make_circles(n_samples=300, noise=.05), whose
+    factor is scikit-learn's default."""
     ours = load(DataSpec("circles", samples=samples, noise=0.0))
-    X, y = make_circles(n_samples=samples, noise=None, factor=0.5, shuffle=False)
+    X, y = make_circles(n_samples=samples, noise=None, shuffle=False)
     np.testing.assert_allclose(_rows_sorted(ours.X, ours.y), _rows_sorted(X, y), atol=1e-12)
 
 
@@ -93,7 +95,8 @@ def test_builtin_tuple_lists_every_loadable_name():
     assert set(BUILTIN) == {"moons", "circles", "spiral", "blobs", "breast_cancer", "digits"}
 
 
-@pytest.mark.parametrize(("name", "noise"), [("moons", 0.2), ("circles", 0.1), ("spiral", 0.2)])
+# the course's make_moons(noise=.2) and make_circles(noise=.05); CS231n's spiral
+@pytest.mark.parametrize(("name", "noise"), [("moons", 0.2), ("circles", 0.05), ("spiral", 0.2)])
 def test_default_noise_is_the_documented_setting(name, noise):
     default, explicit = load(DataSpec(name)), load(DataSpec(name, noise=noise))
     np.testing.assert_array_equal(default.X, explicit.X)
