@@ -11,9 +11,14 @@ WORKERS ?= 2
 
 install: $(STAMP)
 
+# PyTorch's CPU build (the tests' independent reference and Optuna's GP sampler): pinned to
+# the release whose CPU wheel pip finds locally; a bare `torch` would fetch a CUDA build of GBs.
+TORCH := torch==2.13.0
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '$(TORCH)'
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -31,7 +36,6 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet 'torch==2.13.0'
 	$(PY) bench/core_bench.py
 	$(PY) bench/sweep_bench.py
 
