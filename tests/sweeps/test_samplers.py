@@ -1,9 +1,7 @@
 """Every sampler and pruner a sweep file can name: built, seeded, and doing what its name says."""
 
-import importlib.machinery
 import itertools
 import sys
-import types
 import warnings
 from pathlib import Path
 
@@ -73,14 +71,13 @@ SAMPLER_CLASSES = {
 }
 
 
-def has_torch() -> bool:
-    return importlib.util.find_spec("torch") is not None
+def suggestions(spec, sampler, n: int) -> list[dict]:
+    """The params of n trials the sampler suggests over the sweep's space."""
+    return [t.params for t in run(spec, sampler, n).trials]
 
 
 @pytest.mark.parametrize("name", samplers.SAMPLERS)
 def test_every_sampler_name_builds_its_sampler_and_runs(tmp_path, name):
-    if name == "gp" and not has_torch():
-        pytest.skip("torch is not installed: see test_gp_without_torch_*")
     space = GRID_SPACE if name == "grid" else SPACE
     spec = sweep(tmp_path, f'sampler = "{name}"', space)
     sampler = samplers.make_sampler(spec)
@@ -102,11 +99,15 @@ def test_the_sampler_is_seeded_by_the_study_seed(tmp_path, name):
 
 
 def test_sampler_options_reach_optuna(tmp_path):
+    """The options change what is suggested exactly as they do on Optuna's own sampler."""
     spec = sweep(tmp_path, "[study.sampler_options]\nn_startup_trials = 3\nmultivariate = true")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sampler = samplers.make_sampler(spec)
-    assert sampler._n_startup_trials == 3 and sampler._multivariate
+        ours = suggestions(spec, samplers.make_sampler(spec), 8)
+        theirs = optuna.samplers.TPESampler(seed=0, n_startup_trials=3, multivariate=True)
+        plain = optuna.samplers.TPESampler(seed=0)
+        assert ours == suggestions(spec, theirs, 8)
+        assert ours != suggestions(spec, plain, 8)  # the options made a difference
 
 
 def test_grid_covers_its_grid_and_then_stops(tmp_path):
@@ -139,35 +140,32 @@ def test_grid_takes_a_complete_default_trial_first(tmp_path):
 
 def test_cmaes_leaves_the_optimizer_and_conditionals_to_tpe(tmp_path):
     spec = sweep(tmp_path, 'sampler = "cmaes"', CONDITIONAL_SPACE)
-    sampler = samplers.make_sampler(spec)
-    assert isinstance(sampler._independent_sampler, optuna.samplers.TPESampler)
     assert spec.notes and "TPE" in spec.notes[0]
+    tpe = optuna.samplers.TPESampler(seed=0)
+    reference = optuna.samplers.CmaEsSampler(seed=0, independent_sampler=tpe)
+    ours = suggestions(spec, samplers.make_sampler(spec), 8)
+    assert ours == suggestions(spec, reference, 8)
+    assert {p["optimizer"] for p in ours} == {"momentum", "adam"}
     numeric = sweep(tmp_path, 'sampler = "cmaes"')
     assert not numeric.notes
-    assert isinstance(samplers.make_sampler(numeric)._independent_sampler,
-                      optuna.samplers.RandomSampler)  # fmt: skip
 
 
 def test_gp_without_torch_is_one_clear_line(tmp_path, monkeypatch):
-    spec = sweep(tmp_path, 'sampler = "gp"') if has_torch() else None
+    spec = sweep(tmp_path, 'sampler = "gp"')
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
     message = "sampler 'gp' needs PyTorch: pip install torch"
     with pytest.raises(ConfigError, match=message) as info:
         sweep(tmp_path, 'sampler = "gp"')  # at load time, before any trial
     assert "s.toml: study.sampler: " in str(info.value) and "\n" not in str(info.value)
-    if spec is not None:  # loaded while torch was there, built after it went away
-        with pytest.raises(ConfigError, match=message):
-            samplers.make_sampler(spec)
+    with pytest.raises(ConfigError, match=message):  # loaded with torch, built after it went
+        samplers.make_sampler(spec)
 
 
-def test_gp_with_torch_importable_builds(tmp_path, monkeypatch):
-    if not has_torch():  # stand in for torch: GPSampler imports it only when sampling
-        fake = types.ModuleType("torch")
-        fake.__spec__ = importlib.machinery.ModuleSpec("torch", None)
-        monkeypatch.setitem(sys.modules, "torch", fake)
+def test_gp_options_reach_optunas_gp_sampler(tmp_path):
+    """The GP sampler runs for real (PyTorch's CPU build is installed) and takes its options."""
     spec = sweep(tmp_path, 'sampler = "gp"\n[study.sampler_options]\nn_startup_trials = 4')
-    sampler = samplers.make_sampler(spec)
-    assert isinstance(sampler, optuna.samplers.GPSampler) and sampler._n_startup_trials == 4
+    ours = suggestions(spec, samplers.make_sampler(spec), 6)
+    assert ours == suggestions(spec, optuna.samplers.GPSampler(seed=0, n_startup_trials=4), 6)
 
 
 PRUNER_CLASSES = {
@@ -187,26 +185,49 @@ def test_every_pruner_name_builds_its_pruner(tmp_path, name):
     assert type(pruner) is PRUNER_CLASSES[name]
 
 
+def prune_steps(pruner, direction: str = "minimize", every: int = 20, epochs: int = 400):
+    """Where `pruner` prunes each of a fixed battery of curves (None: never), in one study.
+
+    Eight startup curves, then curves worse and better than them at every step, a late riser
+    and a plateau: pruners configured differently prune them at different steps."""
+    steps = range(every, epochs + 1, every)
+    battery = [[0.1 + 0.01 * i] * len(steps) for i in range(8)]
+    battery += [[1.0] * len(steps), [0.05] * len(steps)]
+    battery += [[0.5 - 0.45 * k / len(steps) for k in range(len(steps))], [0.12] * len(steps)]
+    sign = 1 if direction == "minimize" else -1
+    study = optuna.create_study(study_name="battery", direction=direction, pruner=pruner)
+    return [reports(study, [(s, sign * v) for s, v in zip(steps, c, strict=True)])
+            for c in battery]  # fmt: skip
+
+
 def test_pruner_defaults_are_in_epochs(tmp_path):
+    """Defaults scaled to the sweep's 400 epochs: the median pruner skips 5 startup trials and
+    warms up for 80 epochs; Hyperband's resources run from 20 to 400 epochs."""
     median = samplers.make_pruner(sweep(tmp_path, "", epochs=400))
-    assert (median._n_startup_trials, median._n_warmup_steps) == (5, 80)
+    reference = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=80)
+    assert prune_steps(median) == prune_steps(reference)
+    assert prune_steps(median) != prune_steps(optuna.pruners.MedianPruner())
     hyperband = samplers.make_pruner(sweep(tmp_path, 'pruner = "hyperband"', epochs=400))
-    assert (hyperband._min_resource, hyperband._max_resource) == (20, 400)
+    reference = optuna.pruners.HyperbandPruner(min_resource=20, max_resource=400)
+    assert prune_steps(hyperband) == prune_steps(reference)
+    assert prune_steps(hyperband) != prune_steps(optuna.pruners.HyperbandPruner(min_resource=1))
     patient = samplers.make_pruner(
         sweep(tmp_path, 'pruner = "patient"\npruner_options = { patience = 2, wrapped = "none" }')
     )
-    assert patient._wrapped_pruner is None and patient._patience == 2
+    assert prune_steps(patient) == prune_steps(optuna.pruners.PatientPruner(None, patience=2))
 
 
 def test_pruner_options_override_the_defaults(tmp_path):
     spec = sweep(tmp_path, "pruner_options = { n_warmup_steps = 7 }", epochs=400)
-    pruner = samplers.make_pruner(spec)
-    assert (pruner._n_startup_trials, pruner._n_warmup_steps) == (5, 7)
+    reference = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=7)
+    assert prune_steps(samplers.make_pruner(spec)) == prune_steps(reference)
     options = 'patience = 1\nwrapped = "median"\nwrapped_options = { n_startup_trials = 2 }'
     patient = samplers.make_pruner(
         sweep(tmp_path, f'pruner = "patient"\n[study.pruner_options]\n{options}')
     )
-    assert patient._wrapped_pruner._n_startup_trials == 2
+    wrapped = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=80)
+    reference = optuna.pruners.PatientPruner(wrapped, patience=1)
+    assert prune_steps(patient) == prune_steps(reference)
 
 
 def reports(study, curve):

@@ -255,9 +255,12 @@ def test_grid_steps_are_even_on_each_scale_and_inside_the_distribution():
     assert grid["log2_batch_size"] == [5, 6, 7, 8]
     assert grid["optimizer"] == ["momentum", "adam"]
     assert s.grid_size() == 4 * 3 * 5 * 4 * 2
-    for e in s.entries:
+    for e in s.entries:  # every grid point lies in the distribution the sampler is given
         dist = e.distribution()
-        assert all(dist._contains(dist.to_internal_repr(v)) for v in grid[e.param]), e.param
+        if isinstance(dist, optuna.distributions.CategoricalDistribution):
+            assert set(grid[e.param]) <= set(dist.choices), e.param
+        else:
+            assert all(dist.low <= v <= dist.high for v in grid[e.param]), e.param
 
 
 def test_explicit_grid_values_are_in_hyperparameter_units():
