@@ -235,7 +235,9 @@ def _check_kwargs(role, name, class_name, module, options, where) -> None:
                               "remove it")  # fmt: skip
         annotation = _annotation(params[key])
         if not _fits(value, annotation):
-            raise ConfigError(f"{at}: {class_name} expects {annotation} (got {value!r})")
+            raise ConfigError(
+                f"{at}: {class_name} expects {annotation} (got {value!r}); give one of that type"
+            )
 
 
 def _annotation(param: inspect.Parameter) -> str:

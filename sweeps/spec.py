@@ -387,7 +387,9 @@ def _layers(value, where: str) -> tuple[int, ...]:
         sizes = ()
         parts = None
     if parts is None or not all(is_int(n) and n >= 1 for n in sizes):
-        raise ConfigError(f"{where}: takes positive whole numbers like [5, 2] (got {value!r})")
+        raise ConfigError(
+            f"{where}: takes positive whole numbers (got {value!r}); write e.g. [5, 2]"
+        )
     return sizes
 
 
