@@ -2,12 +2,11 @@
 
 With a new store, as on a sweep's first start, MLflow creates its tables on first use, and
 workers doing that at once used to fail ("table ... already exists"); the store lock makes
-them take turns (that variant is slow: OPTSWEEP_SLOW=1). Then all workers race to
-get-or-create the study's parent run and write their trials at once.
+them take turns (the new-store variant, MLflow's migrations, ~45 s, runs in every suite).
+Then all workers race to get-or-create the study's parent run and write their trials at once.
 """
 
 import json
-import os
 import shutil
 import time
 
@@ -18,13 +17,8 @@ from tracking.runs import StudyTracker
 WORKERS, TRIALS, EPOCHS = 3, 2, 300
 
 
-SLOW = pytest.mark.skipif(
-    not os.environ.get("OPTSWEEP_SLOW"), reason="set OPTSWEEP_SLOW=1: MLflow's migrations, ~45 s"
-)
-
-
 @pytest.mark.parametrize(
-    "fresh", [False, pytest.param(True, marks=[pytest.mark.slow, SLOW], id="new-store")]
+    "fresh", [False, pytest.param(True, marks=pytest.mark.slow, id="new-store")]
 )
 def test_workers_share_one_store_one_parent_and_all_child_runs_land(
     fresh, tmp_path, template_db, spawn_worker

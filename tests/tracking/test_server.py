@@ -1,7 +1,7 @@
-"""A real `mlflow server` that goes down in the middle of a trial (slow: OPTSWEEP_SLOW=1).
+"""A real `mlflow server` that goes down in the middle of a trial.
 
-Starting the server takes 15-30 s, so this end-to-end check is opt-in; the fast suite covers the
-same contract with a closed port (test_runs.py).
+Starting the server takes 15-30 s; test_runs.py covers the same contract with a closed port,
+this the real outage (in every suite: it is the one that matters).
 """
 
 import os
@@ -17,12 +17,7 @@ from tracking.retry import RetryPolicy
 from tracking.runs import StudyTracker
 from tracking.ui import server_command
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.environ.get("OPTSWEEP_SLOW"), reason="set OPTSWEEP_SLOW=1: starts mlflow server"
-    ),
-]
+pytestmark = pytest.mark.slow
 # a server's first requests can be slow on a busy machine; a refused connection fails at once
 POLICY = RetryPolicy(attempts=3, base_delay=0.1, max_total=5.0, cooldown=60, timeout=20)
 
