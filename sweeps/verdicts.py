@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
 HOLDS = "holds up"
@@ -110,10 +111,11 @@ def mean_se(xs: Sequence[float]) -> tuple[float, float]:
     return m, math.sqrt(var / n)
 
 
+@lru_cache(maxsize=4096)
 def t_quantile(p: float, df: float) -> float:
     """The p quantile of Student's t with `df` degrees of freedom: scipy.stats.t.ppf(p, df),
-    through the ufunc it wraps (scipy.special.stdtrit), without its per-call overhead (the
-    calibration tests call it tens of thousands of times)."""
+    through the ufunc it wraps (scipy.special.stdtrit), without its per-call overhead, and
+    remembered (the calibration tests ask for the same few quantiles 10^5 times)."""
     from scipy.special import stdtrit
 
     return float(stdtrit(df, p))
@@ -220,12 +222,25 @@ class Comparison:
     verdict: str  # HOLDS, NEEDS or INCONCLUSIVE
     lower: float  # one-sided `confidence` lower bound of the gap
     upper: float  # one-sided `confidence` upper bound; [lower, upper] is a 1 - 2 alpha interval
+    alpha: float
     confidence: float  # 1 - alpha
-    seeds_needed: int | None  # inconclusive: see seeds_to_decide; decided: the seeds it had
+
+    @cached_property
+    def seeds_needed(self) -> int | None:
+        """Inconclusive: the seeds that would likely decide it (`seeds_to_decide`, more than it
+        has), None when no number would; decided: the seeds it had. Computed when first read
+        (a sequential plan's intermediate looks never need it)."""
+        k = len(self.tuned)
+        if self.verdict != INCONCLUSIVE:
+            return k
+        sd = self.gap_se * math.sqrt(k)
+        needed = seeds_to_decide(self.gap, sd, self.margin, self.alpha)
+        return None if needed is None else max(needed, k + 1)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["tuned"], d["default"] = list(self.tuned), list(self.default)
+        d["seeds_needed"] = self.seeds_needed
         return d
 
 
@@ -248,24 +263,20 @@ def compare(
         raise ValueError(f"direction must be minimize or maximize, got {direction!r}")
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
-    k = len(tuned)
-    diffs = [loss(d, direction) - loss(t, direction) for t, d in zip(tuned, default, strict=True)]
+    sign = 1.0 if direction == "minimize" else -1.0  # loss(d) - loss(t), exactly
+    diffs = [sign * (d - t) for t, d in zip(tuned, default, strict=True)]
     gap, gap_se = mean_se(diffs)
     t_mean, t_se = mean_se(tuned)
     d_mean, d_se = mean_se(default)
     margin = tolerance * abs(t_mean)
-    lower, upper = bounds(gap, gap_se, k, alpha)
-    said = decide(lower, upper, margin)
-    needed = k
-    if said == INCONCLUSIVE:
-        needed = seeds_to_decide(gap, gap_se * math.sqrt(k), margin, alpha)
-        needed = None if needed is None else max(needed, k + 1)
+    lower, upper = bounds(gap, gap_se, len(tuned), alpha)
     relative = gap / abs(t_mean) if t_mean else math.copysign(math.inf, gap) if gap else 0.0
     return Comparison(
         tuned=tuple(tuned), default=tuple(default), direction=direction, tolerance=tolerance,
         tuned_mean=t_mean, tuned_se=t_se, default_mean=d_mean, default_se=d_se,
-        gap=gap, gap_se=gap_se, margin=margin, relative_gap=relative, verdict=said,
-        lower=lower, upper=upper, confidence=1 - alpha, seeds_needed=needed,
+        gap=gap, gap_se=gap_se, margin=margin, relative_gap=relative,
+        verdict=decide(lower, upper, margin), lower=lower, upper=upper, alpha=alpha,
+        confidence=1 - alpha,
     )  # fmt: skip
 
 
