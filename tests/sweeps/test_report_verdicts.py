@@ -80,6 +80,8 @@ def test_the_bounds_use_student_s_t_with_seeds_minus_one_degrees_of_freedom():
     half = 2.132 * 0.02 / math.sqrt(5)
     assert (cmp.lower, cmp.upper) == pytest.approx((0.01 - half, 0.01 + half), rel=1e-3)
     assert cmp.confidence == 0.95
+    assert v.verdict(0.01, 0.02 / math.sqrt(5), 0.11, 0.0, 5) == INCONCLUSIVE  # the same, bare
+    assert v.verdict(0.01, 0.02 / math.sqrt(5), 0.11, 0.0, 5, alpha=0.4) == NEEDS
     three = v.compare([1.0, 1.0, 1.0], [1.0, 2.0, 3.0], tolerance=0.0)  # d = 0, 1, 2: sd 1
     assert three.lower == pytest.approx(1 - 2.920 / math.sqrt(3), rel=1e-3)
 
