@@ -163,10 +163,10 @@ def seeds_to_decide(
     # quantiles give f's limit, so a lower bound lo; max(lo, f(lo)) already decides: bisect.
     from scipy.special import ndtri
 
+    if sd / distance > 1e6:  # a gap within rounding of the margin: over 1e12 seeds
+        return None
     ratio = (sd / distance) ** 2
     lo = max(2, math.ceil(float(ndtri(1 - alpha) + ndtri(power)) ** 2 * ratio))
-    if lo > 1e12:  # a gap within rounding of the margin: nothing practical decides it
-        return None
     if decides(lo):
         return lo
     hi = max(lo + 1, math.ceil(width(lo) * ratio))
