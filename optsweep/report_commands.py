@@ -74,7 +74,7 @@ def print_report(c: dict) -> None:
             cells = [label(r), _f(r.get("default")), _f(r.get("tuned")),
                      _imp(r, "fanova"), _imp(r, "ped_anova")]  # fmt: skip
             if g:
-                colour = "green" if g["verdict"] == "holds up" else "red"
+                colour = {"holds up": "green", "needs tuning": "red"}.get(g["verdict"], "yellow")
                 cells += [_pm(g["default_mean"], g["default_se"]),
                           _pm(g["tuned_mean"], g["tuned_se"]),
                           _pm(g["gap"], g["gap_se"]), f"[{colour}]{g['verdict']}[/]"]  # fmt: skip

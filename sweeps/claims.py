@@ -10,9 +10,12 @@ beside the numbers. Verdicts come from the numbers through the pure functions at
 "refuted" when none does, "depends" otherwise, naming what it depends on.
 
 Comparisons are paired by seed (seed s: the same split and the same initial weights for every
-arm) and judged with `verdicts.better_beyond_noise`: a difference counts when the mean paired
-difference exceeds max(2 SE, a relative tolerance). A run that never reaches a target counts as
-its budget, a lower bound that flatters the slow arm; the tables say how many did.
+arm) and judged with `verdicts.better_beyond_noise`: a difference counts when the one-sided 95%
+confidence bound of the mean paired difference (Student's t) clears a relative tolerance (0
+unless stated), and a part holds only when shown so; "negligible" needs both bounds within the
+tolerance (`verdicts.equivalent`) and is inconclusive when the seeds show neither. A run that
+never reaches a target counts as its budget, a lower bound that flatters the slow arm; the
+tables say how many did.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sweeps.retrain import run as run_jobs
 
 CLAIMS_DIR = Path(__file__).resolve().parent / "claims"
 CONFIRMED, REFUTED, DEPENDS = "confirmed", "refuted", "depends"
+INCONCLUSIVE = verdicts.INCONCLUSIVE
 TOLERANCE = 0.01  # the defaults report's: differences within 1% are no difference
 A_LOT = 2.0  # "a lot faster": at most half the epochs
 MOONS_TARGET = 0.15  # validation cost; a 5-2 network on moons ends near 0.05-0.10
@@ -243,25 +247,32 @@ def depends_on(parts: dict[str, bool]) -> str:
 
 
 def a_lot_faster(fast: Sequence[float], slow: Sequence[float], factor: float = A_LOT) -> bool:
-    """fast needs at most 1/factor of slow's mean, and is lower beyond noise (paired)."""
+    """fast needs at most 1/factor of slow's mean, and is lower with 95% confidence (paired)."""
     m_fast, m_slow = verdicts.mean_se(fast)[0], verdicts.mean_se(slow)[0]
     return verdicts.better_beyond_noise(fast, slow) == 1 and m_slow >= factor * m_fast
 
 
-def momentum_verdict(course_negligible: bool, tuned_negligible: bool) -> str:
-    """The claim is about the small alpha: refuted there, or confirmed / depends on alpha."""
+def momentum_verdict(course_negligible: bool | None, tuned_negligible: bool | None) -> str:
+    """The claim is about the small alpha: refuted there, or confirmed / depends on alpha;
+    inconclusive where the part that would decide it is (None)."""
+    if course_negligible is None:
+        return INCONCLUSIVE
     if not course_negligible:
         return REFUTED
+    if tuned_negligible is None:
+        return INCONCLUSIVE
     return CONFIRMED if tuned_negligible else DEPENDS
 
 
-def negligible(a: Sequence[float], b: Sequence[float], tolerance: float = TOLERANCE) -> bool:
-    """b's mean is within max(2 SE of the paired differences, tolerance |mean a|) of a's."""
-    return verdicts.better_beyond_noise(a, b, tolerance) == 0
+def negligible(a: Sequence[float], b: Sequence[float], tolerance: float = TOLERANCE) -> bool | None:
+    """b's mean is within tolerance |mean b| of a's with 95% confidence (both one-sided bounds
+    of the paired differences inside); False when a larger difference is shown; None when
+    the seeds tell neither."""
+    return verdicts.equivalent(a, b, tolerance)
 
 
 def helps(on: Sequence[float], off: Sequence[float], tolerance: float = TOLERANCE) -> bool:
-    """`on` is lower than `off` beyond max(2 SE, tolerance |mean off|)."""
+    """`on` is lower than `off` by more than tolerance |mean off|, with 95% confidence."""
     return verdicts.better_beyond_noise(on, off, tolerance) == 1
 
 
@@ -360,11 +371,14 @@ def claim_momentum(ctx: Context) -> dict:
                 "negligible": ok,
             }
         )
-    verdict = momentum_verdict(parts["at the course alpha 0.0007"], parts["at tuned alphas"])
+    course = parts["at the course alpha 0.0007"]
+    verdict = momentum_verdict(course, parts["at tuned alphas"])
     why = {
         CONFIRMED: "negligible at the course's alpha, and still at tuned alphas",
         DEPENDS: "depends on alpha: negligible at 0.0007, not at tuned alphas",
         REFUTED: "momentum changes the result at the course's alpha",
+        INCONCLUSIVE: "inconclusive: the seeds show neither a negligible nor a larger "
+        f"difference at {'the course alpha' if course is None else 'tuned alphas'}",
     }[verdict]
     return {
         "rows": rows,
@@ -669,7 +683,8 @@ CLAIMS: tuple[Claim, ...] = (
         "optimizer's own tuned alpha (the grid point with the best final validation cost after the "
         "sweep's 2000 epochs: tuned for the result, not for speed). 'A lot "
         f"faster' at a setting: Adam needs at most 1/{A_LOT:g} of the mean epochs of GD and of "
-        "Momentum, and fewer beyond 2 SE of the paired differences. Confirmed when that holds "
+        "Momentum, and fewer with 95% confidence (one-sided t bound of the paired differences). "
+        "Confirmed when that holds "
         "at both settings, refuted at neither, depends on alpha otherwise. A run that never "
         "reaches the target counts as its budget (a lower bound: the rule can only understate "
         "Adam's lead).",
@@ -682,10 +697,12 @@ CLAIMS: tuple[Claim, ...] = (
         "its impact is almost negligeable.",
         ("optimizers.toml",),
         "Final validation cost of GD and of Momentum (beta 0.9) on the same seeds. Negligible: "
-        f"the mean difference is within max(2 SE of the paired differences, {TOLERANCE:.0%} of "
-        "GD's mean) - the defaults report's 'holds up' rule. Confirmed when negligible at the "
+        f"the mean difference is within {TOLERANCE:.0%} of Momentum's mean with 95% confidence "
+        "(both one-sided t bounds of the paired differences inside); not negligible: outside "
+        "it with 95% confidence; inconclusive otherwise. Confirmed when negligible at the "
         "course's alpha 0.0007 and still at each one's tuned alpha; depends on alpha when only "
-        "at 0.0007; refuted when not negligible at 0.0007.",
+        "at 0.0007; refuted when not negligible at 0.0007; inconclusive when the part that "
+        "would decide is.",
         claim_momentum,
     ),
     Claim(
@@ -709,8 +726,9 @@ CLAIMS: tuple[Claim, ...] = (
         ("decay.toml",),
         "Per optimizer (mini-batch GD, Adam): the best grid point without decay and the best "
         "with inverse-time decay (each with its own alpha), re-trained on every seed. Decay "
-        "helps when its final validation cost is lower beyond max(2 SE of the paired "
-        f"differences, {TOLERANCE:.0%}). Confirmed when it helps both optimizers, refuted when "
+        f"helps when its final validation cost is lower by more than {TOLERANCE:.0%} with 95% "
+        "confidence (one-sided t bound of the paired differences). Confirmed when it helps both "
+        "optimizers, refuted when "
         "neither, depends on the optimizer otherwise.",
         claim_decay,
     ),
@@ -724,8 +742,9 @@ CLAIMS: tuple[Claim, ...] = (
         "Breast cancer with and without standardization, the same alpha grid, for mini-batch "
         "GD and Adam. Per optimizer, two parts: the tuned alpha (best of the grid) is larger "
         f"with normalization; and at the tuned alphas, the epochs until the validation cost "
-        f"falls below {BC_TARGET} are fewer with normalization, beyond 2 SE of the paired "
-        "differences. Confirmed when all four parts hold, refuted when none, depends otherwise.",
+        f"falls below {BC_TARGET} are fewer with normalization, with 95% confidence (one-sided "
+        "t bound of the paired differences). Confirmed when all four parts hold, refuted when "
+        "none, depends otherwise.",
         claim_normalize,
     ),
     Claim(
@@ -742,7 +761,8 @@ CLAIMS: tuple[Claim, ...] = (
         "CPU seconds to the target (immune to other processes on the machine); noise is the sd "
         "of (mini-batch cost - its EWA) / EWA, EWA beta 0.9. Parts: batch GD is slower than "
         "the fastest size in 32-512; SGD is noisier than every size in 32-512; no size is "
-        "faster than the best of 32-512 - each beyond 2 SE of the paired differences. "
+        "faster than the best of 32-512 - each with 95% confidence (one-sided t bound of the "
+        "paired differences). "
         "Confirmed when all three hold, refuted when none, depends otherwise.",
         claim_batch_size,
     ),

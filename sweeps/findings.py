@@ -254,8 +254,9 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
         "comparisons use CPU seconds or epochs).",
         "",
         "Numbers are mean ± standard error over the seeds. A comparison is paired by seed: a "
-        "difference counts when the mean per-seed difference exceeds 2 standard errors of those "
-        "differences (and, where stated, a 1% tolerance). A run that never reaches a target "
+        "difference counts when the one-sided 95% confidence bound (Student's t) of the mean "
+        "per-seed difference clears 0 (or, where stated, a 1% tolerance); a part the seeds "
+        "decide neither way is inconclusive. A run that never reaches a target "
         "counts as its whole budget: a lower bound, which flatters the slow arm; the tables say "
         "how many runs missed.",
         "",
@@ -395,7 +396,7 @@ def _momentum(r: dict) -> list[str]:
             pm(x["difference"]),
             pm(x["gd_epochs"]),
             pm(x["momentum_epochs"]),
-            "yes" if x["negligible"] else "no",
+            {True: "yes", False: "no"}.get(x["negligible"], "inconclusive"),
         ]
         for x in r["rows"]
     ]

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 DPI = 100
-COLOURS = {"holds up": "#2e7d32", "needs tuning": "#c62828"}
+COLOURS = {"holds up": "#2e7d32", "needs tuning": "#c62828", "inconclusive": "#f9a825"}
 
 
 def figure(width: float, height: float):
@@ -103,7 +103,7 @@ def _label(e) -> str:
 
 def gap_bars(rows: list[dict], content: dict, path: Path) -> Path:
     """Per parameter: default minus tuned (positive: the default is worse), error bars 2 SE,
-    the tolerance band shaded; green holds up, red needs tuning."""
+    the tolerance band shaded; green holds up, red needs tuning, amber inconclusive."""
     fig = figure(7.5, 1.0 + 0.55 * len(rows))
     ax = fig.add_subplot()
     names = [r["param"] for r in rows]

@@ -1,47 +1,90 @@
 """The statistics behind the defaults report and the findings: pure functions on plain numbers.
 
-    gap = compare(tuned=[.061, .070, .064], default=[.066, .071, .069], direction="minimize")
-    gap.verdict                                  # "holds up" or "needs tuning"
+    cmp = compare(tuned=[.061, .070, .064], default=[.066, .071, .069], direction="minimize")
+    cmp.verdict                                  # "holds up", "needs tuning" or "inconclusive"
+    cmp.lower, cmp.upper                         # one-sided 95% bounds of the paired gap
+    cmp.seeds_needed                             # inconclusive: the seeds likely to decide it
     epochs_to_target(val_cost_curve, 0.15)       # first epoch below the target, or None
 
-The rules, stated once (RULES holds the words the report prints under its table):
+The rules, stated once (`rules()` holds the words the report prints under its table):
 
 - Paired gap. Tuned and default are re-trained on the same seeds (seed s: the same split and
   the same initial weights for both), so the per-seed difference d_s = loss(default_s) -
   loss(tuned_s) removes the seed's own luck; loss is the objective, negated when it is
   maximized. gap = mean(d), SE = sd(d) / sqrt(k) (sample sd, k seeds).
-- Verdict. "holds up" when gap <= max(2 SE, tolerance x |mean tuned|), else "needs tuning".
-  A default better than tuned (gap < 0) always holds up.
+- Bounds. lower = gap - t SE and upper = gap + t SE, t the 1 - alpha quantile of Student's t
+  with k - 1 degrees of freedom. With alpha 0.05 each is a one-sided 95% confidence bound
+  (together, a two-sided 90% interval).
+- Margin = tolerance x |mean tuned| (tolerance 1% unless the user says otherwise).
+- Verdict. "holds up" when upper <= margin: the default is within the tolerance of tuned with
+  95% confidence (a non-inferiority test). "needs tuning" when lower > margin: it is worse by
+  more than the tolerance with 95% confidence. "inconclusive" otherwise. A default better than
+  tuned beyond the noise has upper < 0 <= margin, so it holds up. Each wrong verdict has
+  probability at most alpha (alpha itself when the true gap is at the margin, smaller away
+  from it) whatever the noise and the number of seeds: noisier evidence gives more
+  "inconclusive", never more "holds up". (Exactly so for normal per-seed differences, which
+  the calibration tests simulate; approximately for others, and loosely when a diverged run,
+  counted as the worst value, is among them.)
+- Seeds needed (for an inconclusive verdict). The smallest k such that, were the true gap and
+  the sd of the differences the observed ones, a comparison on k seeds would decide with
+  probability about 80%: |gap - margin| >= (t(1 - alpha, k - 1) + t(0.8, k - 1)) sd / sqrt(k).
+  None when the observed gap is exactly the margin (no number of seeds is likely to decide
+  it). A guide read off a noisy estimate of the spread, not a promise.
+- Repeated looks (`--seeds auto`). Seeds come in planned rounds (5, 10, 20, 40); at each look
+  every undecided comparison is judged on all its seeds so far at alpha / (number of rounds)
+  (Bonferroni), and a verdict is the one of the first look that decides it. By the union bound
+  over the looks a wrong verdict still has probability at most alpha.
+- The findings judge a paired difference by the same bounds (`better_beyond_noise`,
+  `equivalent`), with the tolerance relative to the mean of the reference arm.
 - Divergence. A re-training that diverged counts as the worst value (`worst_value`).
 - Sensitivity: completed trials in equal-count bins of the parameter's value; the spread of the
   best objective per bin.
 - Safe range: the span of a parameter's values over the trials within the band of the best.
 
-Nothing here imports numpy, optuna or mlflow: the laws are tested on synthetic numbers.
+Nothing here imports numpy, optuna or mlflow (scipy, for the t quantiles, is imported on first
+use): the laws are tested on synthetic numbers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property, lru_cache
+from itertools import pairwise
 
 HOLDS = "holds up"
 NEEDS = "needs tuning"
+INCONCLUSIVE = "inconclusive"
 DEFAULT_TOLERANCE = 0.01
+ALPHA = 0.05  # each one-sided bound at 95%; each wrong verdict at most 5% of the time
+POWER = 0.8  # what "likely" means in seeds_needed
+ROUNDS = (5, 10, 20, 40)  # the planned looks of `--seeds auto`
 MAX_BINS = 4
 MIN_PER_BIN = 3
 
 
-def rules(tolerance: float, worst: str = "") -> list[str]:
+def rules(tolerance: float, worst: str = "", alpha: float = ALPHA) -> list[str]:
     """The rules as the report prints them under its table."""
     pct = f"{tolerance:.3g}" if tolerance >= 0.1 else f"{100 * tolerance:.3g}%"
+    conf = f"{100 * (1 - alpha):.4g}%"
     diverged = f" ({worst})" if worst else ""
     return [
-        f"verdict: 'holds up' when the default's mean is within max(2 SE, {pct} of |tuned mean|) "
-        "of tuned, else 'needs tuning'; a default better than tuned holds up.",
-        "SE: tuned and default share each seed (same split, same initial weights); SE is the "
-        "standard error of the per-seed differences, sd(default - tuned) / sqrt(seeds).",
+        f"verdict: 'holds up' when the {conf} upper confidence bound of the gap (default minus "
+        f"tuned, per seed) is at most {pct} of |tuned mean|: the default is within {pct} of "
+        f"tuned with {conf} confidence; 'needs tuning' when the {conf} lower bound is above "
+        f"{pct} of |tuned mean|: worse by more than that with {conf} confidence; 'inconclusive' "
+        "otherwise, with the seeds that would likely decide it. A default better than tuned "
+        "beyond the noise holds up.",
+        "bounds: tuned and default share each seed (same split, same initial weights); the "
+        "bounds are gap -/+ t SE, SE = sd(default - tuned) / sqrt(seeds) over the per-seed "
+        f"differences, t the one-sided {conf} quantile of Student's t with seeds - 1 degrees of "
+        "freedom. Each wrong verdict happens at most "
+        f"{100 * alpha:.3g}% of the time: more noise gives more 'inconclusive', not more "
+        "'holds up'.",
+        "seeds needed: the number of seeds at which, if the true gap and spread were the "
+        "observed ones, the bound would clear the margin with probability about "
+        f"{100 * POWER:.0f}%.",
         "re-training: the best trial's configuration on seeds the sweep did not use; a diverged "
         f"re-training counts as the worst value{diverged}; a seed on which both arms learned "
         "nothing (final training cost within 1% of guessing the class frequencies) says nothing "
@@ -55,7 +98,7 @@ def rules(tolerance: float, worst: str = "") -> list[str]:
     ]
 
 
-# --- mean, standard error, the paired comparison --------------------------------------------
+# --- mean, standard error, confidence bounds -------------------------------------------------
 
 
 def mean_se(xs: Sequence[float]) -> tuple[float, float]:
@@ -68,6 +111,74 @@ def mean_se(xs: Sequence[float]) -> tuple[float, float]:
         return m, math.nan
     var = math.fsum((x - m) ** 2 for x in xs) / (n - 1)
     return m, math.sqrt(var / n)
+
+
+@lru_cache(maxsize=4096)
+def t_quantile(p: float, df: float) -> float:
+    """The p quantile of Student's t with `df` degrees of freedom: scipy.stats.t.ppf(p, df),
+    through the ufunc it wraps (scipy.special.stdtrit), without its per-call overhead, and
+    remembered (the calibration tests ask for the same few quantiles 10^5 times)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
+
+
+def bounds(mean: float, se: float, n: int, alpha: float = ALPHA) -> tuple[float, float]:
+    """(lower, upper): the one-sided 1 - alpha confidence bounds of a mean from n values with
+    standard error `se` (Student's t, n - 1 degrees of freedom); infinite below 2 values."""
+    if n < 2 or not math.isfinite(se):
+        return -math.inf, math.inf
+    half = t_quantile(1 - alpha, n - 1) * se
+    return mean - half, mean + half
+
+
+def seeds_to_decide(
+    gap: float, sd: float, margin: float, alpha: float = ALPHA, power: float = POWER
+) -> int | None:
+    """The smallest k >= 2 with |gap - margin| >= (t(1 - alpha, k-1) + t(power, k-1)) sd / sqrt k.
+
+    Were the true gap `gap` and the per-seed sd `sd`, a comparison on k seeds would clear the
+    margin (in the direction the gap lies) with probability about `power`; power 0.5 is the
+    plain plug-in "the bound would just clear it". sd 0: any 2 seeds decide. None when the gap
+    is exactly the margin (or within rounding of it: more than 1e12 seeds), or a number is not
+    finite: no number of seeds is likely to decide.
+    """
+    if not 0.5 <= power < 1:
+        raise ValueError(f"power must be in [0.5, 1), got {power}")
+    distance = abs(gap - margin)
+    if not (math.isfinite(distance) and math.isfinite(sd)):
+        return None
+    if sd == 0:
+        return 2
+    if distance == 0:
+        return None
+
+    def width(k: int) -> float:  # (t(1 - alpha) + t(power))^2 at k seeds
+        return (t_quantile(1 - alpha, k - 1) + t_quantile(power, k - 1)) ** 2
+
+    def decides(k: int) -> bool:
+        return width(k) * sd * sd <= k * distance * distance
+
+    # k decides when k >= f(k) = width(k) (sd / distance)^2, f decreasing in k. The normal
+    # quantiles give f's limit, so a lower bound lo; max(lo, f(lo)) already decides: bisect.
+    from scipy.special import ndtri
+
+    if sd / distance > 1e6:  # a gap within rounding of the margin: over 1e12 seeds
+        return None
+    ratio = (sd / distance) ** 2
+    lo = max(2, math.ceil(float(ndtri(1 - alpha) + ndtri(power)) ** 2 * ratio))
+    if decides(lo):
+        return lo
+    hi = max(lo + 1, math.ceil(width(lo) * ratio))
+    while not decides(hi):  # rounding only
+        hi += 1
+    while hi - lo > 1:  # decides(hi), not decides(lo)
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if decides(mid) else (mid, hi)
+    return hi
+
+
+# --- the paired comparison ---------------------------------------------------------------------
 
 
 def loss(value: float, direction: str) -> float:
@@ -108,13 +219,30 @@ class Comparison:
     default_se: float
     gap: float  # mean of loss(default) - loss(tuned), per seed
     gap_se: float  # SE of those paired differences
-    margin: float  # max(2 gap_se, tolerance |tuned_mean|)
+    margin: float  # tolerance |tuned_mean|
     relative_gap: float  # gap / |tuned_mean|
-    verdict: str
+    verdict: str  # HOLDS, NEEDS or INCONCLUSIVE
+    lower: float  # one-sided `confidence` lower bound of the gap
+    upper: float  # one-sided `confidence` upper bound; [lower, upper] is a 1 - 2 alpha interval
+    alpha: float
+    confidence: float  # 1 - alpha
+
+    @cached_property
+    def seeds_needed(self) -> int | None:
+        """Inconclusive: the seeds that would likely decide it (`seeds_to_decide`, more than it
+        has), None when no number would; decided: the seeds it had. Computed when first read
+        (a sequential plan's intermediate looks never need it)."""
+        k = len(self.tuned)
+        if self.verdict != INCONCLUSIVE:
+            return k
+        sd = self.gap_se * math.sqrt(k)
+        needed = seeds_to_decide(self.gap, sd, self.margin, self.alpha)
+        return None if needed is None else max(needed, k + 1)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["tuned"], d["default"] = list(self.tuned), list(self.default)
+        d["seeds_needed"] = self.seeds_needed
         return d
 
 
@@ -123,46 +251,159 @@ def compare(
     default: Sequence[float],
     direction: str = "minimize",
     tolerance: float = DEFAULT_TOLERANCE,
+    alpha: float = ALPHA,
 ) -> Comparison:
     """The paired default-vs-tuned comparison and its verdict (see the module docstring).
 
     `tuned[i]` and `default[i]` come from the same seed; a diverged run is passed in already
-    replaced by `worst_value`.
+    replaced by `worst_value`. `alpha` is each bound's error rate: a sequential plan passes
+    its per-look alpha (`look_alpha`).
     """
     if len(tuned) != len(default) or len(tuned) < 2:
         raise ValueError("compare needs the same seeds for both, at least 2")
     if direction not in ("minimize", "maximize"):
         raise ValueError(f"direction must be minimize or maximize, got {direction!r}")
-    diffs = [loss(d, direction) - loss(t, direction) for t, d in zip(tuned, default, strict=True)]
+    if not 0 < alpha < 0.5:
+        raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
+    sign = 1.0 if direction == "minimize" else -1.0  # loss(d) - loss(t), exactly
+    diffs = [sign * (d - t) for t, d in zip(tuned, default, strict=True)]
     gap, gap_se = mean_se(diffs)
     t_mean, t_se = mean_se(tuned)
     d_mean, d_se = mean_se(default)
-    margin = max(2 * gap_se, tolerance * abs(t_mean))
+    margin = tolerance * abs(t_mean)
+    lower, upper = bounds(gap, gap_se, len(tuned), alpha)
     relative = gap / abs(t_mean) if t_mean else math.copysign(math.inf, gap) if gap else 0.0
     return Comparison(
         tuned=tuple(tuned), default=tuple(default), direction=direction, tolerance=tolerance,
         tuned_mean=t_mean, tuned_se=t_se, default_mean=d_mean, default_se=d_se,
         gap=gap, gap_se=gap_se, margin=margin, relative_gap=relative,
-        verdict=verdict(gap, gap_se, t_mean, tolerance),
+        verdict=decide(lower, upper, margin), lower=lower, upper=upper, alpha=alpha,
+        confidence=1 - alpha,
     )  # fmt: skip
 
 
-def verdict(gap: float, gap_se: float, tuned_mean: float, tolerance: float) -> str:
-    """'holds up' when gap <= max(2 SE, tolerance |tuned_mean|), else 'needs tuning'."""
-    return HOLDS if gap <= max(2 * gap_se, tolerance * abs(tuned_mean)) else NEEDS
+def decide(lower: float, upper: float, margin: float) -> str:
+    """The verdict from the bounds: HOLDS when upper <= margin, NEEDS when lower > margin."""
+    if upper <= margin:
+        return HOLDS
+    if lower > margin:
+        return NEEDS
+    return INCONCLUSIVE
 
 
-def better_beyond_noise(a: Sequence[float], b: Sequence[float], tolerance: float = 0.0) -> int:
-    """+1 when a's values are lower than b's (paired) by more than max(2 SE, tolerance |mean b|),
-    -1 when higher by more than that, 0 when the difference is within it."""
-    diffs = [y - x for x, y in zip(a, b, strict=True)]
-    m, se = mean_se(diffs)
-    margin = max(2 * (se if math.isfinite(se) else 0.0), tolerance * abs(mean_se(b)[0]))
-    if m > margin:
+def verdict(
+    gap: float, gap_se: float, tuned_mean: float, tolerance: float, seeds: int, alpha: float = ALPHA
+) -> str:
+    """The verdict of a gap with standard error `gap_se` over `seeds` paired seeds."""
+    return decide(*bounds(gap, gap_se, seeds, alpha), tolerance * abs(tuned_mean))
+
+
+def explain(c: Comparison) -> str:
+    """One line on why a comparison is what it is (the report's note on an inconclusive one)."""
+    k, conf = len(c.tuned), f"{100 * c.confidence:.4g}%"
+    where = f"{conf} bounds [{c.lower:.3g}, {c.upper:.3g}], margin {c.margin:.3g}"
+    if c.verdict != INCONCLUSIVE:
+        return f"{c.verdict} on {k} seeds ({where})"
+    more = (
+        "the gap sits on the margin: no number of seeds is likely to decide it"
+        if c.seeds_needed is None
+        else f"about {c.seeds_needed} seeds would likely decide it at the observed spread"
+    )
+    return f"inconclusive on {k} seeds: the bounds straddle the margin ({where}); {more}"
+
+
+def better_beyond_noise(
+    a: Sequence[float], b: Sequence[float], tolerance: float = 0.0, alpha: float = ALPHA
+) -> int:
+    """Is `a` lower than `b` (paired) by more than the tolerance, with 1 - alpha confidence?
+
+    +1 when the lower bound of mean(b - a) is above tolerance |mean b| (a is lower), -1 when
+    the upper bound is below -tolerance |mean b| (a is higher), 0 when neither is shown:
+    inconclusive, or within the tolerance (`equivalent` tells those apart).
+    """
+    lower, upper, margin = _paired(a, b, tolerance, alpha)
+    if lower > margin:
         return 1
-    if -m > margin:
+    if upper < -margin:
         return -1
     return 0
+
+
+def equivalent(
+    a: Sequence[float], b: Sequence[float], tolerance: float, alpha: float = ALPHA
+) -> bool | None:
+    """Is mean(b - a) within +-tolerance |mean b|, with 1 - alpha confidence (two one-sided
+    tests)? True when both bounds lie inside, False when a difference beyond the tolerance is
+    shown (`better_beyond_noise` is not 0), None (inconclusive) otherwise."""
+    lower, upper, margin = _paired(a, b, tolerance, alpha)
+    if -margin <= lower and upper <= margin:
+        return True
+    if lower > margin or upper < -margin:
+        return False
+    return None
+
+
+def _paired(a: Sequence[float], b: Sequence[float], tolerance: float, alpha: float):
+    diffs = [y - x for x, y in zip(a, b, strict=True)]
+    m, se = mean_se(diffs)
+    return (*bounds(m, se, len(diffs), alpha), tolerance * abs(mean_se(b)[0]))
+
+
+# --- repeated looks: `--seeds auto` -----------------------------------------------------------
+
+
+def look_alpha(rounds: Sequence[int] = ROUNDS, alpha: float = ALPHA) -> float:
+    """The alpha of each look when comparisons may be judged after every round of seeds.
+
+    Bonferroni: alpha / len(rounds). A wrong verdict at some look is a union of the looks'
+    wrong verdicts, so its probability is at most the sum, alpha, however the looks correlate.
+    It needs no assumption on how the looks correlate, at a price: the last look is judged at
+    alpha / 4, not alpha. An alpha-spending plan (O'Brien-Fleming's) would keep most of alpha
+    for the last look, and so decide more at the cap, but its bounds come from the looks'
+    joint distribution (a numerical search, and a t approximation at few seeds); a later
+    refinement if the cap leaves too much inconclusive.
+    """
+    _check_rounds(rounds)
+    return alpha / len(rounds)
+
+
+def next_round(rounds: Sequence[int], seeds_done: int, verdicts: Iterable[str]) -> int | None:
+    """How many seeds the next round should reach, or None to stop.
+
+    None when every comparison is decided or `seeds_done` has reached the last round (the cap):
+    what is still inconclusive then stays so, with its seeds_needed. A comparison's verdict is
+    the one of the first look that decided it: the caller judges only the undecided ones again.
+    """
+    _check_rounds(rounds)
+    if all(v != INCONCLUSIVE for v in verdicts):
+        return None
+    later = [r for r in rounds if r > seeds_done]
+    return later[0] if later else None
+
+
+def decide_rounds(
+    tuned: Sequence[float],
+    default: Sequence[float],
+    direction: str = "minimize",
+    tolerance: float = DEFAULT_TOLERANCE,
+    rounds: Sequence[int] = ROUNDS,
+    alpha: float = ALPHA,
+) -> Comparison:
+    """The sequential comparison of seeds given in order: judged on the first rounds[0] seeds,
+    then on the first rounds[1], ... at `look_alpha` each, until decided or out of rounds (or
+    of seeds); the comparison of the look that stopped it."""
+    a = look_alpha(rounds, alpha)
+    k = rounds[0]
+    while True:
+        cmp = compare(tuned[:k], default[:k], direction, tolerance, alpha=a)
+        k = next_round(rounds, k, [cmp.verdict])
+        if k is None or k > min(len(tuned), len(default)):
+            return cmp
+
+
+def _check_rounds(rounds: Sequence[int]) -> None:
+    if not rounds or rounds[0] < 2 or any(b <= a for a, b in pairwise(rounds)):
+        raise ValueError(f"rounds must increase from at least 2 seeds, got {list(rounds)}")
 
 
 # --- curves: time to target and noise --------------------------------------------------------

@@ -72,8 +72,8 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "which defaults hold up" in out
-    assert "holds up" in out or "needs tuning" in out
-    assert "standard error of the per-seed differences" in out  # the rules under the table
+    _, _, rules = " ".join(out.split()).partition("verdict: 'holds up' when the 95% upper")
+    assert "confidence bound" in rules and "Student's t" in rules  # the rules under the table
     assert "safe range" in out
 
     md = study / "reports" / "small.md"
@@ -132,7 +132,13 @@ def test_json_is_one_object_with_the_table_s_content(study):
         assert set(r["importance"]) == {"fanova", "ped_anova"}
         assert r["importance"]["ped_anova"]["value"] is None  # 6 trials: too few
         assert "n/a" in r["importance"]["ped_anova"]["note"]
-        assert r["gap"]["verdict"] in ("holds up", "needs tuning")
+        g = r["gap"]  # the verdict is the one its bounds give (see sweeps/verdicts.py)
+        assert g["lower"] <= g["gap"] <= g["upper"] and g["confidence"] == 0.95
+        said = ("holds up" if g["upper"] <= g["margin"] else
+                "needs tuning" if g["lower"] > g["margin"] else "inconclusive")  # fmt: skip
+        assert g["verdict"] == said
+        k, needed = len(g["tuned"]), g["seeds_needed"]
+        assert needed == k if said != "inconclusive" else needed is None or needed > k
     assert content["rules"][0].startswith("verdict:")
     # seeds on which the tuned network learned nothing are named, and the headline gives the
     # mean over the others as well (here seed 2, as the study fixture notes)
