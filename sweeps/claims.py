@@ -10,10 +10,10 @@ beside the numbers. Verdicts come from the numbers through the pure functions at
 "refuted" when none does, "depends" otherwise, naming what it depends on.
 
 Comparisons are paired by seed (seed s: the same split and the same initial weights for every
-arm) and judged with `verdicts.better_beyond_noise`: a difference counts when the one-sided 95%
+arm) and judged with `statistics.better_beyond_noise`: a difference counts when the one-sided 95%
 confidence bound of the mean paired difference (Student's t) clears a relative tolerance (0
 unless stated), and a part holds only when shown so; "negligible" needs both bounds within the
-tolerance (`verdicts.equivalent`) and is inconclusive when the seeds show neither. A run that
+tolerance (`statistics.equivalent`) and is inconclusive when the seeds show neither. A run that
 never reaches a target counts as its budget, a lower bound that flatters the slow arm; the
 tables say how many did.
 """
@@ -26,15 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis import statistics
 from core.defaults import COURSE_ALPHA
-from sweeps import verdicts
 from sweeps.objective import VALUES_ATTR
 from sweeps.retrain import Job, Outcome
 from sweeps.retrain import run as run_jobs
 
 CLAIMS_DIR = Path(__file__).resolve().parent / "claims"
 CONFIRMED, REFUTED, DEPENDS = "confirmed", "refuted", "depends"
-INCONCLUSIVE = verdicts.INCONCLUSIVE
+INCONCLUSIVE = statistics.INCONCLUSIVE
 TOLERANCE = 0.01  # the defaults report's: differences within 1% are no difference
 A_LOT = 2.0  # "a lot faster": at most half the epochs
 MOONS_TARGET = 0.15  # validation cost; a 5-2 network on moons ends near 0.05-0.10
@@ -176,7 +176,7 @@ def best_per(study, key: Callable[[dict], Any]) -> dict[Any, tuple[dict, float]]
 
 
 def final(outcomes: Sequence[Outcome], worst: float = math.log(2)) -> list[float]:
-    """Final validation cost per seed; a diverged run counts as `worst` (see verdicts)."""
+    """Final validation cost per seed; a diverged run counts as `worst` (see statistics)."""
     out = []
     for o in outcomes:
         v = o.value("val_cost")
@@ -189,7 +189,7 @@ def to_target(outcomes: Sequence[Outcome], target: float, clock: str = "epochs")
     a run that never got there counts as its whole budget (a lower bound)."""
     out, missed = [], 0
     for o in outcomes:
-        e = verdicts.epochs_to_target(o.val_cost, target) if o.status != "diverged" else None
+        e = statistics.epochs_to_target(o.val_cost, target) if o.status != "diverged" else None
         series = {"epochs": None, "cpu": o.epoch_cpu, "wall": o.epoch_seconds}[clock]
         if e is None:
             missed += 1
@@ -201,7 +201,7 @@ def to_target(outcomes: Sequence[Outcome], target: float, clock: str = "epochs")
 
 
 def summary(xs: Sequence[float]) -> dict:
-    m, se = verdicts.mean_se(list(xs))
+    m, se = statistics.mean_se(list(xs))
     return {"mean": m, "se": se, "values": list(xs)}
 
 
@@ -248,8 +248,8 @@ def depends_on(parts: dict[str, bool]) -> str:
 
 def a_lot_faster(fast: Sequence[float], slow: Sequence[float], factor: float = A_LOT) -> bool:
     """fast needs at most 1/factor of slow's mean, and is lower with 95% confidence (paired)."""
-    m_fast, m_slow = verdicts.mean_se(fast)[0], verdicts.mean_se(slow)[0]
-    return verdicts.better_beyond_noise(fast, slow) == 1 and m_slow >= factor * m_fast
+    m_fast, m_slow = statistics.mean_se(fast)[0], statistics.mean_se(slow)[0]
+    return statistics.better_beyond_noise(fast, slow) == 1 and m_slow >= factor * m_fast
 
 
 def momentum_verdict(course_negligible: bool | None, tuned_negligible: bool | None) -> str:
@@ -268,12 +268,12 @@ def negligible(a: Sequence[float], b: Sequence[float], tolerance: float = TOLERA
     """b's mean is within tolerance |mean b| of a's with 95% confidence (both one-sided bounds
     of the paired differences inside); False when a larger difference is shown; None when
     the seeds tell neither."""
-    return verdicts.equivalent(a, b, tolerance)
+    return statistics.equivalent(a, b, tolerance)
 
 
 def helps(on: Sequence[float], off: Sequence[float], tolerance: float = TOLERANCE) -> bool:
     """`on` is lower than `off` by more than tolerance |mean off|, with 95% confidence."""
-    return verdicts.better_beyond_noise(on, off, tolerance) == 1
+    return statistics.better_beyond_noise(on, off, tolerance) == 1
 
 
 # --- the claims ----------------------------------------------------------------------------------
@@ -414,8 +414,8 @@ def claim_adam_defaults(ctx: Context) -> dict:
     ctx.seconds[spec.name] = time.perf_counter() - start
     rows = {r["name"]: r for r in content["parameters"]}
     said = {n: (rows[n]["gap"] or {}).get("verdict", "n/a") for n in rows}  # n/a: too few seeds
-    defaults_hold = {n: said[n] == verdicts.HOLDS for n in ("beta1", "beta2", "epsilon")}
-    alpha_needs = said["alpha"] == verdicts.NEEDS
+    defaults_hold = {n: said[n] == statistics.HOLDS for n in ("beta1", "beta2", "epsilon")}
+    alpha_needs = said["alpha"] == statistics.NEEDS
     parts = {
         "the default beta1, beta2 and epsilon hold up": all(defaults_hold.values()),
         "alpha needs tuning (the course's 0.0007 does not hold up)": alpha_needs,
@@ -474,7 +474,7 @@ def wander(curve: Sequence[float], tail: float = 0.2) -> float:
     """How much the validation cost still moves at the end: its standard deviation over the
     last `tail` of the epochs."""
     xs = [x for x in curve[int(len(curve) * (1 - tail)) :] if math.isfinite(x)]
-    return verdicts.mean_se(xs)[1] * math.sqrt(len(xs)) if len(xs) > 1 else 0.0
+    return statistics.mean_se(xs)[1] * math.sqrt(len(xs)) if len(xs) > 1 else 0.0
 
 
 def claim_normalize(ctx: Context) -> dict:
@@ -497,7 +497,7 @@ def claim_normalize(ctx: Context) -> dict:
         e_norm = to_target(runs[(opt, "normalized")], BC_TARGET)
         e_raw = to_target(runs[(opt, "raw")], BC_TARGET)
         larger = tuned[(opt, "normalized")] > tuned[(opt, "raw")]
-        faster = verdicts.better_beyond_noise(e_norm[0], e_raw[0]) == 1
+        faster = statistics.better_beyond_noise(e_norm[0], e_raw[0]) == 1
         label = {"gd": "mini-batch GD", "adam": "Adam"}[opt]
         parts[f"{label}: a larger learning rate"] = larger
         parts[f"{label}: faster to the target"] = faster
@@ -606,12 +606,12 @@ def batch_size_parts(cpu: dict, noise: dict, sizes: Sequence[int], m: int) -> di
     """The three parts of claim 6 from per-size CPU seconds to target and noise (per seed)."""
 
     def lower(values: dict, a: int, b: int) -> bool:  # a's values below b's beyond noise
-        return verdicts.better_beyond_noise(values[a], values[b]) == 1
+        return statistics.better_beyond_noise(values[a], values[b]) == 1
 
     mid = [bs for bs in sizes if bs in MID_SIZES]
     full = max(sizes)  # >= the training rows: batch GD
-    best_mid = min(mid, key=lambda bs: verdicts.mean_se(cpu[bs])[0])
-    fastest = min(sizes, key=lambda bs: verdicts.mean_se(cpu[bs])[0])
+    best_mid = min(mid, key=lambda bs: statistics.mean_se(cpu[bs])[0])
+    fastest = min(sizes, key=lambda bs: statistics.mean_se(cpu[bs])[0])
     return {
         "batch GD is slower than the best of 32-512": full >= m and lower(cpu, best_mid, full),
         "SGD is noisier than every size in 32-512": 1 in noise
@@ -622,7 +622,7 @@ def batch_size_parts(cpu: dict, noise: dict, sizes: Sequence[int], m: int) -> di
 
 
 def _steps_to_target(o: Outcome, target: float) -> float:
-    e = verdicts.epochs_to_target(o.val_cost, target)
+    e = statistics.epochs_to_target(o.val_cost, target)
     return float((e if e is not None else o.epochs_run) * o.n_batches)
 
 

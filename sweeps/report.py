@@ -8,7 +8,7 @@ For every searched hyperparameter with a default: Optuna's fANOVA and PED-ANOVA 
 the measured default-vs-tuned gap (the best trial's configuration re-trained over seeds, as is
 and with only that parameter reset to its default) with a verdict, and the sensitivity of the
 best reachable objective to it. Parameters without a default get their best value and a safe
-range. The rules are in sweeps/verdicts.py and printed with every report.
+range. The rules are in sweeps/statistics.py and printed with every report.
 
 `load` (the CLI) and `prepare` (the end of a sweep) check every input first: a bad option, an
 unknown study, no completed trial, a tracking store without the study's parent run all raise a
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis import statistics
 from core.errors import ConfigError
-from sweeps import verdicts
 from sweeps.objective import VALUES_ATTR
 from sweeps.retrain import Job, Outcome
 from sweeps.retrain import run as run_jobs
@@ -105,7 +105,7 @@ def load(
     tracking_uri: str | None = None,
     track: bool = True,
     seeds: int = DEFAULT_SEEDS,
-    tolerance: float = verdicts.DEFAULT_TOLERANCE,
+    tolerance: float = statistics.DEFAULT_TOLERANCE,
     workers: int = 2,
     out: str | Path | None = None,
 ) -> Prepared:
@@ -157,7 +157,7 @@ def prepare(
     spec,
     *,
     seeds: int = DEFAULT_SEEDS,
-    tolerance: float = verdicts.DEFAULT_TOLERANCE,
+    tolerance: float = statistics.DEFAULT_TOLERANCE,
     workers: int = 2,
     out: Path | None = None,
     tracking_uri: str | None = None,
@@ -328,7 +328,7 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
 
     observed = [t.value for t in complete] + [o.value(spec.objective) for o in outcomes]
     n_classes = outcomes[0].n_classes if outcomes else 2
-    worst = verdicts.worst_value(spec.direction, observed, n_classes)
+    worst = statistics.worst_value(spec.direction, observed, n_classes)
 
     def arm(arm_name: str, name: str | None) -> tuple[list[float], int]:
         runs = [by_key[(arm_name, name, s)] for s in p.seeds]
@@ -337,11 +337,11 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
         return [worst if v is None or not math.isfinite(v) else v for v in vals], diverged
 
     tuned, tuned_diverged = arm("tuned", None)
-    t_mean, t_se = verdicts.mean_se(tuned)
+    t_mean, t_se = statistics.mean_se(tuned)
     # a seed whose network learned nothing drags the mean far from what the settings reach
     dead = [s for s in p.seeds if by_key[("tuned", None, s)].learned_nothing]
     alive = [v for s, v in zip(p.seeds, tuned, strict=True) if s not in dead]
-    a_mean, a_se = verdicts.mean_se(alive) if dead else (math.nan, math.nan)
+    a_mean, a_se = statistics.mean_se(alive) if dead else (math.nan, math.nan)
     imp = importances(study, spec)
     counts: dict[str, int] = {}
     for t in trials:
@@ -360,16 +360,16 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
             "importance": imp.get(e.param, {}),
         }
         if e.kind != "categorical":
-            sens = verdicts.sensitivity([(x, y) for x, y, _ in points], spec.direction)
+            sens = statistics.sensitivity([(x, y) for x, y, _ in points], spec.direction)
             row["sensitivity"] = sens.to_dict() if sens else None
             if sens is None:
                 row["sensitivity_note"] = (
-                    f"n/a (needs {2 * verdicts.MIN_PER_BIN} completed trials with distinct "
+                    f"n/a (needs {2 * statistics.MIN_PER_BIN} completed trials with distinct "
                     f"values, has {len(points)})"
                 )
         if plan["kind"] == "free":
             band = p.tolerance * abs(best.value)
-            sr = verdicts.safe_range([(x, y) for x, y, _ in points], band, spec.direction)
+            sr = statistics.safe_range([(x, y) for x, y, _ in points], band, spec.direction)
             row["safe_range"] = sr.to_dict() if sr else None
             free.append(row)
             continue
@@ -391,14 +391,14 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
                 row["note"] = (f"n/a: the network learned nothing in both arms on {len(dropped)} "
                                f"of {len(p.seeds)} seeds")  # fmt: skip
             else:
-                cmp = verdicts.compare([tuned[i] for i in keep], [dvals[i] for i in keep],
+                cmp = statistics.compare([tuned[i] for i in keep], [dvals[i] for i in keep],
                                        spec.direction, p.tolerance)  # fmt: skip
                 row["gap"] = {**cmp.to_dict(), "default_diverged": d_div, "seeds_left_out": dropped}
         else:
             row["gap"] = None
         rows.append(row)
 
-    worst_words = verdicts.worst_words(spec.direction, worst)
+    worst_words = statistics.worst_words(spec.direction, worst)
     stuck = _stuck_note(dead)
     return {
         "study": study.study_name,
@@ -424,7 +424,7 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
         },
         "parameters": rows,
         "free": free,
-        "rules": verdicts.rules(p.tolerance, worst_words),
+        "rules": statistics.rules(p.tolerance, worst_words),
         "notes": [
             *p.notes,
             f"importances and sensitivity use the {len(complete)} completed trials; "

@@ -6,7 +6,7 @@
 A `Job` is plain data (picklable): TrainConfig keyword arguments and DataSpec fields. Each
 worker process loads a data set once and trains with `core.train.train`; what comes back is an
 `Outcome` with the final figures, the per-epoch curves, the wall seconds at the end of every
-epoch (for time-to-target) and the mini-batch cost's noise (see `verdicts.noise`), so no
+epoch (for time-to-target) and the mini-batch cost's noise (see `analysis.statistics.noise`), so no
 per-step array crosses the process boundary. A job may stop early once the validation cost
 falls below `stop_below` (time-to-target needs nothing after it) or after `max_seconds`.
 
@@ -183,8 +183,8 @@ class _Clock:
 def _noise(step_cost) -> float | None:
     import numpy as np
 
+    from analysis.statistics import noise
     from core.optimizers import ewa
-    from sweeps.verdicts import noise
 
     c = np.asarray(step_cost, dtype=np.float64)
     if c.size < 10 or not np.all(np.isfinite(c)):

@@ -132,7 +132,7 @@ def test_json_is_one_object_with_the_table_s_content(study):
         assert set(r["importance"]) == {"fanova", "ped_anova"}
         assert r["importance"]["ped_anova"]["value"] is None  # 6 trials: too few
         assert "n/a" in r["importance"]["ped_anova"]["note"]
-        g = r["gap"]  # the verdict is the one its bounds give (see sweeps/verdicts.py)
+        g = r["gap"]  # the verdict is the one its bounds give (see sweeps/statistics.py)
         assert g["lower"] <= g["gap"] <= g["upper"] and g["confidence"] == 0.95
         said = ("holds up" if g["upper"] <= g["margin"] else
                 "needs tuning" if g["lower"] > g["margin"] else "inconclusive")  # fmt: skip

@@ -29,8 +29,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sweeps import verdicts as v
-from sweeps.verdicts import HOLDS, INCONCLUSIVE, NEEDS
+from analysis import statistics as v
+from analysis.statistics import HOLDS, INCONCLUSIVE, NEEDS
 
 pytestmark = pytest.mark.xdist_group("calibration")  # one worker simulates, once
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from sweeps import verdicts as v
-from sweeps.verdicts import HOLDS, INCONCLUSIVE, NEEDS
+from analysis import statistics as v
+from analysis.statistics import HOLDS, INCONCLUSIVE, NEEDS
 
 SEEDS = range(1, 6)
 
