@@ -71,7 +71,7 @@ STUDY ?= default
 report: $(STAMP)
 	$(VENV)/bin/optsweep report $(STUDY) --workers $(WORKERS)
 
-# The course note's claims, tested: sweeps/claims/*.toml into findings-store/ (reused; delete it
+# The course note's claims, tested: analysis/findings/*.toml into findings-store/ (reused; delete it
 # to start over), re-training over 5 seeds, then docs/findings.md and docs/findings/*.png.
 findings: $(STAMP)
 	$(VENV)/bin/optsweep findings --store findings-store --out docs/findings.md --workers $(WORKERS)

@@ -101,11 +101,11 @@ def _journal(folder: Path):
 def _queue(folder: Path, params: list[dict]) -> None:
     import optuna
 
-    from sweeps import spec as spec_mod
+    from sweeps import sweep_file
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
-        study_name="default", storage=_journal(folder), direction=spec_mod.load(SWEEP).direction
+        study_name="default", storage=_journal(folder), direction=sweep_file.load(SWEEP).direction
     )
     for p in params:
         study.enqueue_trial(p)
@@ -132,12 +132,12 @@ def naive_worker(n_trials: int, folder: Path) -> None:
 
     from core.data import load
     from core.train import train
-    from sweeps import spec as spec_mod
-    from sweeps.objective import report_interval, run_params
+    from sweeps import sweep_file
     from sweeps.samplers import make_pruner, make_sampler
+    from sweeps.trial import report_interval, run_params
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    spec = spec_mod.load(SWEEP)
+    spec = sweep_file.load(SWEEP)
     data = load(spec.data)
     every = report_interval(spec, spec.epochs)
     mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")

@@ -46,7 +46,7 @@ class _OneLineErrors(TyperGroup):
             typer.echo("interrupted", err=True)
             rv = 130
         except BaseException as e:
-            if type(e).__name__ != "Interrupted":  # sweeps.objective's SIGTERM
+            if type(e).__name__ != "Interrupted":  # sweeps.signals' SIGTERM
                 raise
             typer.echo("terminated", err=True)
             rv = 143
@@ -212,13 +212,14 @@ def sweep(
     ] = 3,
 ) -> None:
     """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
+    from analysis import defaults_report as report
     from optsweep import sweep_commands
-    from sweeps import report, runner
+    from sweeps import sweep as sweep_checks
 
-    runner.check_options(workers, timeout)
+    sweep_checks.check_options(workers, timeout)
     if report_seeds:
         report.check_options(report_seeds, 0.01, 1, "--report-seeds")
-    plan = runner.plan(
+    plan = sweep_checks.check(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
@@ -248,17 +249,18 @@ def worker(
     ] = False,
 ) -> None:
     """Join a study as one worker (on this or any machine) and run trials until the budget."""
-    from sweeps import runner
+    from sweeps import sweep as sweep_checks
+    from sweeps import workers
 
-    plan = runner.plan(
+    plan = sweep_checks.check(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
     )  # fmt: skip
-    runner.install_sigterm_handler()
-    if wait_for_go and not runner.wait_for_go(plan):
+    workers.install_sigterm_handler()
+    if wait_for_go and not workers.wait_for_go(plan):
         return  # the sweep process stopped before the study was ready: nothing was touched
-    runner.work(plan, worker_index, deadline)
+    workers.work(plan, worker_index, deadline)
 
 
 @app.command()
@@ -286,11 +288,12 @@ def ui(
     import os
     import sys
 
+    from optsweep.hosts import public_warning
     from tracking import store
     from tracking import ui as ui_mod
 
     uri = store.resolve(tracking_uri)
-    warning = ui_mod.warn_if_public(host)
+    warning = public_warning(host, "mlflow")
     if warning:
         typer.echo(f"warning: {warning}", err=True)
     argv = ui_mod.ui_command(uri, host=host, port=port, workers=workers)
@@ -315,10 +318,11 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port of the dashboard (0: any free port).")] = 8080,
 ) -> None:
     """Start optuna-dashboard on the study's storage: Optuna's own view of the trials."""
+    from optsweep.hosts import public_warning
     from sweeps import dashboard as dashboard_mod
     from sweeps import storage as storage_mod
 
-    warning = dashboard_mod.warn_if_public(host)
+    warning = public_warning(host, "dashboard")
     if warning:
         typer.echo(f"warning: {warning}", err=True)
     dash = dashboard_mod.open_dashboard(storage_mod.resolve(storage), study, host, port)
@@ -403,8 +407,8 @@ def report(
     ] = False,
 ) -> None:
     """Which defaults hold up: importances, re-trained default-vs-tuned gaps, safe ranges."""
+    from analysis import defaults_report as report_mod
     from optsweep import report_commands
-    from sweeps import report as report_mod
 
     prepared = report_mod.load(
         study, storage=storage, tracking_uri=tracking_uri, track=not no_track, seeds=seeds,
@@ -430,7 +434,7 @@ def findings(
     ] = 2,
     no_track: Annotated[bool, typer.Option("--no-track", help="Log nothing to MLflow.")] = False,
 ) -> None:
-    """Test the course note's claims: run sweeps/claims/*.toml, re-train, write the page."""
+    """Test the course note's claims: run their sweeps, re-train, write the page."""
     from pathlib import Path
 
     from optsweep import report_commands

@@ -12,13 +12,15 @@ from optsweep.sweep_commands import _c
 
 def server(backend_uri, artifacts, host: str, port: int, workers, allowed_hosts=None) -> None:
     """Check the settings, say where workers should log, then become `mlflow server`."""
+    from optsweep.hosts import public_warning
     from tracking import server as server_mod
 
     srv = server_mod.configure(
         backend_uri, artifacts, host=host, port=port, workers=workers, allowed_hosts=allowed_hosts
     )
-    if srv.warning:
-        _c.err.print(f"warning: {srv.warning}", soft_wrap=True, markup=False)
+    warning = public_warning(host, "mlflow")
+    if warning:
+        _c.err.print(f"warning: {warning}", soft_wrap=True, markup=False)
     _c.out.print(f"[bold]MLflow tracking server[/] {srv.url} (Ctrl-C stops it)", soft_wrap=True)
     _c.out.print(f"[bold]backend store[/]  {escape(srv.backend_shown)}", soft_wrap=True)
     _c.out.print(f"[bold]artifacts[/]      {escape(srv.artifacts)}", soft_wrap=True)

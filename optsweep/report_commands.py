@@ -1,5 +1,5 @@
 """What `optsweep report` (and the end of a sweep) does once options are parsed: call
-sweeps.report, print a Rich table or one JSON object."""
+analysis.defaults_report, print a Rich table or one JSON object."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import sys
 
 from rich.table import Table
 
+from analysis.defaults_markdown import label, learned_nothing
 from optsweep.sweep_commands import _c
-from tracking.report import label, learned_nothing
 
 
 def report(prepared, json_out: bool) -> dict:
     """Re-train, write and log the report; print it (table, or JSON alone on stdout)."""
-    from sweeps import report as report_mod
+    from analysis import defaults_report as report_mod
 
     if json_out:
         content = report_mod.measure(prepared)
@@ -39,7 +39,7 @@ def report(prepared, json_out: bool) -> dict:
 def _with_progress(measure, prepared):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sweeps.report import plan_jobs
+    from analysis.defaults_report import plan_jobs
 
     _, values = _best(prepared)
     total = len(plan_jobs(prepared, values)[0])
@@ -51,7 +51,7 @@ def _with_progress(measure, prepared):
 
 
 def _best(prepared):
-    from sweeps.report import best_values
+    from analysis.defaults_report import best_values
 
     return best_values(prepared.study, prepared.spec)
 
@@ -115,17 +115,17 @@ def print_report(c: dict) -> None:
 
 
 def findings(store, out, seeds: int, workers: int, track: bool) -> None:
-    """Run the claims (sweeps/findings.py) and print their verdicts."""
-    from sweeps import claims
-    from sweeps import findings as findings_mod
+    """Run the claims (analysis/findings/) and print their verdicts."""
+    from analysis.findings import page
+    from analysis.findings.registry import CLAIMS
 
-    timings, results = findings_mod.run(
+    timings, results = page.run(
         store, out, seeds, workers, track, say=lambda line: _c.err.print(line, highlight=False)
     )
     table = Table(title=f"the course note's claims ({seeds} seeds)")
     for col in ("#", "claim", "verdict", "why"):
         table.add_column(col, overflow="fold")
-    for i, c in enumerate(claims.CLAIMS, 1):
+    for i, c in enumerate(CLAIMS, 1):
         r = results[c.key]
         table.add_row(str(i), c.title, r["verdict"], r["why"])
     _c.out.print(table)

@@ -28,7 +28,7 @@ _c = _Consoles()
 
 
 def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> None:
-    from sweeps import runner
+    from sweeps import workers as workers_mod
 
     _print_locations(plan, "sweep")
     columns = (
@@ -50,7 +50,7 @@ def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> N
             best = "-" if p.best is None else f"{p.best:.4g}"
             bar.update(tasks[0], completed=p.done, best=best, running=p.running)
 
-        study, tracker = runner.sweep(
+        study, tracker = workers_mod.run_sweep(
             plan, workers=workers, timeout=timeout, on_progress=on_progress, on_idle=_preload
         )
     finish(plan, study, tracker, report_seeds=report_seeds, report_workers=workers)
@@ -59,22 +59,22 @@ def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> N
 @functools.cache  # the sweep calls it on every look while the last trials run
 def _preload() -> None:
     """Import what the summary and the plots need (seconds), while the last trials run."""
-    from sweeps import plots, summary
+    from sweeps import study_plots, summary
 
     summary.preload()
-    plots.preload()
+    study_plots.preload()
 
 
 def finish(plan, study, tracker, report_seeds: int = 0, report_workers: int = 1) -> None:
     """Summary table, parent-run artifacts, the defaults report, and where everything lives."""
-    from sweeps import plots
+    from sweeps import study_plots
     from sweeps.summary import summarize
 
     summary = summarize(study, plan.spec.objective)
     print_summary(summary)
     if tracker is not None:
         with tempfile.TemporaryDirectory() as tmp:
-            pngs = plots.study_plots(study, Path(tmp))
+            pngs = study_plots.study_plots(study, Path(tmp))
             metrics = {}
             params = {}
             if summary.best is not None:
@@ -93,9 +93,9 @@ def finish(plan, study, tracker, report_seeds: int = 0, report_workers: int = 1)
 
 def end_report(plan, study, tracker, seeds: int, workers: int) -> None:
     """The defaults report (optsweep report) on fewer seeds, so the sweep stays quick."""
+    from analysis import defaults_report as report_mod
     from core.errors import UserError
     from optsweep import report_commands
-    from sweeps import report as report_mod
 
     try:
         prepared = report_mod.prepare(
@@ -115,7 +115,7 @@ def end_report(plan, study, tracker, seeds: int, workers: int) -> None:
 
 
 def runner_done(study, plan) -> bool:
-    from sweeps.runner import progress
+    from sweeps.study import progress
 
     return progress(study, plan.spec.trials).done >= plan.spec.trials
 

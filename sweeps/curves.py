@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 
-CHUNK_PREFIX = "curve."
-CHUNKS_ATTR = "curve_chunks"
+from sweeps.attrs import CHUNK_PREFIX, CHUNKS_ATTR
+
 KEYS = ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr")
 EWA_BETA = 0.98  # the course's smoothing of a noisy mini-batch cost: about the last 50 steps
 EWA_POINTS = 100  # a smoothed curve needs few points; each is a row in MLflow's store (~0.07 ms)
@@ -25,7 +25,7 @@ def smoothed_cost(step_cost, beta: float = EWA_BETA, points: int = EWA_POINTS):
     to at most `points` with the last step kept: what a trial's run shows as minibatch_cost_ewa.
     """
     from core.optimizers import ewa
-    from tracking.curves import thin
+    from tracking.thinning import thin
 
     cost = np.asarray(step_cost, dtype=np.float64)
     if cost.size == 0:

@@ -6,8 +6,7 @@
 
 The storage is the one the sweep wrote (the journal file or an RDB URL, resolved as `optsweep
 trials` does). optuna-dashboard has no login and can rename, delete and edit studies and
-trials, so it binds to 127.0.0.1 unless the user names another host, and `warn_if_public`
-gives the text to print when they do.
+trials, so it binds to 127.0.0.1 unless the user names another host (and the CLI warns then).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
-from tracking.ui import LOOPBACK, is_loopback
+from tracking.ui import LOOPBACK
 
 DEFAULT_PORT = 8080
 
@@ -78,17 +77,6 @@ class Dashboard:
         self.server.server_close()
 
 
-def warn_if_public(host: str) -> str | None:
-    """A warning (without a "warning:" prefix) when `host` exposes the dashboard."""
-    if is_loopback(host):
-        return None
-    return (
-        f"binding optuna-dashboard to {host} lets anyone who can reach this machine read, "
-        f"rename and delete your studies and trials (it has no login); use --host {LOOPBACK} "
-        "unless the network is trusted"
-    )
-
-
 def open_dashboard(
     cfg: storage_mod.StorageConfig, study_name: str, host: str = LOOPBACK, port: int = DEFAULT_PORT
 ) -> Dashboard:
@@ -112,7 +100,8 @@ def open_dashboard(
                 f"port {port} on {host} is taken (another dashboard?); pass --port N"
             ) from None
         raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
-    return Dashboard(server, host, study_name, study._study_id, cfg.shown)
+    study_id = storage.get_study_id_from_name(study.study_name)
+    return Dashboard(server, host, study_name, study_id, cfg.shown)
 
 
 def _app(storage):

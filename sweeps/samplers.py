@@ -19,6 +19,7 @@ so a typo fails before the first trial. optuna is imported only inside functions
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import inspect
 import re
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sweeps.spec import SweepSpec
+    from sweeps.sweep_file import SweepSpec
 
 SAMPLERS: tuple[str, ...] = ("tpe", "random", "grid", "cmaes", "gp", "qmc")
 PRUNERS: tuple[str, ...] = ("median", "none", "hyperband", "successive-halving", "patient")
@@ -303,13 +304,11 @@ def _as_config_error(where: str):
 
 @contextlib.contextmanager
 def _in_file(spec: SweepSpec):
-    """Prefix errors with the sweep file, as `sweeps.spec.load` does."""
-    from sweeps.spec import shown_path
-
+    """Prefix errors with the sweep file, as `sweeps.sweep_file.load` does."""
     try:
         yield
     except ConfigError as exc:
-        raise ConfigError(f"{shown_path(spec.path)}: {exc}") from None
+        raise ConfigError(f"{spec.shown}: {exc}") from None
 
 
 def _unknown(role: str, name, known: tuple[str, ...]) -> str:
@@ -319,26 +318,31 @@ def _unknown(role: str, name, known: tuple[str, ...]) -> str:
 
 
 def _grid_sampler(search_space: dict):
-    """Optuna's GridSampler, the same grid order in every worker, and a harmless study.stop().
+    """Optuna's GridSampler with the same grid order in every worker (see `_ask_tell_grid`)."""
+    return _ask_tell_grid()(search_space, seed=0)
+
+
+@functools.cache
+def _ask_tell_grid():
+    """GridSampler for workers that ask and tell, built on first use (Optuna loads lazily).
 
     Trial n runs the n-th point of the grid as this sampler shuffled it, so every worker must
-    shuffle alike: the runner offsets the sampler seed per worker (TPE workers should differ),
+    shuffle alike: the workers offset the sampler seed one each (TPE workers should differ),
     which gave two workers different orders, duplicate points and missing ones. The grid's seed
-    is therefore fixed. And stop() once the grid is covered works only inside study.optimize;
-    our workers ask and tell, so on the grid's last point it raised RuntimeError from `tell`
-    (after the trial was recorded) and killed the worker. The runner's budget ends the sweep.
+    is therefore fixed. And once the grid is covered, GridSampler.after_trial calls study.stop(),
+    which works only inside study.optimize: our workers ask and tell, so on the grid's last
+    point it raised RuntimeError from `tell` (after the trial was recorded) and killed the
+    worker. No option of Optuna's turns that stop off; this subclass ignores that one error,
+    and the sweep's budget ends it.
     """
     import optuna
 
-    sampler = optuna.samplers.GridSampler(search_space, seed=0)
-    after_trial = sampler.after_trial
+    class AskTellGridSampler(optuna.samplers.GridSampler):
+        def after_trial(self, study, trial, state, values) -> None:
+            try:
+                super().after_trial(study, trial, state, values)
+            except RuntimeError as e:
+                if "Study.stop" not in str(e):
+                    raise
 
-    def after_trial_outside_optimize(study, trial, state, values) -> None:
-        try:
-            after_trial(study, trial, state, values)
-        except RuntimeError as e:
-            if "Study.stop" not in str(e):
-                raise
-
-    sampler.after_trial = after_trial_outside_optimize
-    return sampler
+    return AskTellGridSampler

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
+from sweeps.attrs import WORKER_ATTR
 from tracking.store import mask
 
 DEFAULT_JOURNAL = "optsweep.journal"
-WORKER_ATTR = "optsweep.worker"  # {"host": ..., "pid": ...} of the process running a trial
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False):
         path = Path(cfg.url.removeprefix("sqlite:///"))
         if not path.exists():
             raise ConfigError(f"no study storage at {path}; run a sweep first or pass --storage")
-    _check_reachable(cfg.url)
+    check_reachable(cfg.url)
     from optuna.storages import RDBStorage
 
     try:
@@ -177,7 +177,7 @@ def _creation_lock(url: str):
         engine.dispose()
 
 
-def _check_reachable(url: str) -> None:
+def check_reachable(url: str) -> None:
     """Connect once before Optuna does, so a dead server is one line, not a traceback."""
     import sqlalchemy
 
@@ -333,7 +333,7 @@ def fail_stale_trials(study, cfg: StorageConfig) -> list[int]:
     from optuna.trial import TrialState
 
     if not cfg.is_journal:
-        callback = study._storage.get_heartbeat_stale_trial_callback()
+        callback = storage_of(study).get_heartbeat_stale_trial_callback()
         noted = getattr(callback, "failed", None)
         if noted is None:  # a storage opened elsewhere: compare the failed trials instead
             before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
@@ -404,6 +404,24 @@ def counted(trials) -> list:
     return [t for t in trials if not (t.state == TrialState.FAIL and t.number in again)]
 
 
+# --- the two places Optuna's private attributes are read --------------------------------------
+
+
+def storage_of(study):
+    """The storage a study reads and writes. Study exposes it only as `_storage`: no public
+    accessor exists, and the heartbeat (record_heartbeat, the stale-trial callback that retries
+    a dead worker's trial) lives on the storage. Every use goes through here."""
+    return study._storage
+
+
+def trial_id(trial) -> int:
+    """The storage's id of a trial. Optuna's storage API addresses trials by id; Trial and
+    FrozenTrial show only their `number` publicly, and the public lookup
+    (get_trial_id_from_study_id_trial_number) costs two storage queries a call, on the path of
+    every heartbeat. Every use goes through here."""
+    return trial._trial_id
+
+
 def claim_trial(study, budget: int):
     """Under `budget_lock`: the next trial to run (a queued one first), or None when spent."""
     from optuna.trial import TrialState
@@ -419,7 +437,7 @@ def claim_trial(study, budget: int):
     # killed before training starts (while it opens the MLflow run, say) is still noticed. A
     # retried trial inherits its dead predecessor's owner: name the new one before the lock is
     # released, so no worker judges it by the dead one's pid.
-    beat_once(study._storage, trial)
+    beat_once(storage_of(study), trial)
     trial.set_user_attr(WORKER_ATTR, worker_identity())
     return trial
 
@@ -427,7 +445,7 @@ def claim_trial(study, budget: int):
 def beat_once(storage, trial) -> None:
     """Record one heartbeat of `trial` if the storage has heartbeats (RDB with an interval)."""
     if getattr(storage, "get_heartbeat_interval", lambda: None)():
-        storage.record_heartbeat(trial._trial_id)
+        storage.record_heartbeat(trial_id(trial))
 
 
 @contextlib.contextmanager
@@ -440,13 +458,13 @@ def heartbeat(storage, trial):
     if not interval:
         yield
         return
-    trial_id = trial._trial_id  # Optuna's storage API addresses trials by id, not number
+    beat_id = trial_id(trial)
     stop = threading.Event()
 
     def beat() -> None:
         while not stop.wait(interval):
             with contextlib.suppress(Exception):  # a missed beat is retried next interval
-                storage.record_heartbeat(trial_id)
+                storage.record_heartbeat(beat_id)
 
     thread = threading.Thread(target=beat, name="optsweep-heartbeat", daemon=True)
     thread.start()

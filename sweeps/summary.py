@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 
-from sweeps.objective import FINAL_ATTR, REASON_ATTR, VALUES_ATTR
+from sweeps.attrs import FINAL_ATTR, REASON_ATTR, VALUES_ATTR
 
 
 @dataclass
@@ -92,3 +93,14 @@ def param_importances(study, evaluator=None) -> tuple[dict[str, float], str]:
     except (RuntimeError, ValueError) as e:
         return {}, str(e).splitlines()[0]
     return dict(result), ""
+
+
+def trial_points(study, entry) -> list[tuple[float, float, int]]:
+    """(value, objective, trial number) of the completed trials that sampled `entry`."""
+    from optuna.trial import TrialState
+
+    out = []
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if entry.param in t.params and t.value is not None and math.isfinite(t.value):
+            out.append((float(entry.value(t.params[entry.param])), float(t.value), t.number))
+    return out

@@ -3,7 +3,7 @@
     report = sync.sync(storage_cfg, "default", "http://127.0.0.1:5000")
 
 Every finished trial (COMPLETE, PRUNED, FAIL) keeps its per-epoch curves, final metrics, run
-params and outcome in its user attributes (sweeps/curves.py, sweeps/objective.py). From them:
+params and outcome in its user attributes (sweeps/curves.py, sweeps/trial.py). From them:
 
 - a trial without a run (the tracking store was down) gets one: params, the per-epoch metrics
   (thinned above 1000 epochs as the live path does), final metrics, tags, curves.json, and the
@@ -25,8 +25,16 @@ import time
 from dataclasses import dataclass, field
 
 from sweeps import storage as storage_mod
+from sweeps.attrs import (
+    FINAL_ATTR,
+    PARAMS_ATTR,
+    PARENT_ATTR,
+    REASON_ATTR,
+    STATE_ATTR,
+    VALUES_ATTR,
+    WORKER_ATTR,
+)  # fmt: skip
 from sweeps.curves import KEYS, read_curves
-from sweeps.objective import FINAL_ATTR, PARAMS_ATTR, REASON_ATTR, STATE_ATTR, VALUES_ATTR
 
 log = logging.getLogger("optsweep.sync")
 SYNCED_TAG = "optsweep.synced"  # on runs that sync created or completed
@@ -225,7 +233,7 @@ def _expected(trial, trials) -> _Want:
     state = trial.state.name
     start = trial.datetime_start.timestamp() if trial.datetime_start else time.time()
     end = trial.datetime_complete.timestamp() if trial.datetime_complete else time.time()
-    owner = trial.user_attrs.get(storage_mod.WORKER_ATTR) or {}
+    owner = trial.user_attrs.get(WORKER_ATTR) or {}
     create_tags = {}
     if owner.get("host"):
         create_tags["optsweep.worker"] = f"{owner['host']}:{owner.get('pid', '?')}"
@@ -277,14 +285,14 @@ def _write(tracker, run_id, want: _Want, have_params, have_metrics, steps, artif
     """Log what the run lacks, in as few log_batch calls as MLflow's limits allow."""
     from mlflow.entities import Metric, Param, RunTag
 
-    from tracking import curves, values
+    from tracking import thinning, values
     from tracking.runs import CURVES_ARTIFACT, TrialRun
 
     ts = want.end_ms
-    every = curves.stride(want.total_epochs)
+    every = thinning.stride(want.total_epochs)
     metrics: list[values.Metric] = []
     for epoch, row in want.rows:
-        if curves.keeps(epoch, every) or epoch == want.last:
+        if thinning.keeps(epoch, every) or epoch == want.last:
             for k, v in row.items():
                 if epoch not in steps.get(k, ()):
                     metrics.append((k, float(v), ts, epoch))
@@ -317,7 +325,6 @@ def _write(tracker, run_id, want: _Want, have_params, have_metrics, steps, artif
 
 def _ensure_parent(tracker, study, storage_cfg) -> str:
     """Point the tracker at the study's parent run, creating one if MLflow has none."""
-    from sweeps.runner import PARENT_ATTR
     from tracking.errors import TrackingError
 
     known = study.user_attrs.get(PARENT_ATTR)

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tracking import curves, values
+from tracking import thinning, values
 from tracking.errors import TrackingError
 from tracking.retry import RetryPolicy, Writer, describe
 from tracking.store import artifact_location, is_server, mask, resolve, store_lock
@@ -141,7 +141,7 @@ class StudyTracker:
         *,
         retry: RetryPolicy | None = None,
         client: Any = None,
-        max_points: int = curves.MAX_POINTS,
+        max_points: int = thinning.MAX_POINTS,
     ) -> None:
         """Open (or create) the study's experiment; raises TrackingError if the store fails.
 
@@ -484,7 +484,7 @@ class TrialRun:
         params: Mapping[str, str] | None = None,
         flush_every_epochs: int | None = None,
         flush_every_seconds: float | None = None,
-        max_points: int = curves.MAX_POINTS,
+        max_points: int = thinning.MAX_POINTS,
     ) -> None:
         self.writer = writer
         self.trial_number = trial_number
@@ -495,7 +495,7 @@ class TrialRun:
         self.ended = False
         self._create = create
         self.max_points = max_points
-        self._every = curves.stride(total_epochs, max_points)
+        self._every = thinning.stride(total_epochs, max_points)
         self._rows: list[tuple[int, dict[str, float]]] = []
         self._queued_epoch: int | None = None  # the last epoch put in the buffer
         self._pending: list[values.Metric] = []
@@ -517,7 +517,7 @@ class TrialRun:
             if x is not None:
                 row[self._keys.get(k) or self._keys.setdefault(k, values.key(k))] = x
         self._rows.append((epoch, row))
-        if curves.keeps(epoch, self._every):
+        if thinning.keeps(epoch, self._every):
             self._queue(epoch, row)
         self._epochs_since_flush += 1
         if self._flush_due():

@@ -46,7 +46,6 @@ class Server:
     url: str  # where workers send their runs
     backend_shown: str  # the backend URL, password masked
     artifacts: str
-    warning: str | None  # set when the host is not loopback
 
 
 def configure(
@@ -103,7 +102,6 @@ def configure(
         url=f"http://{shown_host}:{int(port)}",
         backend_shown=store.mask(backend),
         artifacts=str(artifacts),
-        warning=ui.warn_if_public(host),
     )
 
 

@@ -1,8 +1,8 @@
 """Command lines for MLflow's UI and tracking server, bound to this machine unless asked.
 
 MLflow's UI and server have no authentication by default: anyone who can reach the port can
-read and delete runs. So both bind to 127.0.0.1 unless the user names another host, and
-`warn_if_public` gives the text to print when they do.
+read and delete runs. So both bind to 127.0.0.1 unless the user names another host (the CLI
+warns then: optsweep/hosts.py).
 """
 
 from __future__ import annotations
@@ -105,14 +105,3 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def warn_if_public(host: str) -> str | None:
-    """A warning (without a "warning:" prefix) when `host` exposes the UI beyond this machine."""
-    if is_loopback(host):
-        return None
-    return (
-        f"binding MLflow to {host} lets anyone who can reach this machine read, change "
-        f"and delete your runs (MLflow has no login by default); use --host {LOOPBACK} unless "
-        "the network is trusted"
-    )

@@ -77,10 +77,10 @@ def test_every_optsweep_line_parses_against_the_cli(line):
 
 
 def test_the_sweep_file_to_copy_is_a_valid_sweep(tmp_path):
-    from sweeps import spec
+    from sweeps import sweep_file
 
     (body,) = [body for kind, _, body in STEPS if kind == "file"]
     path = tmp_path / "mine.toml"
     path.write_text(body)
-    loaded = spec.load(path)
+    loaded = sweep_file.load(path)
     assert loaded.name == "mine"

@@ -12,7 +12,8 @@ from optuna.trial import TrialState
 from typer.testing import CliRunner
 
 from optsweep.cli import app
-from sweeps import runner
+from sweeps import study as study_mod
+from sweeps import sweep, workers
 from sweeps.curves import read_curves
 from tests.distributed.conftest import (
     mlflow_runs,
@@ -130,7 +131,7 @@ def test_a_killed_worker_s_trial_is_retried_when_the_next_worker_starts_on_the_j
     assert study().trials[doomed.number].state == TrialState.RUNNING  # nobody noticed yet
 
     # the next start: a worker in the same folder (what `optsweep worker` runs, in this process)
-    runner.work(runner.plan(sweep_file, workdir=tmp_path))
+    workers.work(sweep.check(sweep_file, workdir=tmp_path))
 
     trials = study().get_trials()
     check_retried(trials, trials[doomed.number], doomed, budget=2, epochs=LONG_EPOCHS)
@@ -236,10 +237,10 @@ def test_a_sweep_closes_what_a_worker_killed_while_closing_left_open(tmp_path):
     from sweeps import storage as storage_mod
 
     shutil.copy(template_db(), tmp_path / "mlflow.db")
-    plan = runner.plan(
+    plan = sweep.check(
         write_sweep(tmp_path, unique("orphan"), trials=2, epochs=5), workdir=tmp_path
     )
-    study, storage, tracker = runner.prepare(plan)
+    study, storage, tracker = study_mod.open_study(plan)
     with storage_mod.budget_lock(plan.storage, plan.spec.name, storage):
         trial = storage_mod.claim_trial(study, plan.spec.trials)
     gone = {**storage_mod.worker_identity(), "pid": 2**22 + 1}  # no such process
@@ -248,7 +249,7 @@ def test_a_sweep_closes_what_a_worker_killed_while_closing_left_open(tmp_path):
     run.log_epoch(1, {"val_cost": 0.7})
     run.flush()
 
-    runner._close_after(study, tracker, [gone["pid"]])
+    workers.close_after(study, tracker, [gone["pid"]])
 
     trials = study.get_trials()
     assert trials[trial.number].state == TrialState.FAIL
@@ -266,12 +267,12 @@ def test_a_worker_whose_trial_was_failed_elsewhere_moves_on(tmp_path):
     by another: it drops the result and goes on, no crash, nothing overwritten."""
     from core import data
     from sweeps import storage as storage_mod
-    from sweeps.objective import LOST, WorkerContext, run_trial
+    from sweeps.trial import LOST, WorkerContext, run_trial
 
-    plan = runner.plan(
+    plan = sweep.check(
         write_sweep(tmp_path, unique("lost"), trials=2, epochs=5), workdir=tmp_path, track=False
     )
-    study, storage, _ = runner.prepare(plan)
+    study, storage, _ = study_mod.open_study(plan)
     with storage_mod.budget_lock(plan.storage, plan.spec.name, storage):
         trial = storage_mod.claim_trial(study, plan.spec.trials)
     study.tell(trial.number, state=TrialState.FAIL)  # what the other worker's stale check did

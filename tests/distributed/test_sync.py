@@ -9,7 +9,7 @@ import shutil
 from typer.testing import CliRunner
 
 from optsweep.cli import app
-from sweeps import runner
+from sweeps import sweep, workers
 from tests.distributed.conftest import mlflow_runs, template_db, unique, write_sweep
 
 CURVE_KEYS = ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr")
@@ -43,7 +43,7 @@ def test_sync_rebuilds_deleted_runs_as_the_sweep_logged_them_and_fixes_wrong_sta
     sweep_file = write_sweep(
         tmp_path, name, trials=3, epochs=1101, report_every=100, batch_size=256
     )
-    runner.work(runner.plan(sweep_file, workdir=tmp_path))
+    workers.work(sweep.check(sweep_file, workdir=tmp_path))
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     view = mlflow_runs(uri, name)
     client = view["client"]

@@ -95,10 +95,6 @@ def test_a_missing_study_or_storage_and_a_taken_port_are_one_line_errors(swept):
 
 
 def test_a_public_host_is_warned_about_and_loopback_is_not():
-    assert dashboard.warn_if_public("127.0.0.1") is None
-    assert dashboard.warn_if_public("localhost") is None
-    warning = dashboard.warn_if_public("0.0.0.0")
-    assert "0.0.0.0" in warning and "--host 127.0.0.1" in warning
     result = runner.invoke(app, ["dashboard", "dash", "--host", "0.0.0.0", "--port", "70000"])
     assert result.exit_code == 2
     assert result.stderr.startswith("warning: binding optuna-dashboard to 0.0.0.0")

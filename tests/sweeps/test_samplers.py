@@ -10,7 +10,7 @@ import pytest
 
 from core.errors import ConfigError
 from sweeps import samplers
-from sweeps.spec import load
+from sweeps.sweep_file import load
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
@@ -81,7 +81,7 @@ def test_every_sampler_name_builds_its_sampler_and_runs(tmp_path, name):
     space = GRID_SPACE if name == "grid" else SPACE
     spec = sweep(tmp_path, f'sampler = "{name}"', space)
     sampler = samplers.make_sampler(spec)
-    assert type(sampler) is SAMPLER_CLASSES[name]
+    assert isinstance(sampler, SAMPLER_CLASSES[name])
     study = run(spec, sampler, 12 if name == "gp" else 6)
     for trial in study.trials:
         values = spec.space.values_from_params(trial.params)

@@ -130,8 +130,8 @@ def test_artifacts_live_beside_a_sqlite_store_only(tmp_path):
 
 def test_tracking_imports_neither_mlflow_nor_core_sweeps_or_optuna_up_front():
     code = (
-        "import sys, tracking, tracking.store, tracking.runs, tracking.plots, tracking.ui, "
-        "tracking.retry, tracking.values, tracking.curves\n"
+        "import sys, tracking, tracking.store, tracking.runs, tracking.report_runs, tracking.ui, "
+        "tracking.retry, tracking.values, tracking.thinning\n"
         "heavy = {'mlflow', 'matplotlib', 'optuna', 'core', 'sweeps', 'numpy', 'sqlalchemy'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )

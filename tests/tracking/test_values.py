@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracking import curves, values
+from tracking import thinning, values
 
 
 def test_params_flatten_stringify_mask_and_truncate():
@@ -67,13 +67,13 @@ def test_batches_respect_every_log_batch_limit_and_lose_nothing(n_metrics, n_par
 
 @given(st.integers(0, 20_000), st.integers(1, 2000))
 def test_thin_keeps_at_most_limit_evenly_spaced_points_ending_with_the_last(n, limit):
-    kept = curves.thin(n, limit)
+    kept = thinning.thin(n, limit)
     assert len(kept) <= limit
     if n == 0:
         assert kept == []
         return
     assert kept[-1] == n and kept == sorted(set(kept)) and kept[0] >= 1
-    every = curves.stride(n, limit)
+    every = thinning.stride(n, limit)
     assert all(b - a == every for a, b in itertools.pairwise(kept[:-1]))
     if n <= limit:
         assert kept == list(range(1, n + 1))
@@ -81,6 +81,6 @@ def test_thin_keeps_at_most_limit_evenly_spaced_points_ending_with_the_last(n, l
 
 def test_epoch_thinning_agrees_with_thin():
     total = 2345
-    every = curves.stride(total)
-    kept = [e for e in range(1, total + 1) if curves.keeps(e, every)]
-    assert [*kept, total] == curves.thin(total) and len(kept) + 1 <= 1000
+    every = thinning.stride(total)
+    kept = [e for e in range(1, total + 1) if thinning.keeps(e, every)]
+    assert [*kept, total] == thinning.thin(total) and len(kept) + 1 <= 1000

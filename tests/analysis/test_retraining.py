@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from analysis import retraining
 from core.data import DataSpec, load
 from core.train import TrainConfig, train
-from sweeps import retrain
 
 DATA = {"name": "moons", "samples": 120, "noise": None, "classes": None, "seed": 0}
 
 
-def job(key, stop_below=None, **config) -> retrain.Job:
+def job(key, stop_below=None, **config) -> retraining.Job:
     base = {"layers": (5, 2), "alpha": 0.01, "epochs": 6, "batch_size": 32, "seed": 1}
-    return retrain.Job(key, {**base, **config}, DATA, stop_below=stop_below)
+    return retraining.Job(key, {**base, **config}, DATA, stop_below=stop_below)
 
 
 def test_an_outcome_is_the_same_training_as_core_with_a_clock():
-    o = retrain.run_job(job("a"))
+    o = retraining.run_job(job("a"))
     reference = train(TrainConfig(**job("a").config), load(DataSpec(**DATA)))
     assert o.status == "completed" and o.epochs_run == 6
     assert o.val_cost == pytest.approx(list(reference.history["val_cost"]), rel=0, abs=0)
@@ -28,23 +28,23 @@ def test_an_outcome_is_the_same_training_as_core_with_a_clock():
 
 
 def test_a_job_stops_once_the_validation_cost_is_below_its_target():
-    o = retrain.run_job(job("a", epochs=50, stop_below=10.0))
+    o = retraining.run_job(job("a", epochs=50, stop_below=10.0))
     assert o.status == "stopped" and o.epochs_run == 1
 
 
 def test_a_bad_config_is_an_error_outcome_and_a_diverged_run_has_no_value():
-    bad = retrain.run_job(job("bad", alpha=-1.0))
+    bad = retraining.run_job(job("bad", alpha=-1.0))
     assert bad.status == "error" and "alpha" in bad.reason
-    wild = retrain.run_job(job("wild", optimizer="gd", alpha=1e4, epochs=20))
+    wild = retraining.run_job(job("wild", optimizer="gd", alpha=1e4, epochs=20))
     assert wild.status == "diverged" and wild.value("val_cost") is None
 
 
 def test_parallel_workers_return_outcomes_in_the_order_of_the_jobs():
     jobs = [job(("s", s), seed=s, epochs=3 + 2 * s) for s in range(4)]
-    outcomes = retrain.run(jobs, workers=2)
+    outcomes = retraining.run(jobs, workers=2)
     assert [o.key for o in outcomes] == [j.key for j in jobs]
     assert [o.epochs_run for o in outcomes] == [3, 5, 7, 9]
-    serial = retrain.run(jobs[:1], workers=1)
+    serial = retraining.run(jobs[:1], workers=1)
     assert serial[0].val_cost == outcomes[0].val_cost  # same bits in a worker process
 
 
@@ -59,9 +59,9 @@ def test_learned_nothing_is_a_training_cost_at_the_constant_guess():
                                config=SimpleNamespace(l2=l2))  # fmt: skip
 
     balanced, skewed = np.array([0, 1] * 50), np.array([0, 0, 0, 1] * 25)
-    assert retrain.learned_nothing(result(math.log(2)), balanced)
-    assert not retrain.learned_nothing(result(0.3), balanced)
+    assert retraining.learned_nothing(result(math.log(2)), balanced)
+    assert not retraining.learned_nothing(result(0.3), balanced)
     h = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))  # 0.562: guessing 3:1
-    assert retrain.learned_nothing(result(h * 1.005), skewed)
-    assert not retrain.learned_nothing(result(math.log(2)), skewed)
-    assert not retrain.learned_nothing(result(math.log(2), status="diverged"), balanced)
+    assert retraining.learned_nothing(result(h * 1.005), skewed)
+    assert not retraining.learned_nothing(result(math.log(2)), skewed)
+    assert not retraining.learned_nothing(result(math.log(2), status="diverged"), balanced)

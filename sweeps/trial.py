@@ -14,37 +14,27 @@ again, and the interrupt goes on up.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import signal
-import threading
 from dataclasses import dataclass, field
 
 from sweeps import storage as storage_mod
+from sweeps.attrs import FINAL_ATTR, PARAMS_ATTR, REASON_ATTR, STATE_ATTR, VALUES_ATTR
 from sweeps.curves import CurveWriter, smoothed_cost
+from sweeps.signals import Interrupted, deaf_to_signals, signals_deferred
 
-STATE_ATTR = "optsweep.status"  # running | completed | stopped | diverged | error | interrupted
-REASON_ATTR = "optsweep.reason"
-FINAL_ATTR = "optsweep.final"  # final metrics, as `optsweep train --json` reports them
-VALUES_ATTR = "optsweep.values"  # the hyperparameter values (betas, batch size), not Optuna's raw
 INTERRUPTED = "interrupted: the sweep was stopped while this trial ran; it will run again"
 LOST = (
     "lost: another worker failed this trial (no heartbeat for the grace period) and queued it "
     "again; its result was not recorded"
 )
-PARAMS_ATTR = "optsweep.params"  # the trial run's MLflow params (data, settings, values)
-
-
-class Interrupted(BaseException):
-    """SIGTERM, raised in the main thread so the running trial is closed like on Ctrl-C."""
 
 
 @dataclass
 class WorkerContext:
     """What every trial of one worker shares."""
 
-    spec: object  # sweeps.spec.SweepSpec
+    spec: object  # sweeps.sweep_file.SweepSpec
     dataset: object  # core.data.Dataset, loaded once per worker
     storage_cfg: storage_mod.StorageConfig
     storage: object
@@ -209,41 +199,6 @@ def _end_run(run, state: str, result, reason: str) -> None:
     metrics = {k: v for k, v in final.items() if k not in ("status", "reason")}
     smoothed = smoothed_cost(result.step_cost) if result is not None else None
     run.end(state, metrics, reason=reason, smoothed_cost=smoothed)
-
-
-@contextlib.contextmanager
-def deaf_to_signals():
-    """Ignore SIGINT and SIGTERM while a trial or a sweep is being closed (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
-@contextlib.contextmanager
-def signals_deferred():
-    """Hold SIGINT and SIGTERM back until the block ends, then deliver them: a trial claimed in
-    the block is in the caller's hands (and closed by it) before the interrupt arrives."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = {
-        s: signal.signal(s, lambda signum, frame: caught.append(signum))
-        for s in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    if caught:
-        signal.raise_signal(caught[0])  # now, with the usual handler
 
 
 def _ended_elsewhere(study, trial) -> bool:

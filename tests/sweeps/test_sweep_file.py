@@ -13,8 +13,8 @@ import pytest
 from core import data, defaults
 from core.errors import ConfigError
 from core.train import TrainConfig
-from sweeps import spec
-from sweeps.spec import BUILTIN_SWEEPS_DIR, load
+from sweeps import sweep_file
+from sweeps.sweep_file import BUILTIN_SWEEPS_DIR, load
 from tests.fresh import fresh_python
 
 GOOD = """
@@ -55,7 +55,7 @@ def test_shipped_sweeps_load_and_their_defaults_make_a_valid_config(name):
 
 
 def test_every_toml_in_the_sweeps_folder_is_shipped_and_loads():
-    names = spec.shipped()
+    names = sweep_file.shipped()
     assert {"default", "optimizers", "breast_cancer"} <= set(names)
     for name in names:
         load(name)
@@ -93,13 +93,13 @@ def test_shipped_sweeps_load_by_name_from_any_working_directory(tmp_path, monkey
     before = snapshot(tmp_path)
     s = load("default")
     assert s.path == BUILTIN_SWEEPS_DIR / "default.toml"
-    assert BUILTIN_SWEEPS_DIR.is_absolute() and (BUILTIN_SWEEPS_DIR / "spec.py").is_file()
+    assert BUILTIN_SWEEPS_DIR.is_absolute() and (BUILTIN_SWEEPS_DIR / "sweep_file.py").is_file()
     assert snapshot(tmp_path) == before
 
 
 def test_importing_spec_imports_neither_optuna_nor_numpy():
     code = (
-        "import sys, sweeps.spec\n"
+        "import sys, sweeps.sweep_file\n"
         "heavy = [m for m in ('optuna', 'numpy', 'mlflow', 'torch') if m in sys.modules]\n"
         "print(','.join(heavy))"
     )
@@ -325,7 +325,7 @@ def test_study_defaults(tmp_path):
     assert (s.sampler, s.pruner, s.seed, s.objective, s.diverged) == (
         "tpe", "median", 0, "val_cost", "prune"
     )  # fmt: skip
-    assert s.report_every == math.ceil(40 / spec.REPORTS_PER_TRIAL)
+    assert s.report_every == math.ceil(40 / sweep_file.REPORTS_PER_TRIAL)
 
 
 def test_val_accuracy_is_maximized(tmp_path):
@@ -375,12 +375,12 @@ def test_train_options_match_train_config_and_the_cli():
     from optsweep import cli
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"diverge_factor"}
-    assert set(spec.TRAIN_OPTIONS) - set(spec.DATA_OPTIONS) == fields
+    assert set(sweep_file.TRAIN_OPTIONS) - set(sweep_file.DATA_OPTIONS) == fields
     cli_options = set(inspect.signature(cli.train).parameters) - {"json_out", "no_normalize"}
-    assert set(spec.TRAIN_OPTIONS) == cli_options | {"normalize"}
+    assert set(sweep_file.TRAIN_OPTIONS) == cli_options | {"normalize"}
 
 
 def test_shown_path_is_relative_inside_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert spec.shown_path(tmp_path / "x" / "s.toml") == os.path.join("x", "s.toml")
-    assert spec.shown_path(Path("/elsewhere/s.toml")) == "/elsewhere/s.toml"
+    assert sweep_file.shown_path(tmp_path / "x" / "s.toml") == os.path.join("x", "s.toml")
+    assert sweep_file.shown_path(Path("/elsewhere/s.toml")) == "/elsewhere/s.toml"

@@ -125,6 +125,11 @@ class SweepSpec:
         return dataclasses.replace(self, **changes)
 
     @property
+    def shown(self) -> str:
+        """The sweep file's path as messages show it."""
+        return shown_path(self.path)
+
+    @property
     def epochs(self) -> int:
         return self.train.get("epochs", _train_defaults()["epochs"])
 

@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from analysis import statistics
+from analysis.retraining import Job, Outcome
+from analysis.retraining import run as run_jobs
 from core.errors import ConfigError
-from sweeps.objective import VALUES_ATTR
-from sweeps.retrain import Job, Outcome
-from sweeps.retrain import run as run_jobs
+from sweeps import summary
+from sweeps.attrs import PARENT_ATTR, SPEC_ATTR, VALUES_ATTR
 
 DEFAULT_SEEDS = 5
 SWEEP_END_SEEDS = 3  # at the end of `optsweep sweep`: enough for a verdict, quick to run
@@ -43,7 +44,7 @@ class Prepared:
     """Everything the report needs, checked; nothing has been written yet."""
 
     study: Any  # optuna.Study
-    spec: Any  # sweeps.spec.SweepSpec
+    spec: Any  # sweeps.sweep_file.SweepSpec
     seeds: list[int]
     tolerance: float
     workers: int
@@ -110,24 +111,23 @@ def load(
     out: str | Path | None = None,
 ) -> Prepared:
     """The `optsweep report` inputs, checked: the study, its sweep file and its parent run."""
-    from sweeps import runner
-    from sweeps import spec as spec_mod
     from sweeps import storage as storage_mod
+    from sweeps import sweep_file
 
     check_options(seeds, tolerance, workers)
     out_path = check_out(Path(out) if out else default_out(study_name))
     cfg = storage_mod.resolve(storage)
     study = storage_mod.load_study(cfg, study_name)
-    sweep_file = study.user_attrs.get(runner.SPEC_ATTR)
-    if not sweep_file:
+    path = study.user_attrs.get(SPEC_ATTR)
+    if not path:
         raise ConfigError(f"study {study_name!r} has no sweep file recorded; run it with "
                           "`optsweep sweep` first")  # fmt: skip
-    if not Path(sweep_file).is_file():
+    if not Path(path).is_file():
         raise ConfigError(
-            f"study {study_name!r} was run from {sweep_file}, which is gone; the report needs "
+            f"study {study_name!r} was run from {path}, which is gone; the report needs "
             "its search space: restore the file"
         )
-    spec = spec_mod.load(sweep_file)
+    spec = sweep_file.load(path)
     uri, parent = None, None
     if track:
         uri, parent = _tracking(study, tracking_uri)
@@ -136,9 +136,7 @@ def load(
 
 
 def _tracking(study, tracking_uri: str | None) -> tuple[str | None, str | None]:
-    from sweeps.runner import PARENT_ATTR
-    from tracking import report as tracking_report
-    from tracking import store
+    from tracking import report_runs, store
     from tracking.errors import TrackingError
 
     parent = study.user_attrs.get(PARENT_ATTR)
@@ -146,7 +144,7 @@ def _tracking(study, tracking_uri: str | None) -> tuple[str | None, str | None]:
         return None, None  # run with --no-track: the report goes to files only
     try:
         uri = store.resolve(tracking_uri)
-        tracking_report.check_parent(uri, parent)
+        report_runs.check_parent(uri, parent)
     except TrackingError as e:
         raise ConfigError(f"{e}; or pass --no-track to write the report to files only") from None
     return uri, parent
@@ -267,17 +265,6 @@ def _importance(study, params, evaluator, n: int, minimum: int) -> tuple[dict, s
     return dict(values), ""
 
 
-def trial_points(study, entry) -> list[tuple[float, float, int]]:
-    """(value, objective, trial number) of the completed trials that sampled `entry`."""
-    from optuna.trial import TrialState
-
-    out = []
-    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        if entry.param in t.params and t.value is not None and math.isfinite(t.value):
-            out.append((float(entry.value(t.params[entry.param])), float(t.value), t.number))
-    return out
-
-
 def plan_jobs(p: Prepared, values: dict) -> tuple[list[Job], dict[str, dict]]:
     """The re-training jobs (tuned, then one arm per parameter that differs from its default)
     and, per parameter, why it gets no arm (or which value it is compared with)."""
@@ -350,7 +337,7 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> di
     rows, free = [], []
     for e in spec.space.entries:
         plan = plans[e.param]
-        points = trial_points(study, e)
+        points = summary.trial_points(study, e)
         row: dict[str, Any] = {
             "name": e.name,
             "param": e.param,
@@ -484,25 +471,26 @@ def _plain(d: dict) -> dict:
 def write(p: Prepared, content: dict) -> dict:
     """Markdown and PNGs at `p.out`, then (with tracking) the re-training runs under the parent
     run, the report as its artifacts and tags saying where it is. Returns where things went."""
-    from sweeps import report_plots
-    from tracking import report as tracking_report
+    from analysis import defaults_figures
+    from analysis.defaults_markdown import render_markdown
+    from tracking.report_runs import ReportLog
 
     out = p.out
     out.parent.mkdir(parents=True, exist_ok=True)
     stem = out.stem
-    pngs = report_plots.draw(p.study, p.spec, content, out.parent, stem)
-    text = tracking_report.render_markdown(content, {k: v.name for k, v in pngs.items()})
+    pngs = defaults_figures.draw(p.study, p.spec, content, out.parent, stem)
+    text = render_markdown(content, {k: v.name for k, v in pngs.items()})
     out.write_text(text)
     where: dict[str, Any] = {"markdown": str(out), "plots": [str(v) for v in pngs.values()]}
     if p.tracking_uri and p.parent_run_id:
-        log = tracking_report.ReportLog(p.tracking_uri, p.parent_run_id, p.study.study_name)
+        log = ReportLog(p.tracking_uri, p.parent_run_id, p.study.study_name)
         runs = [_mlflow_run(r, content) for r in content["runs"]]
         where["mlflow"] = log.log(runs, out, list(pngs.values()), _verdict_tags(content))
     return where
 
 
 def _mlflow_run(r: dict, content: dict) -> dict:
-    """A re-training as tracking/report.py logs it: names, params, tags, metrics, curves."""
+    """A re-training as tracking/report_runs.py logs it: names, params, tags, metrics, curves."""
     arm = r["arm"]
     label = "tuned" if arm == "tuned" else f"{r['param']}=default"
     final = {k: v for k, v in (r["final"] or {}).items() if v is not None}

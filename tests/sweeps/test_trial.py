@@ -7,9 +7,11 @@ import signal
 import pytest
 from optuna.trial import TrialState
 
-from sweeps import runner
 from sweeps import storage as storage_mod
-from sweeps.objective import INTERRUPTED, Interrupted, WorkerContext, run_trial
+from sweeps import sweep, workers
+from sweeps.signals import Interrupted
+from sweeps.study import open_study
+from sweeps.trial import INTERRUPTED, WorkerContext, run_trial
 from tests.e2e.conftest import write_sweep
 
 
@@ -19,11 +21,11 @@ def claimed(tmp_path):
     Interrupted as in a worker."""
     from core import data
 
-    plan = runner.plan(write_sweep(tmp_path, trials=2, epochs=5), workdir=tmp_path, track=False)
-    study, storage, _ = runner.prepare(plan)
+    plan = sweep.check(write_sweep(tmp_path, trials=2, epochs=5), workdir=tmp_path, track=False)
+    study, storage, _ = open_study(plan)
     ctx = WorkerContext(plan.spec, data.load(plan.spec.data), plan.storage, storage, None)
     previous = signal.getsignal(signal.SIGTERM)
-    runner.install_sigterm_handler()
+    workers.install_sigterm_handler()
     try:
         yield ctx, study, storage_mod.claim_trial(study, plan.spec.trials)
     finally:

@@ -24,7 +24,7 @@ def figure(width: float, height: float):
 
 def draw(study, spec, content: dict, folder: Path, stem: str) -> dict[str, Path]:
     """Write the report's PNGs into `folder` as <stem>-<role>.png; {role: path}."""
-    from sweeps.report import trial_points
+    from sweeps.summary import trial_points
 
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}

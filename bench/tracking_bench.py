@@ -1,7 +1,7 @@
 """What tracking costs a trial: start_trial + N epochs of log_epoch + one flush + end.
 
-    python -m tracking.bench                      # a new SQLite store in a temp folder
-    python -m tracking.bench --uri sqlite:///mlflow.db --trials 20 --epochs 300
+    python bench/tracking_bench.py                      # a new SQLite store in a temp folder
+    python bench/tracking_bench.py --uri sqlite:///mlflow.db --trials 20 --epochs 300
 
 Prints the median and spread of the wall time per trial, split into its parts, and the number
 of MLflow calls per trial. A new SQLite store first spends several seconds creating its tables;
@@ -16,8 +16,8 @@ import tempfile
 import time
 from collections import Counter
 
-from tracking.curves import thin
 from tracking.runs import StudyTracker, open_client
+from tracking.thinning import thin
 
 EWA_POINTS = 100  # sweeps.curves.EWA_POINTS (tracking does not import sweeps)
 

@@ -1,0 +1,121 @@
+"""A sweep's study: created or resumed (with its textbook-defaults trial and its MLflow parent
+run), its progress, and the runs of trials that dead workers left open.
+
+    study, storage, tracker = open_study(sweep)   # under the budget lock: once for all workers
+    progress(study, sweep.spec.trials)            # what the progress bar shows
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from core.errors import ConfigError
+from sweeps import storage as storage_mod
+from sweeps.attrs import DEFAULTS_ATTR, PARENT_ATTR, SPEC_ATTR
+from sweeps.sweep import Sweep
+
+
+def _create_or_load(sweep: Sweep, seed_offset: int = 0):
+    import optuna
+
+    from sweeps.samplers import make_pruner, make_sampler
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    spec = dataclasses.replace(sweep.spec, seed=sweep.spec.seed + seed_offset)
+    storage = storage_mod.open_storage(sweep.storage)
+    study = optuna.create_study(
+        study_name=sweep.spec.name,
+        storage=storage,
+        direction=sweep.spec.direction,
+        sampler=make_sampler(spec),
+        pruner=make_pruner(spec),
+        load_if_exists=True,
+    )
+    if study.direction.name.lower() != sweep.spec.direction:
+        raise ConfigError(
+            f"study {sweep.spec.name!r} already exists and {study.direction.name.lower()}s; "
+            f"this sweep file {sweep.spec.direction}s {sweep.spec.objective}: pass --study NEW_NAME"
+        )
+    return study, storage
+
+
+def open_study(sweep: Sweep, seed_offset: int = 0):
+    """Create or resume the study and its parent run; return (study, storage, tracker).
+
+    Under the budget lock, so that workers starting together enqueue the all-defaults trial
+    once and share one parent run.
+    """
+    study, storage = _create_or_load(sweep, seed_offset)
+    tracker = None
+    if sweep.tracking_uri is not None:
+        from tracking.runs import preload
+
+        preload(sweep.tracking_uri)  # not under the lock: workers starting together import at once
+    with storage_mod.budget_lock(sweep.storage, sweep.spec.name, storage):
+        if not study.get_trials(deepcopy=False):
+            defaults = sweep.spec.space.default_params()
+            if defaults:  # the textbook defaults are always measured, first
+                study.enqueue_trial(defaults, user_attrs={DEFAULTS_ATTR: True})
+            study.set_user_attr(SPEC_ATTR, str(sweep.spec.path))
+        stale = storage_mod.fail_stale_trials(study, sweep.storage)
+        if sweep.tracking_uri is not None:
+            tracker = _open_parent(sweep, study)
+    close_runs(tracker, study, stale)
+    return study, storage, tracker
+
+
+def close_runs(tracker, study, numbers: list[int]) -> None:
+    """End the MLflow runs that dead workers left RUNNING (their trials were just failed)."""
+    if tracker is not None and numbers:
+        from sweeps import sync
+
+        sync.close_runs(tracker, study, numbers)
+
+
+def _open_parent(sweep: Sweep, study):
+    from tracking.runs import StudyTracker
+
+    tracker = StudyTracker(sweep.tracking_uri, sweep.spec.name)
+    known = study.user_attrs.get(PARENT_ATTR)
+    params = {
+        "sweep_file": str(sweep.spec.path),
+        "trials": sweep.spec.trials,
+        "sampler": sweep.spec.sampler,
+        "pruner": sweep.spec.pruner,
+        "objective": sweep.spec.objective,
+        "direction": sweep.spec.direction,
+        "seed": sweep.spec.seed,
+        "storage": sweep.storage.shown,
+        **{f"fixed.{k}": v for k, v in sweep.spec.train.items()},
+        "fixed.data": sweep.spec.data.name,
+    }
+    run_id = tracker.open_parent(params, parent_run_id=known)
+    if run_id != known:
+        study.set_user_attr(PARENT_ATTR, run_id)
+    return tracker
+
+
+@dataclass
+class Progress:
+    """What the progress bar shows, read from the storage."""
+
+    done: int
+    total: int
+    best: float | None
+    running: int
+
+
+def progress(study, budget: int) -> Progress:
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    counted = storage_mod.counted(trials)
+    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    done = sum(t.state in finished for t in counted)
+    values = [t.value for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    best = None
+    if values:
+        best = min(values) if study.direction.name == "MINIMIZE" else max(values)
+    running = sum(t.state == TrialState.RUNNING for t in trials)
+    return Progress(min(done, budget), budget, best, running)

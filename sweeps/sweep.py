@@ -1,0 +1,76 @@
+"""A sweep, checked before anything is written: the sweep file, the data set, the storage of
+its study and the tracking store.
+
+    sweep = check("sweeps/default.toml", trials=40)   # every input checked; nothing written
+    workers.run_sweep(sweep, workers=2)               # then the study, its runs, the trials
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ConfigError
+from sweeps import storage as storage_mod
+
+FLUSH_EVERY = 100  # epochs
+FLUSH_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: nothing has been written yet."""
+
+    spec: object  # sweeps.sweep_file.SweepSpec
+    storage: storage_mod.StorageConfig
+    tracking_uri: str | None  # None: run without MLflow
+    workdir: Path
+    flush_every: int = FLUSH_EVERY  # epochs between writes of a trial's curves (a killed
+    flush_seconds: float = FLUSH_SECONDS  # worker loses at most this much of its trial)
+
+
+def check(
+    path: str | Path,
+    *,
+    trials: int | None = None,
+    study: str | None = None,
+    storage: str | None = None,
+    tracking_uri: str | None = None,
+    workdir: str | Path = ".",
+    heartbeat_interval: int = 10,
+    grace_period: int | None = None,
+    max_retry: int = 2,
+    track: bool = True,
+    flush_every: int = FLUSH_EVERY,
+    flush_seconds: float = FLUSH_SECONDS,
+) -> Sweep:
+    """Load and check the sweep file, the data set, the storage and the tracking store."""
+    from core import data
+    from sweeps import sweep_file
+    from tracking import store
+
+    spec = sweep_file.load(path)
+    if trials is not None and trials < 1:
+        raise ConfigError(f"--trials must be >= 1, got {trials}")
+    if flush_every < 1:
+        raise ConfigError(f"--flush-every must be >= 1 epoch, got {flush_every}")
+    if not flush_seconds > 0:
+        raise ConfigError(f"--flush-seconds must be > 0, got {flush_seconds}")
+    spec = spec.with_overrides(trials=trials, name=study)
+    data.load(spec.data)  # a data set that cannot load fails here, before anything is created
+    storage_cfg = storage_mod.resolve(storage, workdir, heartbeat_interval, grace_period, max_retry)
+    if not storage_cfg.is_journal:
+        storage_mod.check_reachable(storage_cfg.url)
+    uri = None
+    if track:
+        uri = store.resolve(tracking_uri, workdir)
+        store.check_reachable(uri)
+    return Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), flush_every, flush_seconds)
+
+
+def check_options(workers: int = 1, timeout: float | None = None) -> None:
+    """The sweep's own options, checked before anything is printed or written."""
+    if workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {workers}")
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"--timeout must be > 0 seconds, got {timeout}")

@@ -1,0 +1,293 @@
+"""The workers of a sweep: every worker, local process or remote machine, runs the same loop:
+under the study's budget lock, claim the next trial (a queued one first) until the budget is
+spent; train it outside the lock. The budget counts every trial but failed ones that were queued
+to run again, so resuming a study keeps its trials and the total is exact however many workers
+join. `run_sweep` runs a whole sweep with local worker processes and closes what an interrupt
+cuts short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from core.errors import ConfigError
+from sweeps import storage as storage_mod
+from sweeps.attrs import WORKER_ATTR
+from sweeps.signals import Interrupted, deaf_to_signals, signals_deferred
+from sweeps.study import Progress, close_runs, open_study, progress
+from sweeps.sweep import Sweep, check_options
+from sweeps.trial import WorkerContext, close_interrupted, run_trial
+
+log = logging.getLogger("optsweep.sweeps")
+WATCH_SECONDS = 0.25  # how often an idle worker looks for trials of dead workers to retry
+# Local worker processes read the storage and tracking URLs from the environment, not argv:
+# a password in them would show in `ps` to every user of the machine.
+STORAGE_ENV = "OPTSWEEP_STORAGE"
+TRACKING_ENV = "OPTSWEEP_TRACKING_URI"
+GO = "go"  # what the sweep process writes to its gated workers once the study exists
+WARM_UP_SECONDS = 5.0  # how long a gated worker may take to see its input end and leave
+
+
+def work(
+    sweep: Sweep,
+    worker_index: int = 0,
+    deadline: float | None = None,
+    on_trial: Callable[[int, str], None] | None = None,
+) -> list[tuple[int, str]]:
+    """This process's worker loop: claim and run trials until the budget or the deadline."""
+    study, storage, tracker = open_study(sweep, seed_offset=worker_index)
+    finished = _loop(sweep, study, storage, tracker, deadline, on_trial)
+    if tracker is not None and progress(study, sweep.spec.trials).done >= sweep.spec.trials:
+        tracker.finish_parent("FINISHED")  # workers on their own: the last one out ends it
+    return finished
+
+
+def _loop(sweep: Sweep, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
+    from core import data
+
+    ctx = WorkerContext(
+        sweep.spec, data.load(sweep.spec.data), sweep.storage, storage, tracker,
+        flush_every=sweep.flush_every, flush_seconds=sweep.flush_seconds,
+    )  # fmt: skip
+    while deadline is None or time.time() < deadline:
+        trial = None
+        try:
+            with (
+                signals_deferred(),
+                storage_mod.budget_lock(sweep.storage, sweep.spec.name, storage),
+            ):
+                stale = storage_mod.fail_stale_trials(study, sweep.storage)
+                trial = storage_mod.claim_trial(study, sweep.spec.trials)
+            close_runs(tracker, study, stale)
+            if trial is None:  # budget spent; but a worker that dies now leaves a trial to retry
+                with signals_deferred():
+                    watched = storage_mod.watched_running(study, sweep.storage)
+                if not watched:
+                    break
+                time.sleep(WATCH_SECONDS)
+                continue
+            state = run_trial(ctx, study, trial)
+        except (KeyboardInterrupt, Interrupted):
+            if trial is not None:  # closed by run_trial, or claimed and not yet in its hands
+                with deaf_to_signals():
+                    close_interrupted(study, trial)
+                    close_runs(tracker, study, [trial.number])  # a run cut short while made
+            raise
+        if on_trial is not None:
+            on_trial(trial.number, state.name)
+    return ctx.finished
+
+
+def run_sweep(
+    sweep: Sweep,
+    workers: int = 1,
+    timeout: float | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_idle: Callable[[], None] | None = None,
+):
+    """Run the whole sweep: in this process with one worker, else with `workers` local worker
+    processes, which start at once but touch the storage only once this one has created (or
+    resumed) the study and the parent run.
+    `on_idle` is called once no trial is left to start while the last ones run (e.g. to get
+    ready for the summary).
+    """
+    check_options(workers, timeout)
+    deadline = time.time() + timeout if timeout else None
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    procs: list[subprocess.Popen] = []
+    study = tracker = None
+    try:
+        if workers > 1:  # they import while this process creates the study, then wait for it
+            procs = _start_workers(sweep, range(workers), deadline)
+        study, storage, tracker = open_study(sweep)
+        _release(procs, go=True)
+
+        def read() -> Progress:
+            with signals_deferred():  # an interrupt waits for the read to finish
+                return progress(study, sweep.spec.trials)
+
+        def show(*_) -> None:
+            if on_progress:
+                on_progress(read())
+
+        def wait() -> None:
+            if not (on_progress or on_idle):
+                return
+            now = read()
+            if on_progress:
+                on_progress(now)
+            if on_idle and now.done + now.running >= now.total:
+                on_idle()
+
+        show()
+        if workers == 1:
+            _loop(sweep, study, storage, tracker, deadline, show)
+        else:
+            _wait_for_workers(sweep, procs, study, wait)
+    except (KeyboardInterrupt, Interrupted) as e:
+        with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
+            # a terminal's Ctrl-C reached the workers too: let them close their trials first,
+            # rather than cut that short with a second signal
+            _release(procs, go=False)  # those still waiting for the study leave quietly
+            killed = stop_workers(procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0)
+            if study is not None:
+                close_after(study, tracker, killed)
+            if tracker is not None:
+                tracker.finish_parent("KILLED")
+        raise
+    except BaseException:  # e.g. the study exists with the other direction: they stop too
+        with deaf_to_signals():
+            _release(procs, go=False)  # workers still waiting for the study leave quietly
+            stop_workers(procs, grace=WARM_UP_SECONDS, first_wait=WARM_UP_SECONDS)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return study, tracker
+
+
+def worker_argv(sweep: Sweep, index: int, deadline: float | None, gated: bool = False) -> list[str]:
+    """The command line of one local worker process (the same command remote machines run).
+
+    The storage and tracking URLs are not on it: `worker_env` passes them. `gated`: the worker
+    imports what a trial needs, then waits for GO on its standard input before it touches the
+    storage (`wait_for_go`).
+    """
+    argv = [
+        sys.executable, "-m", "optsweep", "worker", str(sweep.spec.path),
+        "--study", sweep.spec.name, "--trials", str(sweep.spec.trials),
+        "--worker-index", str(index),
+        "--heartbeat-interval", str(sweep.storage.heartbeat_interval),
+        "--grace-period", str(sweep.storage.grace_period),
+        "--max-retry", str(sweep.storage.max_retry),
+        "--flush-every", str(sweep.flush_every), "--flush-seconds", repr(sweep.flush_seconds),
+    ]  # fmt: skip
+    if not sweep.tracking_uri:
+        argv.append("--no-track")
+    if deadline is not None:
+        argv += ["--deadline", repr(deadline)]
+    if gated:
+        argv.append("--wait-for-go")
+    return argv
+
+
+def worker_env(sweep: Sweep, base: dict | None = None) -> dict[str, str]:
+    """The environment of a local worker process: `base` (os.environ) plus the two URLs."""
+    env = dict(os.environ if base is None else base)
+    env[STORAGE_ENV] = sweep.storage.url
+    if sweep.tracking_uri:
+        env[TRACKING_ENV] = sweep.tracking_uri
+    else:
+        env.pop(TRACKING_ENV, None)
+    return env
+
+
+def _start_workers(sweep: Sweep, indices, deadline) -> list[subprocess.Popen]:
+    env = worker_env(sweep)
+    return [
+        subprocess.Popen(
+            worker_argv(sweep, i, deadline, gated=True),
+            cwd=sweep.workdir,
+            env=env,
+            stdin=subprocess.PIPE,
+            text=True,
+        )
+        for i in indices
+    ]
+
+
+def _release(procs, go: bool) -> None:
+    """Tell gated workers that the study is ready (GO), or, ending their input, that it never
+    will be."""
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError):  # a worker that died already
+            if go:
+                proc.stdin.write(GO + "\n")
+            proc.stdin.close()
+
+
+def wait_for_go(sweep: Sweep) -> bool:
+    """In a gated worker: import what a trial needs while the sweep process creates the study,
+    then wait for its GO; False (nothing to do) when its input ends without one."""
+    import optuna  # noqa: F401
+
+    import core.train  # noqa: F401
+    import sweeps.samplers  # noqa: F401
+
+    if sweep.tracking_uri is not None:
+        from tracking.runs import preload
+
+        preload(sweep.tracking_uri)
+    return sys.stdin.readline().strip() == GO
+
+
+def _wait_for_workers(sweep: Sweep, procs, study, show: Callable[[], None]) -> None:
+    """Wait for the worker processes to exit, calling `show` between looks; a dead one is an
+    error only if trials are missing."""
+    while any(proc.poll() is None for proc in procs):
+        show()
+        time.sleep(WATCH_SECONDS)
+    failed = [proc.returncode for proc in procs if proc.returncode not in (0, None)]
+    if failed and progress(study, sweep.spec.trials).done < sweep.spec.trials:
+        raise ConfigError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
+    if failed:  # the others ran the dead one's trial again: the study is whole
+        log.warning("%d worker process(es) died (exit %s); their trials ran again", len(failed),
+                    failed[0])  # fmt: skip
+    show()
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted()
+
+
+def stop_workers(procs, grace: float = 3.0, first_wait: float = 0.0) -> list[int]:
+    """Ask workers to close their trials (SIGTERM, after `first_wait` seconds for those that
+    got the signal already), kill what is left after `grace` seconds; return the pids killed."""
+    end = time.monotonic() + grace
+    polite_end = time.monotonic() + min(first_wait, grace)
+    for proc in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, polite_end - time.monotonic()))
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    killed = []
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            killed.append(proc.pid)
+    return killed
+
+
+def close_after(study, tracker, pids: list[int]) -> None:
+    """Close what workers killed in the middle of closing left open: their RUNNING trials (FAIL,
+    queued again) and the MLflow runs of their failed trials."""
+    if not pids:
+        return
+    import optuna
+    from optuna.trial import TrialState
+
+    me = storage_mod.worker_identity()["host"]
+    theirs = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.FAIL))
+        if (o := t.user_attrs.get(WORKER_ATTR) or {}).get("pid") in pids and o.get("host") == me
+    ]
+    for t in theirs:
+        if t.state == TrialState.RUNNING:
+            close_interrupted(study, optuna.trial.Trial(study, storage_mod.trial_id(t)))
+    close_runs(tracker, study, [t.number for t in theirs])
+
+
+def install_sigterm_handler() -> None:
+    """SIGTERM behaves like Ctrl-C: the running trial and its run are closed, then exit 143."""
+    signal.signal(signal.SIGTERM, _raise_interrupted)
