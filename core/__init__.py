@@ -1,5 +1,12 @@
 """The NumPy training core: data, network, gradient check, optimizers, schedules, training loop.
 
-NumPy only. Nothing here imports optuna or mlflow: `sweeps` drives this package and `tracking`
-records what it produces (core <- sweeps -> tracking).
+    data.py, normalize.py   the data sets, the split, standardization on training statistics
+    network.py              forward and backward passes; activations.py: g beside g'
+    init.py, gradcheck.py   He/Xavier and friends; the two-sided gradient check
+    optimizers.py           GD, Momentum, RMSprop, Adam; schedules.py: learning-rate decay
+    train.py                one training run; defaults.py, choices.py: the textbook defaults,
+                            the names a user chooses among
+
+NumPy only. Nothing here imports optuna or mlflow (a checked contract: pyproject.toml's
+[tool.importlinter]): `sweeps` drives this package and `tracking` records what it produces.
 """

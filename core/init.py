@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.choices import INITS
 from core.errors import ConfigError
-
-INITS = ("zeros", "random", "xavier", "he")
 
 
 def weight_scale(method: str, n_prev: int) -> float:

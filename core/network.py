@@ -18,9 +18,8 @@ import numpy as np
 
 from core import activations
 from core.activations import ACTIVATIONS, sigmoid
+from core.choices import DTYPES
 from core.errors import ConfigError
-
-DTYPES = ("float64", "float32")
 
 
 @dataclass(frozen=True)

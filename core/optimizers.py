@@ -17,9 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from core import defaults
+from core.choices import OPTIMIZERS
 from core.errors import ConfigError
-
-OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
 
 def _check_alpha(lr: float) -> float:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.choices import SCHEDULES
 from core.errors import ConfigError
-
-SCHEDULES = ("none", "inverse-time", "staircase", "exponential", "sqrt")
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
-"""The training options shared by `train`, `gradcheck` and sweep files, and how they resolve.
+"""The options the commands share, and how training options resolve.
 
-Each option is an `Annotated` type so every command declares it the same way. `resolve` turns
-the parsed values into a `DataSpec` and a `TrainConfig`; core validates ranges and names, so the
-messages are the same whether a value came from the command line or a sweep file.
+Each option is an `Annotated` type so every command declares it the same way; a choice is a
+`Literal` of core's names, so Typer lists and checks it. `resolve` turns the parsed values into a
+`DataSpec` and a `TrainConfig`; core validates ranges, so the messages are the same whether a
+value came from the command line or a sweep file. Importing this imports no NumPy.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
+
+from core import choices
 
 Data = Annotated[
     str,
@@ -25,10 +28,8 @@ Noise = Annotated[float | None, typer.Option(help="Noise of a synthetic data set
 Classes = Annotated[int | None, typer.Option(help="Classes of spiral or blobs.")]
 DataSeed = Annotated[int, typer.Option(help="Seed that generates the synthetic data.")]
 Layers = Annotated[str, typer.Option(help="Hidden layer sizes, comma-separated ('' for none).")]
-Activation = Annotated[
-    str, typer.Option(help="Hidden activation: relu, leaky_relu, tanh, sigmoid.")
-]
-Optimizer = Annotated[str, typer.Option(help="gd, momentum, rmsprop or adam.")]
+Activation = Annotated[Literal[choices.ACTIVATIONS], typer.Option(help="Hidden activation.")]
+Optimizer = Annotated[Literal[choices.OPTIMIZERS], typer.Option(help="The update rule.")]
 Alpha = Annotated[float, typer.Option(help="Learning rate alpha (> 0).")]
 Beta = Annotated[float, typer.Option(help="Momentum / RMSprop beta in [0, 1).")]
 Beta1 = Annotated[float, typer.Option(help="Adam beta1 in [0, 1).")]
@@ -38,14 +39,12 @@ BatchSize = Annotated[
     int, typer.Option(help="Mini-batch size; >= training size is batch GD, 1 is SGD.")
 ]
 Epochs = Annotated[int, typer.Option(help="Passes over the training split.")]
-Decay = Annotated[
-    str, typer.Option(help="Learning-rate decay: none, inverse-time, staircase, exponential, sqrt.")
-]
+Decay = Annotated[Literal[choices.SCHEDULES], typer.Option(help="Learning-rate decay.")]
 DecayRate = Annotated[float, typer.Option(help="Decay rate (>= 0; 0 is no decay).")]
 TimeInterval = Annotated[
     int, typer.Option(help="Epochs per step of the staircase schedule (staircase only).")
 ]
-Init = Annotated[str, typer.Option(help="Weight init: zeros, random, xavier, he.")]
+Init = Annotated[Literal[choices.INITS], typer.Option(help="Weight initialization.")]
 L2 = Annotated[float, typer.Option("--l2", help="L2 regularization lambda (>= 0).")]
 KeepProb = Annotated[float, typer.Option(help="Dropout keep probability in (0, 1].")]
 NoNormalize = Annotated[
@@ -53,7 +52,58 @@ NoNormalize = Annotated[
 ]
 ValFraction = Annotated[float, typer.Option(help="Fraction held out for validation.")]
 Seed = Annotated[int, typer.Option(help="Seed of the split, the init, the shuffles and dropout.")]
-Dtype = Annotated[str, typer.Option(help="float64 or float32.")]
+Dtype = Annotated[Literal[choices.DTYPES], typer.Option(help="Floating-point precision.")]
+
+# --- the sweep, worker and study commands ---------------------------------------------------
+
+SweepFile = Annotated[
+    str, typer.Argument(help="A sweep file (TOML), or a shipped sweep's name, e.g. default.")
+]
+Storage = Annotated[
+    str | None,
+    typer.Option(
+        envvar="OPTSWEEP_STORAGE",
+        show_envvar=True,
+        help="Optuna storage: a journal file path or an RDB URL (sqlite, postgresql); "
+        "pass a URL with a password through the environment variable, not the command line.",
+    ),
+]
+TrackingUri = Annotated[
+    str | None,
+    typer.Option(
+        envvar="OPTSWEEP_TRACKING_URI",
+        show_envvar=True,
+        help="MLflow tracking URI (default: sqlite:///mlflow.db here), e.g. http://host:5000.",
+    ),
+]
+Study = Annotated[str | None, typer.Option(help="Study name (default: the sweep file's).")]
+
+
+def _complete_study(ctx: typer.Context, incomplete: str) -> list[str]:
+    from optsweep.completion import study_names
+
+    return study_names(ctx, incomplete)
+
+
+StudyName = Annotated[
+    str, typer.Argument(help="Study name, e.g. default.", autocompletion=_complete_study)
+]
+Trials = Annotated[int | None, typer.Option(help="Trial budget (default: the sweep file's).")]
+HeartbeatInterval = Annotated[
+    int, typer.Option(help="Seconds between heartbeats of a running trial (RDB storage).")
+]
+GracePeriod = Annotated[
+    int | None, typer.Option(help="Seconds without heartbeat before a trial is failed and retried.")
+]
+MaxRetry = Annotated[int, typer.Option(help="Retries of a trial whose worker died.")]
+NoTrack = Annotated[bool, typer.Option("--no-track", help="Run without MLflow tracking.")]
+FlushEvery = Annotated[
+    int, typer.Option(help="Epochs between writes of a trial's curves (a killed worker loses less)")
+]
+FlushSeconds = Annotated[float, typer.Option(help="Seconds between writes of a trial's curves.")]
+Host = Annotated[
+    str, typer.Option(help="Interface to bind; another than 127.0.0.1 is warned about.")
+]
 
 # Option names that describe the data rather than the training run.
 DATA_KEYS = {"data": "name", "samples": "samples", "noise": "noise", "classes": "classes"}

@@ -1,26 +1,80 @@
-"""What `optsweep report` (and the end of a sweep) does once options are parsed: call
-analysis.defaults_report, print a Rich table or one JSON object."""
+"""`optsweep report` (and the report at the end of a sweep) and `optsweep findings`: the
+evidence, re-trained, written and printed (a Rich table, or one JSON object)."""
 
 from __future__ import annotations
 
 import json
 import math
 import sys
+from typing import Annotated
 
+import typer
 from rich.table import Table
 
 from analysis.defaults_markdown import label, learned_nothing
-from optsweep.sweep_commands import _c
+from optsweep import console
+from optsweep import options as opt
 
 
-def report(prepared, json_out: bool) -> dict:
+def report(
+    study: opt.StudyName,
+    storage: opt.Storage = None,
+    tracking_uri: opt.TrackingUri = None,
+    seeds: Annotated[int, typer.Option(help="Seeds each configuration is re-trained on.")] = 5,
+    tolerance: Annotated[
+        float, typer.Option(help="Relative gap a default may have and still hold up (0.01 = 1%).")
+    ] = 0.01,
+    workers: Annotated[int, typer.Option(help="Re-training worker processes.")] = 2,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the report as one JSON object, nothing else.")
+    ] = False,
+    out: Annotated[
+        str | None, typer.Option(help="Markdown report path (default reports/STUDY.md).")
+    ] = None,
+    no_track: Annotated[
+        bool, typer.Option("--no-track", help="Write the files only; log nothing to MLflow.")
+    ] = False,
+) -> None:
+    """Which defaults hold up: importances, re-trained default-vs-tuned gaps, safe ranges."""
+    from analysis import defaults_report as report_mod
+
+    prepared = report_mod.load(
+        study, storage=storage, tracking_uri=tracking_uri, track=not no_track, seeds=seeds,
+        tolerance=tolerance, workers=workers, out=out,
+    )  # fmt: skip
+    run_report(prepared, json_out)
+
+
+def findings(
+    store: Annotated[
+        str, typer.Option(help="Folder of the claims' studies and MLflow runs (reused).")
+    ] = "findings-store",
+    out: Annotated[str, typer.Option(help="The page to write; plots go in a folder beside it.")] = (
+        "docs/findings.md"
+    ),
+    seeds: Annotated[int, typer.Option(help="Seeds every comparison is re-trained on.")] = 5,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes: that many sweeps side by side (one worker each), then re-training."
+        ),
+    ] = 2,
+    no_track: Annotated[bool, typer.Option("--no-track", help="Log nothing to MLflow.")] = False,
+) -> None:
+    """Test the course note's claims: run their sweeps, re-train, write the page."""
+    from pathlib import Path
+
+    _findings(Path(store), Path(out), seeds, workers, not no_track)
+
+
+def run_report(prepared, json_out: bool) -> dict:
     """Re-train, write and log the report; print it (table, or JSON alone on stdout)."""
     from analysis import defaults_report as report_mod
 
     if json_out:
         content = report_mod.measure(prepared)
     else:
-        _c.err.print(
+        console.err().print(
             f"re-training the best configuration of {prepared.study.study_name!r} over "
             f"{len(prepared.seeds)} seeds, on {prepared.workers} worker(s)"
         )
@@ -45,7 +99,7 @@ def _with_progress(measure, prepared):
     total = len(plan_jobs(prepared, values)[0])
     columns = (TextColumn("[bold]re-training"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=_c.err, transient=True) as bar:
+    with Progress(*columns, console=console.err(), transient=True) as bar:
         task = bar.add_task("report", total=total)
         return measure(prepared, on_done=lambda _: bar.advance(task))
 
@@ -58,7 +112,7 @@ def _best(prepared):
 
 def print_report(c: dict) -> None:
     best = c["best"]
-    _c.out.print(
+    console.out().print(
         f"\n[bold]defaults report[/] {c['study']}: best {c['objective']} = {_f(best['value'])} "
         f"(trial {best['trial']}); re-trained over seeds {', '.join(map(str, c['seeds']))}: "
         f"{_pm(c['tuned']['mean'], c['tuned']['se'])}{learned_nothing(c['tuned'], _pm)}"
@@ -82,7 +136,7 @@ def print_report(c: dict) -> None:
                 cells += ["-", "-", "-", r.get("note") or "n/a"]
             cells.append(_spread(r))
             table.add_row(*cells)
-        _c.out.print(table)
+        console.out().print(table)
     if c["free"]:
         table = Table(title="parameters without a default")
         for col in ("parameter", "best", "safe range", "trials in band", "fANOVA", "PED-ANOVA",
@@ -95,32 +149,37 @@ def print_report(c: dict) -> None:
             n = f"{sr['n_within']} of {sr['n_inside']}" if sr else "-"
             table.add_row(label(r), _f(r.get("tuned")), rng, n, _imp(r, "fanova"),
                           _imp(r, "ped_anova"), _spread(r))  # fmt: skip
-        _c.out.print(table)
+        console.out().print(table)
     for rule in c["rules"]:
-        _c.out.print(f"  [dim]{rule}[/]", highlight=False)
+        console.out().print(f"  [dim]{rule}[/]", highlight=False)
     for note in [*(f"{r['name']}: {r['note']}" for r in c["parameters"] if r.get("note")),
                  *c.get("notes", [])]:  # fmt: skip
-        _c.out.print(f"  note: {note}", highlight=False)
+        console.out().print(f"  note: {note}", highlight=False)
     w = c.get("written") or {}
     if w.get("markdown"):
-        _c.out.print(f"[bold]report[/] {w['markdown']} (+ {len(w.get('plots', []))} plots)",
+        console.out().print(f"[bold]report[/] {w['markdown']} (+ {len(w.get('plots', []))} plots)",
                      soft_wrap=True)  # fmt: skip
     if w.get("mlflow"):
         m = w["mlflow"]
-        _c.out.print(
+        console.out().print(
             f"[bold]MLflow[/] {len(m['runs'])} re-training runs under parent run "
             f"{m['parent_run_id']}; report artifact {m['artifact']}",
             soft_wrap=True,
         )
 
 
-def findings(store, out, seeds: int, workers: int, track: bool) -> None:
+def _findings(store, out, seeds: int, workers: int, track: bool) -> None:
     """Run the claims (analysis/findings/) and print their verdicts."""
     from analysis.findings import page
     from analysis.findings.registry import CLAIMS
 
     timings, results = page.run(
-        store, out, seeds, workers, track, say=lambda line: _c.err.print(line, highlight=False)
+        store,
+        out,
+        seeds,
+        workers,
+        track,
+        say=lambda line: console.err().print(line, highlight=False),
     )
     table = Table(title=f"the course note's claims ({seeds} seeds)")
     for col in ("#", "claim", "verdict", "why"):
@@ -128,8 +187,10 @@ def findings(store, out, seeds: int, workers: int, track: bool) -> None:
     for i, c in enumerate(CLAIMS, 1):
         r = results[c.key]
         table.add_row(str(i), c.title, r["verdict"], r["why"])
-    _c.out.print(table)
-    _c.out.print(f"[bold]page[/] {out}; {timings['total'] / 60:.1f} minutes in all", soft_wrap=True)
+    console.out().print(table)
+    console.out().print(
+        f"[bold]page[/] {out}; {timings['total'] / 60:.1f} minutes in all", soft_wrap=True
+    )
 
 
 def _imp(r: dict, name: str) -> str:

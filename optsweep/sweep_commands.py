@@ -1,33 +1,100 @@
-"""What the sweep commands do once options are parsed: call sweeps/tracking, print with Rich."""
+"""`optsweep sweep`, `worker` and `trials`: run a sweep (its workers, its summary and its
+defaults report), join one as a worker, list a study's trials."""
 
 from __future__ import annotations
 
 import functools
-import tempfile
-from pathlib import Path
+from typing import Annotated
 
-from rich.console import Console
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-
-class _Consoles:
-    """Rich consoles made on first use, so they write to the streams of the moment (tests swap
-    sys.stdout; a console made at import would keep the old one)."""
-
-    @property
-    def out(self) -> Console:
-        return Console()
-
-    @property
-    def err(self) -> Console:
-        return Console(stderr=True)
+from optsweep import console
+from optsweep import options as opt
 
 
-_c = _Consoles()
+def sweep(
+    sweep_file: opt.SweepFile = "sweeps/default.toml",
+    trials: opt.Trials = None,
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    storage: opt.Storage = None,
+    tracking_uri: opt.TrackingUri = None,
+    study: opt.Study = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Stop starting trials after this many seconds.")
+    ] = None,
+    heartbeat_interval: opt.HeartbeatInterval = 10,
+    grace_period: opt.GracePeriod = None,
+    max_retry: opt.MaxRetry = 2,
+    no_track: opt.NoTrack = False,
+    flush_every: opt.FlushEvery = 100,
+    flush_seconds: opt.FlushSeconds = 5.0,
+    report_seeds: Annotated[
+        int, typer.Option(help="Seeds of the defaults report run at the end (0: no report).")
+    ] = 3,
+) -> None:
+    """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
+    from analysis import defaults_report as report
+    from sweeps import sweep as sweep_checks
+
+    sweep_checks.check_options(workers, timeout)
+    if report_seeds:
+        report.check_options(report_seeds, 0.01, 1, "--report-seeds")
+    plan = sweep_checks.check(
+        sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
+        heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
+        track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
+    )  # fmt: skip
+    _sweep(plan, workers, timeout, report_seeds)
 
 
-def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> None:
+def worker(
+    sweep_file: opt.SweepFile,
+    storage: opt.Storage = None,
+    tracking_uri: opt.TrackingUri = None,
+    study: opt.Study = None,
+    trials: opt.Trials = None,
+    worker_index: Annotated[int, typer.Option(help="Offsets the sampler seed.")] = 0,
+    deadline: Annotated[
+        float | None, typer.Option(help="Unix time after which no trial starts.")
+    ] = None,
+    heartbeat_interval: opt.HeartbeatInterval = 10,
+    grace_period: opt.GracePeriod = None,
+    max_retry: opt.MaxRetry = 2,
+    no_track: opt.NoTrack = False,
+    flush_every: opt.FlushEvery = 100,
+    flush_seconds: opt.FlushSeconds = 5.0,
+    wait_for_go: Annotated[
+        bool, typer.Option(hidden=True, help="Wait for 'go' on stdin (optsweep sweep's own).")
+    ] = False,
+) -> None:
+    """Join a study as one worker (on this or any machine) and run trials until the budget."""
+    from sweeps import sweep as sweep_checks
+    from sweeps import workers
+
+    plan = sweep_checks.check(
+        sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
+        heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
+        track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
+    )  # fmt: skip
+    workers.install_sigterm_handler()
+    if wait_for_go and not workers.wait_for_go(plan):
+        return  # the sweep process stopped before the study was ready: nothing was touched
+    workers.work(plan, worker_index, deadline)
+
+
+def trials(
+    study: opt.StudyName,
+    storage: opt.Storage = None,
+) -> None:
+    """List a study's trials again, with the summary the sweep printed."""
+    from sweeps import storage as storage_mod
+
+    _trials(storage_mod.resolve(storage), study)
+
+
+def _sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> None:
     from sweeps import workers as workers_mod
 
     _print_locations(plan, "sweep")
@@ -39,7 +106,11 @@ def sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> N
         TimeElapsedColumn(),
     )
     with Progress(
-        *columns, console=_c.err, transient=False, redirect_stdout=False, redirect_stderr=False
+        *columns,
+        console=console.err(),
+        transient=False,
+        redirect_stdout=False,
+        redirect_stderr=False,
     ) as bar:
         tasks = []  # the bar appears once the study is open: a sweep that cannot start shows
         # only its error line
@@ -67,27 +138,17 @@ def _preload() -> None:
 
 def finish(plan, study, tracker, report_seeds: int = 0, report_workers: int = 1) -> None:
     """Summary table, parent-run artifacts, the defaults report, and where everything lives."""
-    from sweeps import study_plots
-    from sweeps.summary import summarize
+    from sweeps import study as study_mod
+    from sweeps.summary import log_to_parent, summarize
 
     summary = summarize(study, plan.spec.objective)
     print_summary(summary)
     if tracker is not None:
-        with tempfile.TemporaryDirectory() as tmp:
-            pngs = study_plots.study_plots(study, Path(tmp))
-            metrics = {}
-            params = {}
-            if summary.best is not None:
-                metrics[f"best_{plan.spec.objective}"] = summary.best.value
-                metrics["best_trial"] = summary.best.number
-                params = {f"best.{k}": v for k, v in summary.best.values.items()}
-            metrics.update({f"trials_{k.lower()}": v for k, v in summary.counts.items()})
-            tracker.log_parent(metrics=metrics, params=params, artifacts=pngs)
+        log_to_parent(tracker, study, summary)
     if report_seeds:
         end_report(plan, study, tracker, report_seeds, report_workers)
     if tracker is not None:
-        done = runner_done(study, plan)
-        tracker.finish_parent("FINISHED" if done else "RUNNING")
+        study_mod.finish_parent(tracker, study, plan.spec.trials)
     _print_locations(plan, "end", tracker)
 
 
@@ -105,29 +166,23 @@ def end_report(plan, study, tracker, seeds: int, workers: int) -> None:
             parent_run_id=tracker.parent_run_id if tracker else None,
         )  # fmt: skip
     except UserError as e:
-        _c.out.print(f"defaults report skipped: {e}", highlight=False)
+        console.out().print(f"defaults report skipped: {e}", highlight=False)
         return
     note = (f"run at the end of the sweep on {seeds} seeds (optsweep report STUDY uses "
             f"{report_mod.DEFAULT_SEEDS}), to keep the sweep quick")  # fmt: skip
     prepared.notes.append(note)
-    _c.out.print(f"\n[bold]defaults report[/]: {note}", highlight=False)
-    report_commands.report(prepared, json_out=False)
-
-
-def runner_done(study, plan) -> bool:
-    from sweeps.study import progress
-
-    return progress(study, plan.spec.trials).done >= plan.spec.trials
+    console.out().print(f"\n[bold]defaults report[/]: {note}", highlight=False)
+    report_commands.run_report(prepared, json_out=False)
 
 
 def print_summary(summary) -> None:
     counts = ", ".join(f"{v} {k.lower()}" for k, v in sorted(summary.counts.items()))
-    _c.out.print(f"\n[bold]study[/] {summary.name}: {counts or 'no trials'}")
+    console.out().print(f"\n[bold]study[/] {summary.name}: {counts or 'no trials'}")
     if summary.best is None:
-        _c.out.print("no completed trial yet")
+        console.out().print("no completed trial yet")
     else:
         b = summary.best
-        _c.out.print(
+        console.out().print(
             f"[bold]best[/] {summary.objective} = {b.value:.5g} (trial {b.number}): "
             + ", ".join(f"{k}={_fmt(v)}" for k, v in b.values.items())
         )
@@ -141,19 +196,19 @@ def print_summary(summary) -> None:
                 str(r.number), _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys),
                 _fmt(r.epochs), _fmt(r.seconds),
             )  # fmt: skip
-        _c.out.print(table)
+        console.out().print(table)
     if summary.importances:
         table = Table(title="parameter importances (Optuna, fANOVA)")
         table.add_column("parameter")
         table.add_column("importance", justify="right")
         for k, v in summary.importances.items():
             table.add_row(k, f"{v:.3f}")
-        _c.out.print(table)
+        console.out().print(table)
     elif summary.importance_note:
-        _c.out.print(f"importances: {summary.importance_note}")
+        console.out().print(f"importances: {summary.importance_note}")
 
 
-def trials(storage_cfg, study_name: str) -> None:
+def _trials(storage_cfg, study_name: str) -> None:
     from sweeps import storage as storage_mod
     from sweeps.summary import summarize
 
@@ -171,7 +226,7 @@ def trials(storage_cfg, study_name: str) -> None:
             str(r.number), r.state, _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys),
             _fmt(r.epochs), r.reason,
         )  # fmt: skip
-    _c.out.print(table)
+    console.out().print(table)
     print_summary(summarize(study))
 
 
@@ -179,14 +234,14 @@ def _print_locations(plan, when: str, tracker=None) -> None:
     from tracking.store import is_server, mask
 
     # soft_wrap: a long path stays on one line, whole, for copying
-    _c.out.print(f"[bold]study storage[/]  {plan.storage.shown}", soft_wrap=True)
+    console.out().print(f"[bold]study storage[/]  {plan.storage.shown}", soft_wrap=True)
     if plan.tracking_uri:
-        _c.out.print(f"[bold]MLflow store[/]   {mask(plan.tracking_uri)}", soft_wrap=True)
+        console.out().print(f"[bold]MLflow store[/]   {mask(plan.tracking_uri)}", soft_wrap=True)
     if when == "end" and plan.tracking_uri:
         if is_server(plan.tracking_uri):  # a server is its own UI
-            _c.out.print(f"open the MLflow UI: {mask(plan.tracking_uri)}", soft_wrap=True)
+            console.out().print(f"open the MLflow UI: {mask(plan.tracking_uri)}", soft_wrap=True)
         else:
-            _c.out.print("open the MLflow UI: [bold]make ui[/] (or: optsweep ui)")
+            console.out().print("open the MLflow UI: [bold]make ui[/] (or: optsweep ui)")
 
 
 def _fmt(v) -> str:

@@ -119,3 +119,9 @@ def progress(study, budget: int) -> Progress:
         best = min(values) if study.direction.name == "MINIMIZE" else max(values)
     running = sum(t.state == TrialState.RUNNING for t in trials)
     return Progress(min(done, budget), budget, best, running)
+
+
+def finish_parent(tracker, study, budget: int) -> None:
+    """End the parent run FINISHED once the budget is done, else leave it RUNNING (resumable)."""
+    done = progress(study, budget).done >= budget
+    tracker.finish_parent("FINISHED" if done else "RUNNING")

@@ -104,3 +104,22 @@ def trial_points(study, entry) -> list[tuple[float, float, int]]:
         if entry.param in t.params and t.value is not None and math.isfinite(t.value):
             out.append((float(entry.value(t.params[entry.param])), float(t.value), t.number))
     return out
+
+
+def log_to_parent(tracker, study, summary: StudySummary) -> None:
+    """The study's plots and its summary figures (best value and parameters, trial counts) on
+    its MLflow parent run."""
+    import tempfile
+    from pathlib import Path
+
+    from sweeps import study_plots
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pngs = study_plots.study_plots(study, Path(tmp))
+        metrics, params = {}, {}
+        if summary.best is not None:
+            metrics[f"best_{summary.objective}"] = summary.best.value
+            metrics["best_trial"] = summary.best.number
+            params = {f"best.{k}": v for k, v in summary.best.values.items()}
+        metrics.update({f"trials_{k.lower()}": v for k, v in summary.counts.items()})
+        tracker.log_parent(metrics=metrics, params=params, artifacts=pngs)

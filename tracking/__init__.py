@@ -1,4 +1,11 @@
-"""MLflow tracking for optsweep: one experiment and one parent run per study, a child run per trial.
+"""MLflow only: one experiment and one parent run per study, a child run per trial.
+
+    store.py        where the runs live (SQLite file or server), checked; one writer at a time
+    runs.py         the study's parent run and each trial's run, written in batches
+    retry.py        transient failures retried; a store that stays down degrades a run
+    values.py       params and tags within MLflow's limits; thinning.py: curves to <= 1000 points
+    report_runs.py  the defaults report's and the findings' runs and artifacts
+    server.py, ui.py  the tracking server and the UI, bound to loopback unless asked
 
     from tracking.store import resolve, check_reachable
     from tracking.runs import StudyTracker
