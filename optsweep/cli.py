@@ -80,6 +80,7 @@ def train(
     beta1: opt.Beta1 = 0.9,
     beta2: opt.Beta2 = 0.999,
     epsilon: opt.Epsilon = 1e-8,
+    no_bias_correction: opt.NoBiasCorrection = False,
     batch_size: opt.BatchSize = 64,
     epochs: opt.Epochs = 1000,
     decay: opt.Decay = "none",
