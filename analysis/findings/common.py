@@ -144,6 +144,26 @@ def _one_thread(fn: Callable[[int], dict], seed: int) -> dict:
         return fn(seed)
 
 
+NOTHING_LEARNED = 0.01  # as sweeps.retrain: within 1% of the cost of a constant guess
+
+
+def guess_cost(y: np.ndarray) -> float:
+    """The cross-entropy of predicting every row by the class frequencies (their entropy)."""
+    counts = np.bincount(np.asarray(y))
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def learned_nothing(train_cost: float | None, y: np.ndarray) -> bool:
+    """The run ended no better than a constant guess (a network whose ReLUs all died does):
+    such a seed says nothing about the settings compared, and is left out when every arm of a
+    comparison learned nothing on it (the rule of the other findings)."""
+    if train_cost is None or not math.isfinite(train_cost):
+        return False
+    guess = guess_cost(y)
+    return abs(train_cost - guess) <= NOTHING_LEARNED * guess
+
+
 # --- Markdown ------------------------------------------------------------------------------------
 
 
