@@ -20,7 +20,6 @@ import numpy as np
 
 from analysis.findings import common
 from core import optimizers
-from core.data import DataSpec, load
 from core.network import Parameters
 from core.train import TrainConfig, setup
 
@@ -79,7 +78,7 @@ def stepped(name: str, params: Parameters, grads: Parameters):
 
 def count(data: str, layers: tuple[int, ...], dtype: str, seed: int) -> list[dict]:
     """One row per optimizer: its state and buffer bytes for this network and dtype."""
-    s = setup(TrainConfig(layers=layers, dtype=dtype, seed=seed), load(DataSpec(data)))
+    s = setup(TrainConfig(layers=layers, dtype=dtype, seed=seed), common.dataset(data))
     P, itemsize = s.params.flat.size, s.params.flat.itemsize
     grads = Parameters(s.arch, dtype)
     grads.flat[:] = 1.0

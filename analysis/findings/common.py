@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -142,6 +142,15 @@ def one_thread():
 def _one_thread(fn: Callable[[int], dict], seed: int) -> dict:
     with one_thread():
         return fn(seed)
+
+
+@lru_cache(maxsize=8)
+def dataset(name: str):
+    """core.data.load(DataSpec(name)) once per process (a scikit-learn table takes 0.5 s to
+    read; `setup` copies what it splits, so the one Dataset is never written)."""
+    from core.data import DataSpec, load
+
+    return load(DataSpec(name))
 
 
 NOTHING_LEARNED = 0.01  # as sweeps.retrain: within 1% of the cost of a constant guess

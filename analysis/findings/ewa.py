@@ -22,7 +22,6 @@ import numpy as np
 from analysis import statistics
 from analysis.findings import common
 from core import defaults
-from core.data import DataSpec, load
 from core.optimizers import ewa
 from core.train import TrainConfig, train
 
@@ -128,7 +127,7 @@ def start_errors(seed: int) -> dict:
 
 def adam_of(seed: int) -> dict:
     """Adam's validation cost per epoch on the course's setting, with and without correction."""
-    data = load(DataSpec("moons"))
+    data = common.dataset("moons")
     out = {}
     for name, flag in (("with", True), ("without", False)):
         config = TrainConfig(optimizer="adam", epochs=EPOCHS, seed=seed, bias_correction=flag)
@@ -168,7 +167,7 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
     ]
     alive = [p for s, p in zip(seeds, per, strict=True) if s not in left_out]
     n_batches = per[0]["adam"]["with"]["n_batches"]
-    early = math.ceil(1 / (1 - defaults.BETA2) / n_batches)  # the epochs of the first 1000 steps
+    early = min(EPOCHS, math.ceil(1 / (1 - defaults.BETA2) / n_batches))  # the first 1000 steps
     adam = {
         name: {
             "final": [p["adam"][name]["val_cost"][-1] for p in alive],

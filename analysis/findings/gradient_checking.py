@@ -21,7 +21,6 @@ import numpy as np
 
 from analysis.findings import common
 from core import gradcheck, network
-from core.data import DataSpec, load
 from core.network import Parameters
 from core.train import TrainConfig, setup
 
@@ -106,7 +105,7 @@ def course_network(seed: int, activation: str, examples: int | None = None):
     init = "xavier" if activation == "tanh" else "he"
     s = setup(
         TrainConfig(layers=LAYERS, activation=activation, init=init, seed=seed),
-        load(DataSpec("moons")),
+        common.dataset("moons"),
     )
     n = examples or s.m_train
     return s.params, s.X_train[:, :n], s.Y_train[:, :n], s.arch
@@ -148,13 +147,14 @@ def n_parameters(layers: Sequence[int], n_x: int = 2) -> int:
     return sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
 
 
-def cost_of(seed: int, sizes: Sequence[Sequence[int]] = SIZES) -> list[dict]:
-    """Per network size: cost evaluations of one check, its CPU seconds, one backprop's."""
-    return [cost_row(tuple(layers), seed) for layers in sizes]
+def cost_of(seed: int, sizes: Sequence[Sequence[int]] | None = None) -> list[dict]:
+    """Per network size (default SIZES): cost evaluations of one check, its CPU seconds, one
+    backprop's."""
+    return [cost_row(tuple(layers), seed) for layers in sizes or SIZES]
 
 
 def cost_row(layers: tuple[int, ...], seed: int) -> dict:
-    s = setup(TrainConfig(layers=layers, seed=seed), load(DataSpec("moons")))
+    s = setup(TrainConfig(layers=layers, seed=seed), common.dataset("moons"))
     X, Y, arch, params = s.X_train[:, :EXAMPLES], s.Y_train[:, :EXAMPLES], s.arch, s.params
     calls = 0
 

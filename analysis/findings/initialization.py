@@ -27,7 +27,7 @@ import numpy as np
 
 from analysis.findings import common
 from core import optimizers
-from core.data import DataSpec, load
+from core.data import DataSpec
 from core.init import weight_scale
 from core.network import Parameters, Workspace, cost_and_gradients, cross_entropy
 from core.network import backward as backprop
@@ -122,7 +122,7 @@ def network(scheme: str, depth: int, width: int, seed: int):
     """(setup, params) of `depth` hidden layers of `width` units with the scheme's weights."""
     _, _, activation = SCHEMES[scheme]
     config = TrainConfig(layers=(width,) * depth, activation=activation, seed=seed)
-    s = setup(config, load(DATA))
+    s = setup(config, common.dataset(DATA.name))
     draw(s.params, s.arch.layer_dims, scheme, seed)
     return s
 
@@ -173,10 +173,14 @@ def growth_of(seed: int) -> dict:
 # --- training ------------------------------------------------------------------------------------
 
 
-def train_run(scheme: str, depth: int, seed: int, steps: int = STEPS, stop: bool = True) -> dict:
+def train_run(
+    scheme: str, depth: int, seed: int, steps: int | None = None, stop: bool = True
+) -> dict:
     """Full-batch Adam from the scheme's weights: the lowest training cost (clipped at ln 2, a
     non-finite one counts as ln 2), the steps until it fell below TARGET (None: never), and
-    the trained parameters. With `stop`, training ends once the cost is below STOP."""
+    the trained parameters. At most `steps` (default STEPS); with `stop`, training ends once
+    the cost is below STOP."""
+    steps = STEPS if steps is None else steps
     s = network(scheme, depth, TRAIN_WIDTH, seed)
     arch, params = s.arch, s.params
     grads, work = Parameters(arch), Workspace(arch, s.m_train, s.X_train.dtype)

@@ -21,7 +21,6 @@ import numpy as np
 
 from analysis.findings import common
 from core import optimizers
-from core.data import DataSpec, load
 from core.network import Parameters, Workspace, cost_and_gradients
 from core.train import TrainConfig, setup
 
@@ -65,7 +64,7 @@ RULE = (
 def trajectory(optimizer: str, alpha: float, seed: int) -> dict:
     """Full-batch training on raw breast cancer: the cost per step and every update."""
     config = TrainConfig(layers=LAYERS, normalize=False, seed=seed)
-    s = setup(config, load(DataSpec("breast_cancer")))
+    s = setup(config, common.dataset("breast_cancer"))
     arch, params = s.arch, s.params
     grads, work = Parameters(arch), Workspace(arch, s.m_train, s.X_train.dtype)
     opt = optimizers.make(optimizer, lr=alpha)

@@ -22,7 +22,6 @@ import numpy as np
 
 from analysis.findings import common
 from core import optimizers
-from core.data import DataSpec, load
 from core.network import Architecture, Parameters, Workspace, cost_and_gradients
 from core.train import TrainConfig, setup
 
@@ -160,7 +159,7 @@ def find_critical(
 
 def start(cost: Cost, h: int, seed: int, k: int, steps: int) -> np.ndarray:
     """A fresh Xavier initialization (its own seed) after `steps` full-batch Adam steps."""
-    data = load(DataSpec("moons"))
+    data = common.dataset("moons")
     config = TrainConfig(layers=(h,), activation="tanh", init="xavier", seed=1000 * seed + k)
     theta = setup(config, data).params.flat.copy()
     opt = optimizers.Adam(lr=START_ALPHA)
@@ -171,7 +170,7 @@ def start(cost: Cost, h: int, seed: int, k: int, steps: int) -> np.ndarray:
 
 def critical_points(h: int, seed: int) -> list[dict]:
     """Every start's end point at one size and seed: cost, ||g||, the Hessian's verdict."""
-    s = setup(TrainConfig(layers=(h,), activation="tanh", seed=seed), load(DataSpec("moons")))
+    s = setup(TrainConfig(layers=(h,), activation="tanh", seed=seed), common.dataset("moons"))
     cost = Cost(s.arch, s.X_train, s.Y_train, LAMBDA)
     out = []
     with np.errstate(all="ignore"):
