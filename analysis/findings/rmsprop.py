@@ -284,9 +284,9 @@ def section(result: dict) -> list[str]:
     return [
         f"Raw breast cancer, full batch, {STEPS} steps, each optimizer at its best alpha of the "
         "grid (mean ± SE over the seeds). Steep / shallow: the weights of the "
-        f"{N_DIRECTIONS} largest / smallest features. Path efficiency (shown, not judged): "
-        "|net displacement| / path length of a weight, 1 when it moves one way, near 0 when it "
-        "zigzags in place.",
+        f"{N_DIRECTIONS} largest / smallest features. Path efficiency (shown, not judged, and "
+        "added after a first run had shown the sign changes): |net displacement| / path length "
+        "of a weight, 1 when it moves one way, near 0 when it zigzags in place.",
         "",
         *common.table(
             [
@@ -303,6 +303,12 @@ def section(result: dict) -> list[str]:
             ],
             rows,
         ),
+        "",
+        "Sign changes count flips, not their size: at a fixed alpha RMSprop's step stays near "
+        "alpha as the slope shrinks (dW / sqrt(S) does not go to 0 with dW), so near the "
+        "minimum its steep weights keep flipping by small steps, while GD's steps shrink with "
+        "the slope. GD flips nearly every step where its alpha is at the edge of stability for "
+        "that seed, and seldom below it: hence the spread of its per-seed values.",
         "",
         f"The seed's picture: J = ({QUADRATIC[0]:g} w^2 + {QUADRATIC[1]:g} b^2) / 2 from "
         f"{QUAD_START}, {QUAD_STEPS} steps, each at its best alpha of a grid (quarter decades).",
