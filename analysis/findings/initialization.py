@@ -27,7 +27,6 @@ import numpy as np
 
 from analysis.findings import common
 from core import optimizers
-from core.data import DataSpec
 from core.init import weight_scale
 from core.network import Parameters, Workspace, cost_and_gradients, cross_entropy
 from core.network import backward as backprop
@@ -44,7 +43,7 @@ QUOTE = (
     "deep neural networks."
 )
 
-DATA = DataSpec("circles")  # the course's initialization assignment: make_circles(300, .05)
+DATA = "circles"  # the course's initialization assignment: make_circles(300, .05)
 LARGE_STD = 10.0  # N(0,1) * 10: the course's "large" initialization
 WIDTH, DEPTH = 100, 50  # growth: 50 hidden layers of 100 units
 TRAIN_WIDTH, TRAIN_DEPTHS = 16, (5, 20, 50)
@@ -70,13 +69,14 @@ TRAINED = ("random", "large", "xavier", "he", "xavier-tanh")
 RULE = (
     f"Growth: on {DEPTH} hidden ReLU layers of {WIDTH} units at initialization (inputs: the "
     "standardized circles training split), the per-layer factor of the mean square of the "
-    "activations (layer 1 to 50) and of dZ (layer 50 back to 1), each the geometric mean over "
-    "the layers. Part 1 holds when on every seed both factors of N(0,1) * 0.01, Xavier, He "
+    f"activations (layer 1 to {DEPTH}) and of dZ (layer {DEPTH} back to 1), each the "
+    "geometric mean over the layers. Part 1 holds when on every seed both factors of "
+    "N(0,1) * 0.01, Xavier, He "
     f"and N(0,1) * 10 lie within a factor {FACTOR_TOLERANCE} of the prediction n s^2 / 2 "
     "(0.005, 0.5, 1, 5000): vanishing below 1, exploding above. Training: full-batch Adam "
     f"(alpha {ALPHA:g}, at most {STEPS} steps, stopped once below {STOP}) on circles with "
-    f"{TRAIN_WIDTH}-unit hidden "
-    f"layers, depths {', '.join(map(str, TRAIN_DEPTHS))}; per run the lowest training cost "
+    f"{TRAIN_WIDTH}-unit hidden layers, depths {', '.join(map(str, TRAIN_DEPTHS))}; per run "
+    "the lowest training cost "
     f"reached, clipped at ln 2 (a diverged run counts as ln 2). 'Trains': the mean over the "
     f"seeds is below ln 2 / 2 = {TARGET:.3f} with 95% confidence (one-sided t bound); 'does not "
     "train': above it with 95% confidence. Part 2: N(0,1) * 0.01 and N(0,1) * 10 do not "
@@ -119,10 +119,11 @@ def draw(params: Parameters, layer_dims: Sequence[int], scheme: str, seed: int) 
 
 
 def network(scheme: str, depth: int, width: int, seed: int):
-    """(setup, params) of `depth` hidden layers of `width` units with the scheme's weights."""
+    """The run's setup (split, architecture) for `depth` hidden layers of `width` units, its
+    parameters drawn by the scheme."""
     _, _, activation = SCHEMES[scheme]
     config = TrainConfig(layers=(width,) * depth, activation=activation, seed=seed)
-    s = setup(config, common.dataset(DATA.name))
+    s = setup(config, common.dataset(DATA))
     draw(s.params, s.arch.layer_dims, scheme, seed)
     return s
 
