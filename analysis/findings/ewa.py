@@ -360,6 +360,9 @@ def figure(result: dict, folder: Path) -> Path:
         ylabel="validation cost (mean over seeds)",
         title="Adam, moons 2-5-2-1, alpha 0.0007",
     )
+    from matplotlib.ticker import NullFormatter
+
+    ax_a.yaxis.set_minor_formatter(NullFormatter())  # log ticks at the decades only
     for ax in (ax_w, ax_a):
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
