@@ -94,6 +94,8 @@ class Adam:
 
     t counts the updates made to that parameter, and is 1 on the first update: with t starting
     at 1 and incremented before the first update, bias correction would be silently too weak.
+    `bias_correction=False` uses m and v as they are ("in practice, people often don't bother"):
+    m_hat = m, v_hat = v, for the findings to measure what skipping it costs.
     The update is computed in place in one scratch array per parameter (no temporaries): it runs
     once per mini-batch over every weight.
     """
@@ -105,11 +107,13 @@ class Adam:
         beta1: float = defaults.BETA1,
         beta2: float = defaults.BETA2,
         eps: float = defaults.EPSILON,
+        bias_correction: bool = True,
     ) -> None:
         self.lr = _check_alpha(lr)
         self.beta1 = _check_beta("beta1", beta1)
         self.beta2 = _check_beta("beta2", beta2)
         self.eps = _check_eps(eps)
+        self.bias_correction = bool(bias_correction)
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
         self.t: dict[str, int] = {}
@@ -123,17 +127,19 @@ class Adam:
                 self._scratch[key] = np.empty_like(g)
             m, v, s = self.m[key], self.v[key], self._scratch[key]
             t = self.t[key] = self.t.get(key, 0) + 1
+            # 1 - beta^t, or 1 (dividing by 1.0 is exact) without bias correction
+            c1, c2 = (1 - b1**t, 1 - b2**t) if self.bias_correction else (1.0, 1.0)
             m *= b1
             m += np.multiply(g, 1 - b1, out=s)  # m := beta1 m + (1 - beta1) g
             v *= b2
             s = np.multiply(g, g, out=s)
             s *= 1 - b2
             v += s  # v := beta2 v + (1 - beta2) g^2
-            s = np.divide(v, 1 - b2**t, out=s)  # v_hat
+            s = np.divide(v, c2, out=s)  # v_hat
             np.sqrt(s, out=s)
             s += self.eps
             np.divide(m, s, out=s)  # m / (sqrt(v_hat) + eps)
-            s *= self.lr / (1 - b1**t)  # alpha m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - b1^t)
+            s *= self.lr / c1  # alpha m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - b1^t)
             params[key] -= s
 
 
@@ -145,6 +151,7 @@ def make(
     beta1: float = defaults.BETA1,
     beta2: float = defaults.BETA2,
     eps: float = defaults.EPSILON,
+    bias_correction: bool = True,
 ):
     """The optimizer called `name`, given only the hyperparameters it uses."""
     if name == "gd":
@@ -154,7 +161,7 @@ def make(
     if name == "rmsprop":
         return RMSProp(lr=lr, beta=beta, eps=eps)
     if name == "adam":
-        return Adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        return Adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps, bias_correction=bias_correction)
     raise ConfigError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 

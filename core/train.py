@@ -62,6 +62,7 @@ class TrainConfig:
     beta1: float = defaults.BETA1
     beta2: float = defaults.BETA2
     epsilon: float = defaults.EPSILON
+    bias_correction: bool = True  # Adam's m / (1 - beta1^t), v / (1 - beta2^t)
     batch_size: int = defaults.BATCH_SIZE
     epochs: int = 1000
     decay: str = "none"
@@ -107,8 +108,9 @@ class TrainConfig:
 
     def _optimizer_kwargs(self) -> dict:
         return dict(
-            lr=self.alpha, beta=self.beta, beta1=self.beta1, beta2=self.beta2, eps=self.epsilon
-        )
+            lr=self.alpha, beta=self.beta, beta1=self.beta1, beta2=self.beta2, eps=self.epsilon,
+            bias_correction=self.bias_correction,
+        )  # fmt: skip
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -35,6 +35,12 @@ Beta = Annotated[float, typer.Option(help="Momentum / RMSprop beta in [0, 1).")]
 Beta1 = Annotated[float, typer.Option(help="Adam beta1 in [0, 1).")]
 Beta2 = Annotated[float, typer.Option(help="Adam beta2 in [0, 1).")]
 Epsilon = Annotated[float, typer.Option(help="RMSprop / Adam epsilon (> 0).")]
+NoBiasCorrection = Annotated[
+    bool,
+    typer.Option(
+        "--no-bias-correction", help="Adam without bias correction of m and v (for comparison)."
+    ),
+]
 BatchSize = Annotated[
     int, typer.Option(help="Mini-batch size; >= training size is batch GD, 1 is SGD.")
 ]
@@ -146,4 +152,6 @@ def resolve(values: dict):
     kwargs["layers"] = parse_layers(values.get("layers", "5,2"))
     if "no_normalize" in values:
         kwargs["normalize"] = not values["no_normalize"]
+    if "no_bias_correction" in values:
+        kwargs["bias_correction"] = not values["no_bias_correction"]
     return spec, TrainConfig(**kwargs)

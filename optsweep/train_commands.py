@@ -32,6 +32,7 @@ def train(
     beta1: opt.Beta1 = defaults.BETA1,
     beta2: opt.Beta2 = defaults.BETA2,
     epsilon: opt.Epsilon = defaults.EPSILON,
+    no_bias_correction: opt.NoBiasCorrection = False,
     batch_size: opt.BatchSize = defaults.BATCH_SIZE,
     epochs: opt.Epochs = 1000,
     decay: opt.Decay = "none",

@@ -76,6 +76,7 @@ TRAIN_OPTIONS: dict[str, str] = {
     "data": "str", "samples": "int", "noise": "float", "classes": "int", "data_seed": "int",
     "layers": "layers", "activation": "str", "optimizer": "str",
     "alpha": "float", "beta": "float", "beta1": "float", "beta2": "float", "epsilon": "float",
+    "bias_correction": "bool",
     "batch_size": "int", "epochs": "int", "decay": "str", "decay_rate": "float",
     "time_interval": "int", "init": "str", "l2": "float", "keep_prob": "float",
     "normalize": "bool", "val_fraction": "float", "seed": "int", "dtype": "str",

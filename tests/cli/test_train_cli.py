@@ -53,6 +53,13 @@ def test_train_options_reach_the_trainer():
     assert payload["curves"]["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.05])
 
 
+def test_no_bias_correction_reaches_adam():
+    on = json.loads(invoke("train", "--epochs", "3", "--json").stdout)
+    off = json.loads(invoke("train", "--epochs", "3", "--no-bias-correction", "--json").stdout)
+    assert on["config"]["bias_correction"] is True and off["config"]["bias_correction"] is False
+    assert on["curves"]["train_cost"] != off["curves"]["train_cost"]  # other steps, other costs
+
+
 def test_train_reads_a_user_csv(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 3))

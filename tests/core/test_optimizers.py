@@ -80,6 +80,29 @@ def test_adam_first_step_is_alpha_whatever_the_betas(g, beta1, beta2):
     assert theta == pytest.approx(-0.01 * math.copysign(1, g), rel=1e-5)
 
 
+def test_adam_without_bias_correction_three_steps_by_hand():
+    # beta1 0.9, beta2 0.999, alpha 0.1, m_hat = m and v_hat = v:
+    # t=1: m = 0.05, v = 0.00025, sqrt(v) = 0.0158113883   theta = 1 - 0.1*0.05/0.0158113883
+    # t=2: m = 0.045 - 0.15 = -0.105, v = 0.00024975 + 0.00225 = 0.00249975, sqrt = 0.04999750
+    # t=3: m = -0.0945 + 0.2 = 0.1055, v = 0.00249725025 + 0.004 = 0.00649725025
+    eps = 1e-8
+    t1 = 1 - 0.1 * 0.05 / (0.015811388300841896 + eps)
+    t2 = t1 + 0.1 * 0.105 / (math.sqrt(0.00249975) + eps)
+    t3 = t2 - 0.1 * 0.1055 / (math.sqrt(0.00649725025) + eps)
+    assert t1 == pytest.approx(0.683772234, abs=1e-6)  # the first step is 0.1 * 0.1/sqrt(0.001)
+    opt = Adam(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, bias_correction=False)
+    assert run(opt) == pytest.approx([t1, t2, t3], abs=1e-9)
+
+
+def test_train_config_passes_bias_correction_to_adam():
+    from core.train import TrainConfig
+
+    assert TrainConfig().bias_correction is True
+    kwargs = TrainConfig(bias_correction=False)._optimizer_kwargs()
+    assert optimizers.make("adam", **kwargs).bias_correction is False
+    assert optimizers.make("adam", lr=0.1).bias_correction is True
+
+
 def test_adam_step_count_is_per_parameter_and_starts_at_one():
     opt = Adam(lr=0.01)
     params = {"a": np.zeros(2), "b": np.zeros(3)}

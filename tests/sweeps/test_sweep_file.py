@@ -376,11 +376,9 @@ def test_train_options_match_train_config_and_the_cli():
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"diverge_factor"}
     assert set(sweep_file.TRAIN_OPTIONS) - set(sweep_file.DATA_OPTIONS) == fields
-    cli_options = set(inspect.signature(train_commands.train).parameters) - {
-        "json_out",
-        "no_normalize",
-    }
-    assert set(sweep_file.TRAIN_OPTIONS) == cli_options | {"normalize"}
+    flags = {"no_normalize": "normalize", "no_bias_correction": "bias_correction"}
+    cli_options = set(inspect.signature(train_commands.train).parameters) - {"json_out", *flags}
+    assert set(sweep_file.TRAIN_OPTIONS) == cli_options | set(flags.values())
 
 
 def test_shown_path_is_relative_inside_the_working_directory(tmp_path, monkeypatch):
