@@ -1,7 +1,6 @@
 """The defaults report's pictures: the objective against each parameter, and the measured gaps.
 
-Drawn with matplotlib's object API on an Agg canvas (no pyplot state), at dpi 100 so the PNGs
-stay small enough to commit.
+Drawn on analysis.canvas (matplotlib's object API, dpi 100).
 """
 
 from __future__ import annotations
@@ -9,17 +8,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-DPI = 100
+from analysis.canvas import figure
+
 COLOURS = {"holds up": "#2e7d32", "needs tuning": "#c62828", "inconclusive": "#f9a825"}
-
-
-def figure(width: float, height: float):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def draw(study, spec, content: dict, folder: Path, stem: str) -> dict[str, Path]:

@@ -47,7 +47,6 @@ def measure(ctx: Context) -> dict:
     }
     return judged(
         parts,
-        "the parameter",
         rows=[rows[n] for n in ("beta1", "beta2", "epsilon", "alpha")],
         report=where,
         content=content,

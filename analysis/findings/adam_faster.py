@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analysis import canvas
 from analysis.findings.claim import Claim
 from analysis.findings.context import (
     Context,
@@ -16,7 +17,6 @@ from analysis.findings.evidence import (
     summary,
     to_target,
 )
-from analysis.findings.figures import COLOURS, new_figure, save
 from analysis.findings.rules import (
     A_LOT,
     a_lot_faster,
@@ -26,6 +26,7 @@ from analysis.findings.tables import pm
 from analysis.formatting import table_lines
 from core.defaults import COURSE_ALPHA
 
+COLOURS = {"gd": "#1f77b4", "momentum": "#ff7f0e", "adam": "#2ca02c"}
 MOONS_TARGET = 0.15  # validation cost; a 5-2 network on moons ends near 0.05-0.10
 COURSE_EPOCHS = 4000  # at alpha 0.0007: long enough that "2x faster" can show against a miss
 
@@ -78,7 +79,6 @@ def measure(ctx: Context) -> dict:
         )
     return judged(
         parts,
-        "alpha",
         rows=rows,
         target=MOONS_TARGET,
         curves=mean_curves(runs),
@@ -127,7 +127,7 @@ def figure(results: dict, folder: Path) -> Path:
 
 def _draw(r1: dict, r2: dict, path: Path) -> Path:
     """Claims 1-2: mean validation cost per epoch at both alphas, and the GD/Momentum finals."""
-    fig = new_figure(13, 3.8)
+    fig = canvas.figure(13, 3.8)
     for i, setting in enumerate(("course", "tuned")):
         ax = fig.add_subplot(1, 3, i + 1)
         for opt in ("gd", "momentum", "adam"):
@@ -161,7 +161,7 @@ def _draw(r1: dict, r2: dict, path: Path) -> Path:
     ax.set_ylabel("final validation cost (mean ± 2 SE)")
     ax.set_title("GD vs Momentum")
     ax.grid(True, axis="y", alpha=0.3)
-    return save(fig, path)
+    return canvas.save(fig, path)
 
 
 CLAIM = Claim(

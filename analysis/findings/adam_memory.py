@@ -18,7 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.findings import common
+from analysis import canvas
+from analysis.findings import evidence, rules
+from analysis.findings.claim import Claim
+from analysis.formatting import table_lines
 from core import optimizers
 from core.network import Parameters
 from core.train import TrainConfig, setup
@@ -78,7 +81,7 @@ def stepped(name: str, params: Parameters, grads: Parameters):
 
 def count(data: str, layers: tuple[int, ...], dtype: str, seed: int) -> list[dict]:
     """One row per optimizer: its state and buffer bytes for this network and dtype."""
-    s = setup(TrainConfig(layers=layers, dtype=dtype, seed=seed), common.dataset(data))
+    s = setup(TrainConfig(layers=layers, dtype=dtype, seed=seed), evidence.dataset(data))
     P, itemsize = s.params.flat.size, s.params.flat.itemsize
     grads = Parameters(s.arch, dtype)
     grads.flat[:] = 1.0
@@ -114,7 +117,7 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
         r for data, layers in NETWORKS for dtype in DTYPES for r in count(data, layers, dtype, seed)
     ]
     parts = parts_of(rows)
-    return common.judged(parts, seeds=[seed], rows=rows)
+    return rules.judged(parts, seeds=[seed], rows=rows)
 
 
 def parts_of(rows: list[dict]) -> dict[str, bool]:
@@ -163,7 +166,7 @@ def section(result: dict) -> list[str]:
         "optimizer holds over the bytes of the parameters themselves (training also holds the "
         "parameters and their gradient: 2 more).",
         "",
-        *common.table(
+        *table_lines(
             [
                 "network",
                 "dtype",
@@ -189,7 +192,7 @@ def section(result: dict) -> list[str]:
 
 def figure(result: dict, folder: Path) -> Path:
     """Bytes per parameter by optimizer (state and buffers stacked), per dtype."""
-    fig = common.figure(6, 3.6)
+    fig = canvas.figure(6, 3.6)
     ax = fig.add_subplot(1, 1, 1)
     names = list(optimizers.OPTIMIZERS)
     for i, dtype in enumerate(DTYPES):
@@ -211,4 +214,16 @@ def figure(result: dict, folder: Path) -> Path:
     ax.set(ylabel="bytes per parameter", title="optimizer memory (same at every network size)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=7)
-    return common.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png")
+
+
+CLAIM = Claim(
+    key=KEY,
+    title=TITLE,
+    quote=QUOTE,
+    sweeps=(),  # measured directly through core, no sweep
+    rule=RULE,
+    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
+    section=section,
+    figure=lambda results, folder: figure(results[KEY], folder),
+)

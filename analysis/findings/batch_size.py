@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis import statistics
+from analysis import canvas, statistics
 from analysis.findings.claim import Claim
 from analysis.findings.context import (
     Context,
@@ -17,11 +17,8 @@ from analysis.findings.evidence import (
     summary,
     to_target,
 )
-from analysis.findings.figures import new_figure, save
-from analysis.findings.rules import (
-    judged,
-)
-from analysis.findings.tables import per_seed, pm
+from analysis.findings.rules import all_of, judged, lower
+from analysis.findings.tables import per_seed_marked, pm
 from analysis.formatting import table_lines
 from analysis.retraining import Outcome
 
@@ -70,7 +67,6 @@ def measure(ctx: Context) -> dict:
     parts = batch_size_parts(cpu, noise, sizes, m)
     return judged(
         parts,
-        "the part",
         rows=rows,
         target=BATCH_TARGET,
         train_rows=m,
@@ -78,22 +74,26 @@ def measure(ctx: Context) -> dict:
     )
 
 
-def batch_size_parts(cpu: dict, noise: dict, sizes: Sequence[int], m: int) -> dict[str, bool]:
-    """The three parts of claim 6 from per-size CPU seconds to target and noise (per seed)."""
-
-    def lower(values: dict, a: int, b: int) -> bool:  # a's values below b's beyond noise
-        return statistics.better_beyond_noise(values[a], values[b]) == 1
-
+def batch_size_parts(
+    cpu: dict, noise: dict, sizes: Sequence[int], m: int
+) -> dict[str, bool | None]:
+    """The three parts of claim 6 from per-size CPU seconds to target and noise (per seed),
+    each True, False or undecided (None) by the paired 95% rule."""
     mid = [bs for bs in sizes if bs in MID_SIZES]
     full = max(sizes)  # >= the training rows: batch GD
     best_mid = min(mid, key=lambda bs: statistics.mean_se(cpu[bs])[0])
     fastest = min(sizes, key=lambda bs: statistics.mean_se(cpu[bs])[0])
+    faster_than_mid = None if fastest in mid else lower(cpu[fastest], cpu[best_mid])
     return {
-        "batch GD is slower than the best of 32-512": full >= m and lower(cpu, best_mid, full),
-        "SGD is noisier than every size in 32-512": 1 in noise
-        and all(lower(noise, bs, 1) for bs in mid),
-        "no size is faster than the best of 32-512": fastest in mid
-        or not lower(cpu, fastest, best_mid),
+        "batch GD is slower than the best of 32-512": (
+            lower(cpu[best_mid], cpu[full]) if full >= m else False
+        ),
+        "SGD is noisier than every size in 32-512": (
+            all_of(lower(noise[bs], noise[1]) for bs in mid) if 1 in noise else False
+        ),
+        "no size is faster than the best of 32-512": (
+            True if fastest in mid else (None if faster_than_mid is None else not faster_than_mid)
+        ),
     }
 
 
@@ -127,7 +127,7 @@ def section(r: dict) -> list[str]:
             pm(x["epochs"]),
             pm(x["steps"]),
             pm(x["cpu_seconds"]),
-            per_seed(x["cpu_seconds"], x.get("dead")),
+            per_seed_marked(x["cpu_seconds"], x.get("dead")),
             pm(x["wall_seconds"]),
             str(x["missed"]),
             pm(x["noise"]),
@@ -161,7 +161,7 @@ def figure(results: dict, folder: Path) -> Path:
 
 def _draw(r6: dict, path: Path) -> Path:
     """Claim 6: CPU seconds to the target and mini-batch noise, per batch size."""
-    fig = new_figure(10, 3.8)
+    fig = canvas.figure(10, 3.8)
     rows = r6["rows"]
     x = list(range(len(rows)))
     labels = [
@@ -183,7 +183,7 @@ def _draw(r6: dict, path: Path) -> Path:
             ax.set_yscale("log")
         ax.set_title(title)
         ax.grid(True, axis="y", alpha=0.3)
-    return save(fig, path)
+    return canvas.save(fig, path)
 
 
 CLAIM = Claim(

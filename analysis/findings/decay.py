@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis import statistics
+from analysis import canvas, statistics
 from analysis.findings.claim import Claim
 from analysis.findings.context import (
     Context,
@@ -18,7 +18,6 @@ from analysis.findings.evidence import (
     nothing_learned,
     summary,
 )
-from analysis.findings.figures import new_figure, save
 from analysis.findings.rules import (
     TOLERANCE,
     helps,
@@ -62,7 +61,6 @@ def measure(ctx: Context) -> dict:
         )
     return judged(
         parts,
-        "the optimizer",
         rows=rows,
         grid=grid_trials(study, "decay_rate"),
         nothing=nothing_learned(runs, ctx.seeds),
@@ -118,7 +116,7 @@ def figure(results: dict, folder: Path) -> Path:
 
 def _draw(r4: dict, path: Path) -> Path:
     """Claim 4: final validation cost against alpha, one line per decay rate, per optimizer."""
-    fig = new_figure(10, 3.8)
+    fig = canvas.figure(10, 3.8)
     for i, opt in enumerate(("gd", "adam")):
         ax = fig.add_subplot(1, 2, i + 1)
         points = [p for p in r4["grid"] if p["optimizer"] == opt]
@@ -140,7 +138,7 @@ def _draw(r4: dict, path: Path) -> Path:
         ax.set_title({"gd": "mini-batch GD", "adam": "Adam"}[opt] + ", inverse-time decay")
         ax.legend(fontsize=7)
         ax.grid(True, alpha=0.3)
-    return save(fig, path)
+    return canvas.save(fig, path)
 
 
 CLAIM = Claim(

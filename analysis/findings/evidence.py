@@ -1,13 +1,18 @@
-"""What a claim's runs say: final values, epochs or seconds to a target, mean and SE, the
-seeds on which a network learned nothing, the curves and grid points its figure draws."""
+"""What a claim's runs say: final values, epochs or seconds to a target, mean and SE, the seeds
+on which a network learned nothing, log-log slopes; and running a measurement over seeds."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache, partial
+
+import numpy as np
 
 from analysis import statistics
 from analysis.retraining import Outcome
+
+NOTHING_LEARNED = 0.01  # as analysis.retraining: within 1% of the cost of a constant guess
 
 
 def final(outcomes: Sequence[Outcome], worst: float = math.log(2)) -> list[float]:
@@ -36,8 +41,10 @@ def to_target(outcomes: Sequence[Outcome], target: float, clock: str = "epochs")
 
 
 def summary(xs: Sequence[float]) -> dict:
-    m, se = statistics.mean_se(list(xs))
-    return {"mean": m, "se": se, "values": list(xs)}
+    """{"mean", "se", "values"}: what the tables print as mean ± SE and per seed."""
+    values = [float(x) for x in xs]
+    m, se = statistics.mean_se(values)
+    return {"mean": m, "se": se, "values": values}
 
 
 def drop_dead_seeds(runs: dict, seeds: Sequence[int]) -> tuple[dict, list[int]]:
@@ -70,3 +77,60 @@ def mean_curves(runs: dict) -> dict:
         n = min(len(o.val_cost) for o in outs)
         out[label] = [sum(o.val_cost[i] for o in outs) / len(outs) for i in range(n)]
     return out
+
+
+def loglog_slope(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
+    """(slope, intercept) of the least-squares line log10 y = slope log10 x + intercept."""
+    slope, intercept = np.polyfit(np.log10(x), np.log10(y), 1)
+    return float(slope), float(intercept)
+
+
+def map_seeds(fn: Callable[[int], dict], seeds: Sequence[int], workers: int = 1) -> list[dict]:
+    """[fn(seed) for seed in seeds], on `workers` processes when more than one (fn must be a
+    module-level function, so that it pickles), each with one BLAS thread (`one_thread`)."""
+    call = partial(_one_thread, fn)
+    if workers <= 1 or len(seeds) < 2:
+        return [call(s) for s in seeds]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(workers, len(seeds))) as pool:
+        return list(pool.map(call, seeds))
+
+
+def one_thread():
+    """A context in which BLAS runs on one thread: these matrices are small, and on shared
+    cores more threads only spin (and make timings noise)."""
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _one_thread(fn: Callable[[int], dict], seed: int) -> dict:
+    with one_thread():
+        return fn(seed)
+
+
+@lru_cache(maxsize=8)
+def dataset(name: str):
+    """core.data.load(DataSpec(name)) once per process (a scikit-learn table takes 0.5 s to
+    read; `setup` copies what it splits, so the one Dataset is never written)."""
+    from core.data import DataSpec, load
+
+    return load(DataSpec(name))
+
+
+def guess_cost(y: np.ndarray) -> float:
+    """The cross-entropy of predicting every row by the class frequencies (their entropy)."""
+    counts = np.bincount(np.asarray(y))
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def learned_nothing(train_cost: float | None, y: np.ndarray) -> bool:
+    """The run ended no better than a constant guess (a network whose ReLUs all died does):
+    such a seed says nothing about the settings compared, and is left out when every arm of a
+    comparison learned nothing on it (the rule of the other findings)."""
+    if train_cost is None or not math.isfinite(train_cost):
+        return False
+    guess = guess_cost(y)
+    return abs(train_cost - guess) <= NOTHING_LEARNED * guess

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis import statistics
-from analysis.findings import common
+from analysis import canvas, statistics
+from analysis.findings import evidence, rules, tables
+from analysis.findings.claim import Claim
+from analysis.formatting import table_lines
 from core import defaults
 from core.optimizers import ewa
 from core.train import TrainConfig, train
@@ -127,7 +129,7 @@ def start_errors(seed: int) -> dict:
 
 def adam_of(seed: int) -> dict:
     """Adam's validation cost per epoch on the course's setting, with and without correction."""
-    data = common.dataset("moons")
+    data = evidence.dataset("moons")
     out = {}
     for name, flag in (("with", True), ("without", False)):
         config = TrainConfig(optimizer="adam", epochs=EPOCHS, seed=seed, bias_correction=flag)
@@ -136,7 +138,7 @@ def adam_of(seed: int) -> dict:
             "val_cost": r.history["val_cost"].tolist(),
             "n_batches": r.n_batches,
             "status": r.status,
-            "dead": common.learned_nothing(r.final["train_cost"], data.y),
+            "dead": evidence.learned_nothing(r.final["train_cost"], data.y),
         }
     return out
 
@@ -157,7 +159,7 @@ def seed_of(seed: int) -> dict:
 def measure(seeds: Sequence[int], workers: int = 1) -> dict:
     seeds = list(seeds)
     windows = [window(b) for b in BETAS]
-    per = common.map_seeds(seed_of, seeds, workers)
+    per = evidence.map_seeds(seed_of, seeds, workers)
     start = {
         b: {k: [p["start"][b][k] for p in per] for k in ("with", "without", "late_gap")}
         for b in map(str, START_BETAS)
@@ -181,8 +183,8 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
         "the latest 1/(1-beta) values hold 1-1/e of the weight": all(
             abs(w["n63"] / w["nominal"] - 1) <= WINDOW_TOLERANCE for w in windows
         ),
-        "bias correction fixes the start": common.all_of(
-            common.lower(s["with"], s["without"]) for s in start.values()
+        "bias correction fixes the start": rules.all_of(
+            rules.lower(s["with"], s["without"]) for s in start.values()
         ),
         "the initial period passes (within 1% after 5/(1-beta) values)": all(
             g < AGREE for s in start.values() for g in s["late_gap"]
@@ -190,26 +192,26 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
         "Adam without bias correction ends as well": statistics.equivalent(
             adam["without"]["final"], adam["with"]["final"], TOLERANCE
         ),
-        "bias correction helps Adam's initial period": common.lower(
+        "bias correction helps Adam's initial period": rules.lower(
             adam["with"]["early"], adam["without"]["early"]
         ),
     }
-    return common.judged(
+    return rules.judged(
         parts,
         seeds=seeds,
         windows=windows,
-        start={b: {k: common.summary(v) for k, v in s.items()} for b, s in start.items()},
+        start={b: {k: evidence.summary(v) for k, v in s.items()} for b, s in start.items()},
         adam={
             name: {
-                "final": common.summary(a["final"]),
-                "early": common.summary(a["early"]),
+                "final": evidence.summary(a["final"]),
+                "early": evidence.summary(a["early"]),
                 "curve": a["curve"],
                 "status": a["status"],
             }
             for name, a in adam.items()
         },
         adam_difference={
-            k: common.summary(
+            k: evidence.summary(
                 [x - y for x, y in zip(adam["without"][k], adam["with"][k], strict=True)]
             )
             for k in ("final", "early")
@@ -241,9 +243,9 @@ def section(result: dict) -> list[str]:
         [
             b,
             str(round(1 / (1 - float(b)))),
-            common.pm(s["without"]),
-            common.pm(s["with"]),
-            common.per_seed(s["without"]["values"]) + " / " + common.per_seed(s["with"]["values"]),
+            tables.pm(s["without"]),
+            tables.pm(s["with"]),
+            tables.per_seed(s["without"]["values"]) + " / " + tables.per_seed(s["with"]["values"]),
             f"{max(s['late_gap']['values']):.2g}",
         ]
         for b, s in result["start"].items()
@@ -252,17 +254,17 @@ def section(result: dict) -> list[str]:
     a_rows = [
         [
             f"final (epoch {EPOCHS})",
-            common.pm(a["with"]["final"], 4),
-            common.pm(a["without"]["final"], 4),
-            common.pm(d["final"], 2),
-            common.per_seed(d["final"]["values"]),
+            tables.pm(a["with"]["final"], 4),
+            tables.pm(a["without"]["final"], 4),
+            tables.pm(d["final"], 2),
+            tables.per_seed(d["final"]["values"]),
         ],
         [
             f"mean over epochs 1-{result['early_epochs']} (the first 1000 steps)",
-            common.pm(a["with"]["early"], 4),
-            common.pm(a["without"]["early"], 4),
-            common.pm(d["early"], 2),
-            common.per_seed(d["early"]["values"]),
+            tables.pm(a["with"]["early"], 4),
+            tables.pm(a["without"]["early"], 4),
+            tables.pm(d["early"], 2),
+            tables.per_seed(d["early"]["values"]),
         ],
     ]
     mult = ", ".join(f"t={t}: {m:.2f}" for t, m in result["multipliers"].items())
@@ -273,7 +275,7 @@ def section(result: dict) -> list[str]:
         "is how far the EWA trails a steady trend. 'Weight of the last 1/(1-beta)' is the share "
         "that a flat average over 1/(1-beta) values would give entirely (100%) to them.",
         "",
-        *common.table(
+        *table_lines(
             [
                 "beta",
                 "1/(1-beta)",
@@ -290,7 +292,7 @@ def section(result: dict) -> list[str]:
         f"N(0, {SPREAD:g}^2) data (mean ± SE over the seeds); the last column is the largest "
         f"relative gap between corrected and raw after {SETTLED}/(1-beta) values.",
         "",
-        *common.table(
+        *table_lines(
             [
                 "beta",
                 "first values",
@@ -313,7 +315,7 @@ def section(result: dict) -> list[str]:
             else ""
         ),
         "",
-        *common.table(
+        *table_lines(
             ["validation cost", "with bias correction", "without", "difference", "per seed"],
             a_rows,
         ),
@@ -327,7 +329,7 @@ def section(result: dict) -> list[str]:
 
 def figure(result: dict, folder: Path) -> Path:
     """Step responses against a flat window; Adam's validation cost with and without."""
-    fig = common.figure(10, 3.8)
+    fig = canvas.figure(10, 3.8)
     ax_w, ax_a = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     for w in result["windows"][1:3]:  # 0.9 and 0.98: the course's examples
         n = round(3 * w["nominal"])
@@ -366,4 +368,16 @@ def figure(result: dict, folder: Path) -> Path:
     for ax in (ax_w, ax_a):
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
-    return common.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png")
+
+
+CLAIM = Claim(
+    key=KEY,
+    title=TITLE,
+    quote=QUOTE,
+    sweeps=(),  # measured directly through core, no sweep
+    rule=RULE,
+    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
+    section=section,
+    figure=lambda results, folder: figure(results[KEY], folder),
+)

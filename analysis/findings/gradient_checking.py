@@ -19,7 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.findings import common
+from analysis import canvas
+from analysis.findings import evidence, rules, tables
+from analysis.findings.claim import Claim
+from analysis.formatting import table_lines
 from core import gradcheck, network
 from core.network import Parameters
 from core.train import TrainConfig, setup
@@ -95,7 +98,7 @@ def truncation_slope(eps: Sequence[float], diff: Sequence[float]) -> float:
     keep = (eps >= 10 * floor * (1 - 1e-12)) & (diff > 0)
     if keep.sum() < 2:
         return math.nan
-    return common.loglog_slope(eps[keep], diff[keep])[0]
+    return evidence.loglog_slope(eps[keep], diff[keep])[0]
 
 
 # --- accuracy ------------------------------------------------------------------------------------
@@ -106,7 +109,7 @@ def course_network(seed: int, activation: str, examples: int | None = None):
     init = "xavier" if activation == "tanh" else "he"
     s = setup(
         TrainConfig(layers=LAYERS, activation=activation, init=init, seed=seed),
-        common.dataset("moons"),
+        evidence.dataset("moons"),
     )
     n = examples or s.m_train
     return s.params, s.X_train[:, :n], s.Y_train[:, :n], s.arch
@@ -155,7 +158,7 @@ def cost_of(seed: int, sizes: Sequence[Sequence[int]] | None = None) -> list[dic
 
 
 def cost_row(layers: tuple[int, ...], seed: int) -> dict:
-    s = setup(TrainConfig(layers=layers, seed=seed), common.dataset("moons"))
+    s = setup(TrainConfig(layers=layers, seed=seed), evidence.dataset("moons"))
     X, Y, arch, params = s.X_train[:, :EXAMPLES], s.Y_train[:, :EXAMPLES], s.arch, s.params
     calls = 0
 
@@ -223,49 +226,49 @@ def seed_of(seed: int) -> dict:
 
 def measure(seeds: Sequence[int], workers: int = 1) -> dict:
     seeds = list(seeds)
-    per = common.map_seeds(seed_of, seeds, workers)
-    timing = common.map_seeds(_cost_rows, seeds[:1], 1)[0]["rows"]
+    per = evidence.map_seeds(seed_of, seeds, workers)
+    timing = evidence.map_seeds(_cost_rows, seeds[:1], 1)[0]["rows"]
     slopes = {k: [p["accuracy"]["slopes"][k] for p in per] for k in SLOPES}
     at_eps = {k: [math.log10(p["accuracy"]["at_course_eps"][k]) for p in per] for k in SLOPES}
     best = {k: [math.log10(p["accuracy"]["best"][k]) for p in per] for k in SLOPES}
     dropout = {k: [p["dropout"][k] for p in per] for k in DROPOUT_ARMS}
     kinks = [p["dropout"]["ReLU kink"] for p in per]
     sizes = [r["parameters"] for r in timing]
-    ratio_slope = common.loglog_slope(sizes, [r["ratio"] for r in timing])[0]
-    evaluations_slope = common.loglog_slope(sizes, [r["evaluations"] for r in timing])[0]
+    ratio_slope = evidence.loglog_slope(sizes, [r["ratio"] for r in timing])[0]
+    evaluations_slope = evidence.loglog_slope(sizes, [r["evaluations"] for r in timing])[0]
     parts = {
         "the two-sided error falls like eps^2, the one-sided like eps": all(
             abs(s - SLOPES[k]) <= SLOPE_TOLERANCE for k, v in slopes.items() for s in v
         ),
-        "two-sided is more accurate (at eps 1e-7 and at each one's best eps)": common.all_of(
+        "two-sided is more accurate (at eps 1e-7 and at each one's best eps)": rules.all_of(
             [
-                common.lower(at_eps["two-sided"], at_eps["one-sided"]),
-                common.lower(best["two-sided"], best["one-sided"]),
+                rules.lower(at_eps["two-sided"], at_eps["one-sided"]),
+                rules.lower(best["two-sided"], best["one-sided"]),
             ]
         ),
         "it is slow: many backprops, more the more parameters": abs(evaluations_slope - 1)
         <= SLOPE_TOLERANCE
         and all(r["ratio"] >= MIN_RATIO for r in timing)
         and ratio_slope >= MIN_TIME_SLOPE,
-        "with a fresh dropout mask per evaluation it fails": common.mean_below(
+        "with a fresh dropout mask per evaluation it fails": rules.mean_below(
             [-math.log10(d) for d in dropout["fresh masks"]], -math.log10(BUG)
         ),
         "with one mask held fixed it passes (the seed's 'as we've presented it')": (
-            common.mean_below([math.log10(d) for d in dropout["one fixed mask"]], math.log10(GREAT))
+            rules.mean_below([math.log10(d) for d in dropout["one fixed mask"]], math.log10(GREAT))
         ),
     }
-    return common.judged(
+    return rules.judged(
         parts,
         seeds=seeds,
         eps=list(EPS),
         curves=[p["accuracy"]["curves"] for p in per],
-        slopes={k: common.summary(v) for k, v in slopes.items()},
-        log10_at_course_eps={k: common.summary(v) for k, v in at_eps.items()},
-        log10_best={k: common.summary(v) for k, v in best.items()},
+        slopes={k: evidence.summary(v) for k, v in slopes.items()},
+        log10_at_course_eps={k: evidence.summary(v) for k, v in at_eps.items()},
+        log10_best={k: evidence.summary(v) for k, v in best.items()},
         timing=timing,
         ratio_slope=ratio_slope,
         evaluations_slope=evaluations_slope,
-        dropout={k: common.summary(v) for k, v in dropout.items()},
+        dropout={k: evidence.summary(v) for k, v in dropout.items()},
         relu_kinks=kinks,
     )
 
@@ -282,10 +285,10 @@ def section(result: dict) -> list[str]:
     acc_rows = [
         [
             k,
-            common.pm(s[k]),
-            common.per_seed(s[k]["values"], 3),
-            common.pm(at[k]),
-            common.pm(best[k]),
+            tables.pm(s[k]),
+            tables.per_seed(s[k]["values"], 3),
+            tables.pm(at[k]),
+            tables.pm(best[k]),
         ]
         for k in SLOPES
     ]
@@ -301,14 +304,14 @@ def section(result: dict) -> list[str]:
         for r in result["timing"]
     ]
     d = result["dropout"]
-    d_rows = [[k, common.pm(v), common.per_seed(v["values"])] for k, v in d.items()]
+    d_rows = [[k, tables.pm(v), tables.per_seed(v["values"])] for k, v in d.items()]
     kinks = [str(s) for s, k in zip(result["seeds"], result["relu_kinks"], strict=True) if k]
     return [
         "Accuracy (tanh network, the whole training split): the slope of log10 difference "
         "against log10 eps on the truncation side, and the log10 difference at the course's "
         "eps 1e-7 and at each method's best eps (mean ± SE over the seeds).",
         "",
-        *common.table(
+        *table_lines(
             ["difference", "slope", "per seed", "log10 at eps 1e-7", "log10 at its best eps"],
             acc_rows,
         ),
@@ -321,7 +324,7 @@ def section(result: dict) -> list[str]:
         "network's times are mostly per-call overhead, a forward pass costing nearly what a "
         f"forward and backward pass does; it now asks for at least {MIN_TIME_SLOPE}.)",
         "",
-        *common.table(
+        *table_lines(
             ["network", "parameters", "cost evaluations", "check (ms)", "backprop (µs)", "ratio"],
             t_rows,
         ),
@@ -332,7 +335,7 @@ def section(result: dict) -> list[str]:
         "evaluation makes J a different random function at each call; one mask held fixed "
         "makes it an ordinary function, whose gradient backprop computes with that mask.",
         "",
-        *common.table(["masks", "difference", "per seed"], d_rows),
+        *table_lines(["masks", "difference", "per seed"], d_rows),
         "",
         (
             f"ReLU under one fixed mask: a pre-activation lies within eps of the kink on seed "
@@ -349,7 +352,7 @@ def section(result: dict) -> list[str]:
 
 def figure(result: dict, folder: Path) -> Path:
     """Relative difference against eps per seed (both methods); the check's cost per size."""
-    fig = common.figure(10, 3.8)
+    fig = canvas.figure(10, 3.8)
     ax, ax_t = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     colours = {"two-sided": "#2ca02c", "one-sided": "#d62728"}
     for i, curves in enumerate(result["curves"]):
@@ -394,4 +397,16 @@ def figure(result: dict, folder: Path) -> Path:
     for a in (ax, ax_t):
         a.grid(True, alpha=0.3)
         a.legend(fontsize=7)
-    return common.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png")
+
+
+CLAIM = Claim(
+    key=KEY,
+    title=TITLE,
+    quote=QUOTE,
+    sweeps=(),  # measured directly through core, no sweep
+    rule=RULE,
+    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
+    section=section,
+    figure=lambda results, folder: figure(results[KEY], folder),
+)

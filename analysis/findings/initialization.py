@@ -25,7 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.findings import common
+from analysis import canvas
+from analysis.findings import evidence, rules, tables
+from analysis.findings.claim import Claim
+from analysis.formatting import table_lines
 from core import optimizers
 from core.init import weight_scale
 from core.network import Parameters, Workspace, cost_and_gradients, cross_entropy
@@ -123,7 +126,7 @@ def network(scheme: str, depth: int, width: int, seed: int):
     parameters drawn by the scheme."""
     _, _, activation = SCHEMES[scheme]
     config = TrainConfig(layers=(width,) * depth, activation=activation, seed=seed)
-    s = setup(config, common.dataset(DATA))
+    s = setup(config, evidence.dataset(DATA))
     draw(s.params, s.arch.layer_dims, scheme, seed)
     return s
 
@@ -243,7 +246,7 @@ def seed_of(seed: int) -> dict:
 
 def measure(seeds: Sequence[int], workers: int = 1) -> dict:
     """Growth at initialization, training at depth, zeros' symmetry; the parts and verdict."""
-    per = common.map_seeds(seed_of, list(seeds), workers)
+    per = evidence.map_seeds(seed_of, list(seeds), workers)
     growth = [
         growth_row(scheme, [p["growth"][scheme] for p in per])
         for scheme in (*RELU_GROWTH, "xavier-tanh")
@@ -259,10 +262,10 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
         symmetry[scheme] = {
             "spread": [r["spread"] for r in runs],
             "scale": [r["scale"] for r in runs],
-            "best_cost": common.summary([r["best"] for r in runs]),
+            "best_cost": evidence.summary([r["best"] for r in runs]),
         }
     parts = parts_of(growth, training, symmetry)
-    return common.judged(
+    return rules.judged(
         parts,
         seeds=list(seeds),
         growth=growth,
@@ -280,12 +283,12 @@ def growth_row(scheme: str, seeds: list[dict]) -> dict:
         "scheme": scheme,
         "label": SCHEMES[scheme][0],
         "predicted": pred,
-        "forward": common.summary(fwd),
-        "backward": common.summary(bwd),
+        "forward": evidence.summary(fwd),
+        "backward": evidence.summary(bwd),
         "within": all(within(x, pred) for x in fwd + bwd),
         "judged": scheme in RELU_GROWTH,
-        "last_rms": common.summary([math.sqrt(s["activation_ms"][-1]) for s in seeds]),
-        "first_grad": common.summary([s["grad_norm"][0] for s in seeds]),
+        "last_rms": evidence.summary([math.sqrt(s["activation_ms"][-1]) for s in seeds]),
+        "first_grad": evidence.summary([s["grad_norm"][0] for s in seeds]),
     }
 
 
@@ -300,9 +303,9 @@ def training_row(scheme: str, depth: int, runs: list[dict]) -> dict:
         "scheme": scheme,
         "label": SCHEMES[scheme][0],
         "depth": depth,
-        "best": common.summary(best),
+        "best": evidence.summary(best),
         "steps": [r["steps"] for r in runs],
-        "trains": common.mean_below(best, TARGET),
+        "trains": rules.mean_below(best, TARGET),
     }
 
 
@@ -321,13 +324,13 @@ def parts_of(growth: list[dict], training: list[dict], symmetry: dict) -> dict:
         "per-layer growth is n s^2 / 2 (vanishes below 1, explodes above)": all(
             g["within"] for g in growth if g["judged"]
         ),
-        f"N(0,1) * 0.01 and N(0,1) * 10 do not train {deep} layers": common.all_of(
+        f"N(0,1) * 0.01 and N(0,1) * 10 do not train {deep} layers": rules.all_of(
             [fails(training, "random", deep), fails(training, "large", deep)]
         ),
-        f"He trains {mid} and {deep} layers": common.all_of(
+        f"He trains {mid} and {deep} layers": rules.all_of(
             [trains(training, "he", mid), trains(training, "he", deep)]
         ),
-        f"Xavier (tanh) trains {mid} and {deep} layers": common.all_of(
+        f"Xavier (tanh) trains {mid} and {deep} layers": rules.all_of(
             [trains(training, "xavier-tanh", mid), trains(training, "xavier-tanh", deep)]
         ),
         "zeros never break symmetry": all(s == 0.0 for s in symmetry["zeros"]["spread"]),
@@ -349,7 +352,7 @@ def zeros_at_init(per: list[dict]) -> dict:
     return {
         "max_activation_ms": max(max(x["activation_ms"]) for x in g),
         "max_grad_norm": max(max(x["grad_norm"]) for x in g),
-        "output_bias_grad": common.summary([x["output_bias_grad"] for x in g]),
+        "output_bias_grad": evidence.summary([x["output_bias_grad"] for x in g]),
     }
 
 
@@ -360,11 +363,11 @@ def section(result: dict) -> list[str]:
     g_rows = [
         [
             g["label"] + ("" if g["judged"] else " (shown, not judged)"),
-            common.num(g["predicted"]) + ("" if g["judged"] else " (linear regime)"),
-            common.pm(g["forward"]),
-            common.pm(g["backward"]),
-            common.pm(g["last_rms"]),
-            common.pm(g["first_grad"]),
+            tables.num(g["predicted"]) + ("" if g["judged"] else " (linear regime)"),
+            tables.pm(g["forward"]),
+            tables.pm(g["backward"]),
+            tables.pm(g["last_rms"]),
+            tables.pm(g["first_grad"]),
             "yes" if g["within"] else "no",
         ]
         for g in result["growth"]
@@ -374,8 +377,8 @@ def section(result: dict) -> list[str]:
         [
             r["label"],
             str(r["depth"]),
-            common.pm(r["best"]),
-            common.per_seed(r["best"]["values"]),
+            tables.pm(r["best"]),
+            tables.per_seed(r["best"]["values"]),
             ", ".join("-" if s is None else str(s) for s in r["steps"]),
             {True: "yes", False: "no"}.get(r["trains"], "undecided"),
         ]
@@ -390,7 +393,7 @@ def section(result: dict) -> list[str]:
         "the last hidden activations, '||dW1||' the gradient of the first layer's weights "
         "(inputs have mean square 1).",
         "",
-        *common.table(
+        *table_lines(
             [
                 "weights",
                 "predicted n s^2 / 2",
@@ -404,27 +407,27 @@ def section(result: dict) -> list[str]:
         ),
         "",
         "Zeros: every hidden activation and every weight gradient is exactly 0 (largest mean "
-        f"square {common.num(z['max_activation_ms'])}, largest ||dW[l]|| "
-        f"{common.num(z['max_grad_norm'])}); only the output bias gets a gradient "
-        f"(|db[L]| {common.pm(z['output_bias_grad'])}).",
+        f"square {tables.num(z['max_activation_ms'])}, largest ||dW[l]|| "
+        f"{tables.num(z['max_grad_norm'])}); only the output bias gets a gradient "
+        f"(|db[L]| {tables.pm(z['output_bias_grad'])}).",
         "",
         f"Training on circles ({TRAIN_WIDTH} units per hidden layer, full-batch Adam, alpha "
         f"{ALPHA:g}, at most {STEPS} steps, stopped once below {STOP}): the lowest training "
         f"cost, clipped at ln 2, and the step at which it fell below {TARGET:.3f} ('-': never).",
         "",
-        *common.table(
+        *table_lines(
             ["weights", "hidden layers", "lowest cost", "per seed", "steps to target", "trains"],
             t_rows,
         ),
         "",
         f"Zeros, {SYMMETRY_DEPTH} hidden layers, {STEPS} steps: the largest difference between "
-        f"two units of a layer is {common.per_seed(sym['spread'])} (per seed), and the "
-        f"training cost ends at {common.pm(sym['best_cost'])} (ln 2 = {math.log(2):.3f}). With "
+        f"two units of a layer is {tables.per_seed(sym['spread'])} (per seed), and the "
+        f"training cost ends at {tables.pm(sym['best_cost'])} (ln 2 = {math.log(2):.3f}). With "
         "ReLU, zeros are worse than symmetric: every hidden unit outputs 0, so no weight but the "
         "output bias ever receives a gradient. Every weight equal to sqrt(2/n) instead (symmetric "
         "but not zero, shown, not judged): the largest difference between two units relative to "
-        f"the largest weight is {common.per_seed(rel)} after {STEPS} steps, cost "
-        f"{common.pm(const['best_cost'])}: the units get equal gradients and stay equal, so a "
+        f"the largest weight is {tables.per_seed(rel)} after {STEPS} steps, cost "
+        f"{tables.pm(const['best_cost'])}: the units get equal gradients and stay equal, so a "
         "layer computes one feature however wide it is.",
         "",
         "The weight gradients do not vanish toward the first layers only: dW[l] = dZ[l] "
@@ -436,7 +439,7 @@ def section(result: dict) -> list[str]:
 
 def figure(result: dict, folder: Path) -> Path:
     """RMS activation and gradient norm per layer at initialization; lowest cost vs depth."""
-    fig = common.figure(13, 3.8)
+    fig = canvas.figure(13, 3.8)
     colours = {
         "random": "#1f77b4",
         "large": "#d62728",
@@ -496,4 +499,16 @@ def figure(result: dict, folder: Path) -> Path:
     for ax in (ax_a, ax_g, ax_t):
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
-    return common.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png")
+
+
+CLAIM = Claim(
+    key=KEY,
+    title=TITLE,
+    quote=QUOTE,
+    sweeps=(),  # measured directly through core, no sweep
+    rule=RULE,
+    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
+    section=section,
+    figure=lambda results, folder: figure(results[KEY], folder),
+)

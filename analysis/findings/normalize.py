@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis import statistics
+from analysis import canvas
 from analysis.findings.claim import Claim
 from analysis.findings.context import (
     Context,
@@ -19,10 +19,7 @@ from analysis.findings.evidence import (
     summary,
     to_target,
 )
-from analysis.findings.figures import new_figure, save
-from analysis.findings.rules import (
-    judged,
-)
+from analysis.findings.rules import judged, lower
 from analysis.findings.tables import pm
 from analysis.formatting import table_lines
 
@@ -49,7 +46,7 @@ def measure(ctx: Context) -> dict:
         e_norm = to_target(runs[(opt, "normalized")], BC_TARGET)
         e_raw = to_target(runs[(opt, "raw")], BC_TARGET)
         larger = tuned[(opt, "normalized")] > tuned[(opt, "raw")]
-        faster = statistics.better_beyond_noise(e_norm[0], e_raw[0]) == 1
+        faster = lower(e_norm[0], e_raw[0])
         label = {"gd": "mini-batch GD", "adam": "Adam"}[opt]
         parts[f"{label}: a larger learning rate"] = larger
         parts[f"{label}: faster to the target"] = faster
@@ -76,7 +73,6 @@ def measure(ctx: Context) -> dict:
         )
     return judged(
         parts,
-        "the optimizer",
         rows=rows,
         target=BC_TARGET,
         budget=spec_norm.epochs,
@@ -150,7 +146,7 @@ def figure(results: dict, folder: Path) -> Path:
 
 def _draw(r5: dict, path: Path) -> Path:
     """Claim 5: final validation cost against alpha with and without standardization."""
-    fig = new_figure(10, 3.8)
+    fig = canvas.figure(10, 3.8)
     for i, opt in enumerate(("gd", "adam")):
         ax = fig.add_subplot(1, 2, i + 1)
         for name, style in (("normalized", "-"), ("raw", "--")):
@@ -175,7 +171,7 @@ def _draw(r5: dict, path: Path) -> Path:
         ax.set_title({"gd": "mini-batch GD", "adam": "Adam"}[opt] + " on breast cancer")
         ax.legend(fontsize=7)
         ax.grid(True, alpha=0.3)
-    return save(fig, path)
+    return canvas.save(fig, path)
 
 
 CLAIM = Claim(

@@ -19,6 +19,7 @@ from analysis.findings.context import FINDINGS_DIR, Context
 from analysis.findings.registry import CLAIMS
 from analysis.findings.rules import TOLERANCE
 from analysis.findings.sweeping import sweep_all
+from analysis.findings.tables import yes_no
 from analysis.formatting import table_lines
 
 STORE = Path("findings-store")
@@ -143,7 +144,11 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
             "",
             f"> {c.quote}",
             "",
-            f"Sweep: {sweeps}.",
+            f"Sweep: {sweeps}."
+            if c.sweeps
+            else f"Measured directly through `core` "
+            f"([`analysis/findings/{c.key.replace('-', '_')}.py`](../analysis/findings/"
+            f"{c.key.replace('-', '_')}.py)), no sweep.",
             "",
             f"**Rule.** {c.rule}",
             "",
@@ -151,7 +156,7 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
             *_nothing(r),
             "",
             f"**Verdict: {r['verdict']}** ({r['why']}). Parts: "
-            + "; ".join(f"{k}: {'yes' if v else 'no'}" for k, v in r["parts"].items())
+            + "; ".join(f"{k}: {yes_no(v)}" for k, v in r["parts"].items())
             + ".",
         ]
         if c.key in pngs:

@@ -1,15 +1,34 @@
-"""Every claim of the course note the findings page tests, in the page's order."""
+"""Every claim of the course note the findings page tests, in the note's order."""
 
 from __future__ import annotations
 
-from analysis.findings import adam_defaults, adam_faster, batch_size, decay, momentum, normalize
+from analysis.findings import (
+    adam_defaults,
+    adam_faster,
+    adam_memory,
+    batch_size,
+    decay,
+    ewa,
+    gradient_checking,
+    initialization,
+    momentum,
+    normalize,
+    rmsprop,
+    saddle_points,
+)
 from analysis.findings.claim import Claim
 
 CLAIMS: tuple[Claim, ...] = (
-    adam_faster.CLAIM,
-    momentum.CLAIM,
-    adam_defaults.CLAIM,
-    decay.CLAIM,
     normalize.CLAIM,
+    initialization.CLAIM,
+    gradient_checking.CLAIM,
     batch_size.CLAIM,
+    ewa.CLAIM,
+    momentum.CLAIM,
+    rmsprop.CLAIM,
+    adam_faster.CLAIM,
+    adam_defaults.CLAIM,
+    adam_memory.CLAIM,
+    decay.CLAIM,
+    saddle_points.CLAIM,
 )

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.findings import common
+from analysis import canvas
+from analysis.findings import evidence, rules, tables
+from analysis.findings.claim import Claim
+from analysis.formatting import table_lines
 from core import optimizers
 from core.network import Parameters, Workspace, cost_and_gradients
 from core.train import TrainConfig, setup
@@ -64,7 +67,7 @@ RULE = (
 def trajectory(optimizer: str, alpha: float, seed: int) -> dict:
     """Full-batch training on raw breast cancer: the cost per step and every update."""
     config = TrainConfig(layers=LAYERS, normalize=False, seed=seed)
-    s = setup(config, common.dataset("breast_cancer"))
+    s = setup(config, evidence.dataset("breast_cancer"))
     arch, params = s.arch, s.params
     grads, work = Parameters(arch), Workspace(arch, s.m_train, s.X_train.dtype)
     opt = optimizers.make(optimizer, lr=alpha)
@@ -189,25 +192,25 @@ def quadratic() -> dict:
 
 def measure(seeds: Sequence[int], workers: int = 1) -> dict:
     seeds = list(seeds)
-    grids = common.map_seeds(grid_of, seeds, workers)
+    grids = evidence.map_seeds(grid_of, seeds, workers)
     mean_final = {opt: np.mean([g[opt] for g in grids], axis=0) for opt in ("gd", "rmsprop")}
     best = {opt: ALPHAS[int(np.argmin(m))] for opt, m in mean_final.items()}
-    per = common.map_seeds(_Runs(best), seeds, workers)
+    per = evidence.map_seeds(_Runs(best), seeds, workers)
 
     def values(opt: str, side: str, key: str, log: bool = False) -> list[float]:
         xs = [p[opt][side][key] for p in per]
         return [math.log10(x) for x in xs] if log else xs
 
     parts = {
-        "RMSprop's updates are smaller than GD's in the steep directions": common.lower(
+        "RMSprop's updates are smaller than GD's in the steep directions": rules.lower(
             values("rmsprop", "steep", "mean_update", True),
             values("gd", "steep", "mean_update", True),
         ),
-        "and larger in the shallow directions": common.lower(
+        "and larger in the shallow directions": rules.lower(
             values("gd", "shallow", "mean_update", True),
             values("rmsprop", "shallow", "mean_update", True),
         ),
-        "RMSprop's steep directions oscillate less (fewer sign changes)": common.lower(
+        "RMSprop's steep directions oscillate less (fewer sign changes)": rules.lower(
             values("rmsprop", "steep", "sign_changes"), values("gd", "steep", "sign_changes")
         ),
     }
@@ -215,16 +218,16 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
         {
             "optimizer": opt,
             "alpha": best[opt],
-            "final": common.summary([p[opt]["final"] for p in per]),
+            "final": evidence.summary([p[opt]["final"] for p in per]),
             **{
-                f"{side}_{key}": common.summary(values(opt, side, key))
+                f"{side}_{key}": evidence.summary(values(opt, side, key))
                 for side in ("steep", "shallow")
                 for key in ("mean_update", "sign_changes", "efficiency")
             },
         }
         for opt in ("gd", "rmsprop")
     ]
-    return common.judged(
+    return rules.judged(
         parts,
         seeds=seeds,
         alphas=list(ALPHAS),
@@ -257,14 +260,14 @@ def section(result: dict) -> list[str]:
         [
             r["optimizer"],
             f"{r['alpha']:.3g}",
-            common.pm(r["final"]),
-            common.pm(r["steep_mean_update"]),
-            common.pm(r["shallow_mean_update"]),
-            common.pm(r["steep_sign_changes"]),
-            common.per_seed(r["steep_sign_changes"]["values"]),
-            common.pm(r["shallow_sign_changes"]),
-            common.pm(r["steep_efficiency"]),
-            common.pm(r["shallow_efficiency"]),
+            tables.pm(r["final"]),
+            tables.pm(r["steep_mean_update"]),
+            tables.pm(r["shallow_mean_update"]),
+            tables.pm(r["steep_sign_changes"]),
+            tables.per_seed(r["steep_sign_changes"]["values"]),
+            tables.pm(r["shallow_sign_changes"]),
+            tables.pm(r["steep_efficiency"]),
+            tables.pm(r["shallow_efficiency"]),
         ]
         for r in result["rows"]
     ]
@@ -288,7 +291,7 @@ def section(result: dict) -> list[str]:
         "added after a first run had shown the sign changes): |net displacement| / path length "
         "of a weight, 1 when it moves one way, near 0 when it zigzags in place.",
         "",
-        *common.table(
+        *table_lines(
             [
                 "optimizer",
                 "alpha",
@@ -313,7 +316,7 @@ def section(result: dict) -> list[str]:
         f"The seed's picture: J = ({QUADRATIC[0]:g} w^2 + {QUADRATIC[1]:g} b^2) / 2 from "
         f"{QUAD_START}, {QUAD_STEPS} steps, each at its best alpha of a grid (quarter decades).",
         "",
-        *common.table(
+        *table_lines(
             [
                 "optimizer",
                 "alpha",
@@ -330,7 +333,7 @@ def section(result: dict) -> list[str]:
 
 def figure(result: dict, folder: Path) -> Path:
     """The quadratic's contours with both paths; the network's cost per step."""
-    fig = common.figure(10, 3.8)
+    fig = canvas.figure(10, 3.8)
     ax_q, ax_c = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     a, c = QUADRATIC
     w, b = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.5, 1.5, 200))
@@ -363,4 +366,16 @@ def figure(result: dict, folder: Path) -> Path:
     for ax in (ax_q, ax_c):
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
-    return common.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png")
+
+
+CLAIM = Claim(
+    key=KEY,
+    title=TITLE,
+    quote=QUOTE,
+    sweeps=(),  # measured directly through core, no sweep
+    rule=RULE,
+    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
+    section=section,
+    figure=lambda results, folder: figure(results[KEY], folder),
+)

@@ -1,9 +1,17 @@
-"""The pure verdict rules of the claims: how parts combine into a verdict, and the paired
-comparisons a part is judged by (tested on synthetic numbers)."""
+"""The claims' verdict rules: a claim's parts are True (shown to hold), False (shown not to)
+or None (the seeds decide neither way), and combine into its verdict; a part over seeds is
+judged with `analysis.statistics`, the defaults report's rule (a one-sided 95% Student-t bound
+of the paired differences must clear the threshold).
+
+    combine({"a": True, "b": None})   # "inconclusive": b would decide confirmed or depends
+
+The verdict is "confirmed" when every part holds, "refuted" when none does, "depends" when some
+hold and some do not (whatever the undecided ones would say), and "inconclusive" otherwise.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from analysis import statistics
 
@@ -13,40 +21,84 @@ TOLERANCE = 0.01  # the defaults report's: differences within 1% are no differen
 A_LOT = 2.0  # "a lot faster": at most half the epochs
 
 
-def combine(parts: dict[str, bool]) -> str:
-    """confirmed when every part holds, refuted when none does, else depends."""
-    if all(parts.values()):
-        return CONFIRMED
-    if not any(parts.values()):
-        return REFUTED
-    return DEPENDS
+def combine(parts: Mapping[str, bool | None]) -> str:
+    """confirmed (all True), refuted (all False), depends (some of each), else inconclusive."""
+    if not parts:
+        raise ValueError("a claim needs at least one part")
+    values = [three_way(v) for v in parts.values()]
+    held, failed = any(v is True for v in values), any(v is False for v in values)
+    if held and failed:
+        return DEPENDS
+    if any(v is None for v in values):
+        return INCONCLUSIVE
+    return CONFIRMED if held else REFUTED
 
 
-def depends_on(parts: dict[str, bool]) -> str:
-    held = [k for k, v in parts.items() if v]
-    failed = [k for k, v in parts.items() if not v]
-    return f"holds: {'; '.join(held)} - does not hold: {'; '.join(failed)}"
-
-
-def judged(parts: dict[str, bool], on: str, **evidence) -> dict:
-    """A claim's result: its parts, the verdict they combine to and why (what it depends `on`
-    when only some hold), with the evidence behind them."""
-    verdict = combine(parts)
-    return {"parts": parts, "verdict": verdict, "why": _why(verdict, parts, on), **evidence}
-
-
-def _why(verdict: str, parts: dict[str, bool], on: str) -> str:
+def why(verdict: str, parts: Mapping[str, bool | None]) -> str:
+    """One line on what the verdict rests on: which parts hold, fail, or are undecided."""
     if verdict == CONFIRMED:
         return "every part holds"
     if verdict == REFUTED:
         return "no part holds"
-    return f"depends on {on}. {depends_on(parts)}"
+    groups = [
+        ("holds", [k for k, v in parts.items() if three_way(v) is True]),
+        ("does not hold", [k for k, v in parts.items() if three_way(v) is False]),
+        ("undecided by the seeds", [k for k, v in parts.items() if three_way(v) is None]),
+    ]
+    said = " - ".join(f"{name}: {'; '.join(keys)}" for name, keys in groups if keys)
+    return f"depends. {said}" if verdict == DEPENDS else f"inconclusive. {said}"
 
 
-def a_lot_faster(fast: Sequence[float], slow: Sequence[float], factor: float = A_LOT) -> bool:
-    """fast needs at most 1/factor of slow's mean, and is lower with 95% confidence (paired)."""
+def judged(parts: Mapping[str, bool | None], **evidence) -> dict:
+    """A claim's result: its parts (True / False / None), their verdict and why, the evidence."""
+    parts = {k: three_way(v) for k, v in parts.items()}
+    verdict = combine(parts)
+    return {"parts": parts, "verdict": verdict, "why": why(verdict, parts), **evidence}
+
+
+def three_way(v) -> bool | None:
+    return None if v is None else bool(v)
+
+
+def all_of(values: Iterable[bool | None]) -> bool | None:
+    """A part made of sub-parts: False if any is False, True if all are True, else None."""
+    values = [three_way(v) for v in values]
+    if any(v is False for v in values):
+        return False
+    return True if all(v is True for v in values) else None
+
+
+def lower(a: Sequence[float], b: Sequence[float], tolerance: float = 0.0) -> bool | None:
+    """Is `a` lower than `b` (paired by seed) by more than tolerance |mean b|, with 95%
+    confidence? False when higher beyond the noise, or shown within the tolerance; None when
+    the seeds tell neither."""
+    shown = statistics.better_beyond_noise(a, b, tolerance)
+    if shown:
+        return shown == 1
+    return False if statistics.equivalent(a, b, tolerance) else None
+
+
+def mean_below(xs: Sequence[float], threshold: float) -> bool | None:
+    """Is the mean of xs below `threshold`: True when its one-sided 95% upper bound is, False
+    when its lower bound is above it, None otherwise (one-sample Student t over the seeds)."""
+    m, se = statistics.mean_se(list(xs))
+    lo, hi = statistics.bounds(m, se, len(xs))
+    if hi < threshold:
+        return True
+    if lo > threshold:
+        return False
+    return None
+
+
+def a_lot_faster(
+    fast: Sequence[float], slow: Sequence[float], factor: float = A_LOT
+) -> bool | None:
+    """fast needs at most 1/factor of slow's mean (else False) and is lower with 95% confidence
+    (paired; False when shown not lower, None when the seeds tell neither)."""
     m_fast, m_slow = statistics.mean_se(fast)[0], statistics.mean_se(slow)[0]
-    return statistics.better_beyond_noise(fast, slow) == 1 and m_slow >= factor * m_fast
+    if m_slow < factor * m_fast:
+        return False
+    return lower(fast, slow)
 
 
 def negligible(a: Sequence[float], b: Sequence[float], tolerance: float = TOLERANCE) -> bool | None:
@@ -56,6 +108,7 @@ def negligible(a: Sequence[float], b: Sequence[float], tolerance: float = TOLERA
     return statistics.equivalent(a, b, tolerance)
 
 
-def helps(on: Sequence[float], off: Sequence[float], tolerance: float = TOLERANCE) -> bool:
-    """`on` is lower than `off` by more than tolerance |mean off|, with 95% confidence."""
-    return statistics.better_beyond_noise(on, off, tolerance) == 1
+def helps(on: Sequence[float], off: Sequence[float], tolerance: float = TOLERANCE) -> bool | None:
+    """`on` is lower than `off` by more than tolerance |mean off|, with 95% confidence; False
+    when shown not to be, None when the seeds tell neither."""
+    return lower(on, off, tolerance)

@@ -20,7 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.findings import common
+from analysis import canvas
+from analysis.findings import evidence, rules, tables
+from analysis.findings.claim import Claim
+from analysis.formatting import table_lines
 from core import optimizers
 from core.network import Architecture, Parameters, Workspace, cost_and_gradients
 from core.train import TrainConfig, setup
@@ -159,7 +162,7 @@ def find_critical(
 
 def start(cost: Cost, h: int, seed: int, k: int, steps: int) -> np.ndarray:
     """A fresh Xavier initialization (its own seed) after `steps` full-batch Adam steps."""
-    data = common.dataset("moons")
+    data = evidence.dataset("moons")
     config = TrainConfig(layers=(h,), activation="tanh", init="xavier", seed=1000 * seed + k)
     theta = setup(config, data).params.flat.copy()
     opt = optimizers.Adam(lr=START_ALPHA)
@@ -170,7 +173,7 @@ def start(cost: Cost, h: int, seed: int, k: int, steps: int) -> np.ndarray:
 
 def critical_points(h: int, seed: int) -> list[dict]:
     """Every start's end point at one size and seed: cost, ||g||, the Hessian's verdict."""
-    s = setup(TrainConfig(layers=(h,), activation="tanh", seed=seed), common.dataset("moons"))
+    s = setup(TrainConfig(layers=(h,), activation="tanh", seed=seed), evidence.dataset("moons"))
     cost = Cost(s.arch, s.X_train, s.Y_train, LAMBDA)
     out = []
     with np.errstate(all="ignore"):
@@ -264,7 +267,7 @@ def as_rare_as_coin_flips(minima: int, n: int, P: int) -> bool | None:
 
 def measure(seeds: Sequence[int], workers: int = 1) -> dict:
     seeds = list(seeds)
-    per = common.map_seeds(seed_of, seeds, workers)
+    per = evidence.map_seeds(seed_of, seeds, workers)
     rows, points = [], {}
     for h in HIDDEN:
         found = [{**p, "seed": s} for s, r in zip(seeds, per, strict=True) for p in r[str(h)]]
@@ -298,11 +301,11 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
             large["minima"], large["distinct"], small["minima"], small["distinct"]
         ),
         "higher-cost critical points have more negative directions": large["rises"],
-        "minima are as rare as 0.5^P (the seed's count)": common.all_of(
+        "minima are as rare as 0.5^P (the seed's count)": rules.all_of(
             [r["as_rare"] for r in rows]
         ),
     }
-    return common.judged(parts, seeds=seeds, rows=rows, points=points)
+    return rules.judged(parts, seeds=seeds, rows=rows, points=points)
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -316,9 +319,9 @@ def section(result: dict) -> list[str]:
             f"{r['converged']} of {r['starts']}",
             str(r["distinct"]),
             str(r["minima"]),
-            common.num(r["share"], 2),
+            tables.num(r["share"], 2),
             f"{r['coin_flips']:.2g}",
-            common.num(r["rho"], 2),
+            tables.num(r["rho"], 2),
         ]
         for r in result["rows"]
     ]
@@ -331,7 +334,7 @@ def section(result: dict) -> list[str]:
         "of those are minima; '0.5^P' is the seed's probability of a minimum; rho is Spearman's "
         "correlation of the index (share of negative eigenvalues) with the cost.",
         "",
-        *common.table(
+        *table_lines(
             [
                 "network",
                 "parameters P",
@@ -360,7 +363,7 @@ def section(result: dict) -> list[str]:
 
 def figure(result: dict, folder: Path) -> Path:
     """Index against cost for every distinct critical point; the share of minima against P."""
-    fig = common.figure(10, 3.8)
+    fig = canvas.figure(10, 3.8)
     ax, ax_p = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     for i, r in enumerate(result["rows"]):
         pts = result["points"][str(r["hidden"])]
@@ -395,4 +398,16 @@ def figure(result: dict, folder: Path) -> Path:
     for a in (ax, ax_p):
         a.grid(True, alpha=0.3)
         a.legend(fontsize=7)
-    return common.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png")
+
+
+CLAIM = Claim(
+    key=KEY,
+    title=TITLE,
+    quote=QUOTE,
+    sweeps=(),  # measured directly through core, no sweep
+    rule=RULE,
+    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
+    section=section,
+    figure=lambda results, folder: figure(results[KEY], folder),
+)

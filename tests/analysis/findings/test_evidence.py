@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analysis.findings import evidence
+from analysis.findings import evidence, rules
 from tests.analysis.findings.runs import outcome
 
 
@@ -41,3 +41,36 @@ def test_a_seed_on_which_every_arm_learned_nothing_is_left_out_everywhere():
     assert left_out == [2]  # seed 3 died in arm a only: that may be a's doing, it stays
     assert [o.key[1] for o in kept["a"]] == [1, 3] and [o.key[1] for o in kept["b"]] == [1, 3]
     assert evidence.nothing_learned(kept, [1, 3]) == ["a: seed 3"]
+
+
+def test_mean_below_uses_the_one_sided_t_bound():
+    # mean 1, SE 0.1 over 5 values: t(0.95, 4) = 2.1318, bounds 0.787 and 1.213
+    xs = [1 - 0.2 * math.sqrt(5 / 4) * s for s in (-1, -1, 0, 1, 1)]
+    assert evidence.summary(xs)["se"] == pytest.approx(0.1)
+    assert rules.mean_below(xs, 1.22) is True
+    assert rules.mean_below(xs, 1.20) is None
+    assert rules.mean_below(xs, 0.78) is False
+    assert rules.mean_below([0.1], 1.0) is None  # one value bounds nothing
+
+
+def test_loglog_slope_of_an_exact_power_law():
+    x = [1e-3, 1e-2, 0.1, 1.0]
+    slope, intercept = evidence.loglog_slope(x, [3 * v**2.5 for v in x])
+    assert slope == pytest.approx(2.5) and intercept == pytest.approx(math.log10(3))
+
+
+def test_learned_nothing_is_the_cost_of_guessing():
+    import numpy as np
+
+    y = np.array([0, 1] * 50)
+    assert evidence.guess_cost(y) == pytest.approx(math.log(2))
+    assert evidence.learned_nothing(0.6931, y) and evidence.learned_nothing(0.70, y)
+    assert not evidence.learned_nothing(0.3, y) and not evidence.learned_nothing(None, y)
+
+
+def test_map_seeds_keeps_the_order():
+    assert evidence.map_seeds(_square, [3, 1, 2]) == [{"x": 9}, {"x": 1}, {"x": 4}]
+
+
+def _square(seed: int) -> dict:
+    return {"x": seed * seed}

@@ -1,8 +1,33 @@
-"""Every claim's sweep files load and state a rule; the grid sampler the claims rely on."""
+"""Every claim names itself, quotes the seed verbatim and states a rule; its sweep files load;
+the grid sampler the claims rely on."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from analysis.findings import context, registry
+
+# a copy of ../shared/seed/deep-learning-note-2-optimization.txt, the note the claims quote
+SEED = Path(__file__).with_name("seed-note.txt")
+
+
+def test_every_claim_has_a_unique_key_a_title_and_something_to_show():
+    keys = [c.key for c in registry.CLAIMS]
+    assert len(set(keys)) == len(keys)
+    for c in registry.CLAIMS:
+        assert c.title and c.rule and callable(c.measure) and callable(c.section), c.key
+
+
+@pytest.mark.parametrize("claim", registry.CLAIMS, ids=lambda c: c.key)
+def test_the_quote_is_the_seeds_own_words(claim):
+    def words(t: str) -> str:  # the same text whatever its line breaks and apostrophes
+        return " ".join(t.replace("\u2019", "'").split())
+
+    text = words(SEED.read_text())
+    for piece in claim.quote.split("[...]"):  # an elision joins two verbatim pieces
+        assert words(piece) in text, piece
 
 
 def test_every_claim_names_sweep_files_that_load_and_states_a_rule():

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from analysis.findings import rules
+from analysis.findings.rules import CONFIRMED, DEPENDS, INCONCLUSIVE, REFUTED
 
 
 def test_every_part_confirms_no_part_refutes_some_parts_depend():
     assert rules.combine({"a": True, "b": True}) == rules.CONFIRMED
     assert rules.combine({"a": False, "b": False}) == rules.REFUTED
     assert rules.combine({"a": True, "b": False}) == rules.DEPENDS
-    assert rules.depends_on({"gd": True, "adam": False}) == "holds: gd - does not hold: adam"
+    parts = {"gd": True, "adam": False}
+    assert rules.why(rules.combine(parts), parts) == "depends. holds: gd - does not hold: adam"
 
 
 def test_a_lot_faster_needs_half_the_epochs_beyond_noise():
@@ -33,3 +37,55 @@ def test_decay_helps_only_when_lower_beyond_noise_and_tolerance():
     assert rules.helps([x - 0.02 for x in off], off)
     assert not rules.helps([x - 0.0005 for x in off], off)  # 0.5%: within 1%
     assert not rules.helps([x + 0.02 for x in off], off)  # worse
+
+
+@pytest.mark.parametrize(
+    "values, verdict",
+    [
+        ((True, True), CONFIRMED),
+        ((False, False), REFUTED),
+        ((True, False), DEPENDS),
+        ((True, False, None), DEPENDS),  # undecided, but depends whatever it would say
+        ((True, None), INCONCLUSIVE),  # confirmed or depends: the None part decides
+        ((False, None), INCONCLUSIVE),  # refuted or depends
+        ((None,), INCONCLUSIVE),
+    ],
+)
+def test_combine_is_three_way(values, verdict):
+    assert rules.combine({f"part {i}": v for i, v in enumerate(values)}) == verdict
+
+
+def test_combine_needs_a_part():
+    with pytest.raises(ValueError):
+        rules.combine({})
+
+
+def test_why_names_what_holds_fails_and_is_undecided():
+    parts = {"a": True, "b": False, "c": None}
+    said = rules.why(rules.combine(parts), parts)
+    assert said == "depends. holds: a - does not hold: b - undecided by the seeds: c"
+    assert rules.why(CONFIRMED, {"a": True}) == "every part holds"
+
+
+def test_judged_turns_numpy_bools_into_plain_ones():
+    import numpy as np
+
+    r = rules.judged({"a": np.bool_(True), "b": None}, rows=[1])
+    assert r["parts"] == {"a": True, "b": None} and type(r["parts"]["a"]) is bool
+    assert r["verdict"] == INCONCLUSIVE and r["rows"] == [1]
+
+
+def test_all_of():
+    assert rules.all_of([True, True]) is True
+    assert rules.all_of([True, None]) is None
+    assert rules.all_of([None, False]) is False
+
+
+def test_lower_is_paired_and_three_way():
+    base = [1.0, 2.0, 3.0, 4.0, 5.0]  # a big spread between seeds that pairing removes
+    shifted = [x + 0.1 + 0.001 * (-1) ** i for i, x in enumerate(base)]
+    assert rules.lower(base, shifted) is True
+    assert rules.lower(shifted, base) is False
+    assert rules.lower(base, list(base)) is False  # no difference: shown not lower
+    noisy = [x + (0.5 if i % 2 else -0.45) for i, x in enumerate(base)]
+    assert rules.lower(base, noisy) is None
