@@ -189,7 +189,7 @@ def _noise(step_cost) -> float | None:
     c = np.asarray(step_cost, dtype=np.float64)
     if c.size < 10 or not np.all(np.isfinite(c)):
         return None
-    return noise(c, trend=ewa(c, NOISE_BETA))
+    return noise(c, ewa(c, NOISE_BETA))
 
 
 @lru_cache(maxsize=8)

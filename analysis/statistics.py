@@ -431,28 +431,17 @@ def censored(values: Sequence[float | None], budget: float) -> tuple[list[float]
     return out, sum(v is None for v in values)
 
 
-def ewa(values: Sequence[float], beta: float) -> list[float]:
-    """Bias-corrected EWA v_t / (1 - beta^t), v_t = beta v_(t-1) + (1 - beta) x_t, v_0 = 0."""
-    out, v, beta_t = [], 0.0, 1.0
-    for x in values:
-        beta_t *= beta
-        v = beta * v + (1 - beta) * x
-        out.append(v / (1 - beta_t))
-    return out
-
-
-def noise(step_cost: Sequence[float], beta: float = 0.9, skip: float = 0.1, trend=None):
+def noise(step_cost: Sequence[float], trend: Sequence[float], skip: float = 0.1):
     """How much the mini-batch cost oscillates around its trend: the standard deviation of
-    (c_t - v_t) / v_t, v the bias-corrected EWA (beta 0.9, about the last 10 steps) of the
-    per-step cost c, after the first `skip` fraction of the steps. None below 10 steps.
+    (c_t - v_t) / v_t, v the trend (the bias-corrected EWA of the per-step cost c, computed by
+    core.optimizers.ewa), after the first `skip` fraction of the steps. None below 10 steps.
 
     Relative to the trend, so a curve that falls from 0.7 to 0.05 is judged at every level.
-    `trend` may pass v in (core.optimizers.ewa computes it without a Python loop).
     """
     c = [float(x) for x in step_cost]
     if len(c) < 10:
         return None
-    v = ewa(c, beta) if trend is None else [float(x) for x in trend]
+    v = [float(x) for x in trend]
     start = int(len(c) * skip)
     r = [(x - m) / m for x, m in zip(c[start:], v[start:], strict=True) if m > 0]
     if len(r) < 2:

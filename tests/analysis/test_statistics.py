@@ -401,21 +401,19 @@ def test_law_the_epoch_found_is_below_and_every_earlier_one_is_not(curve, target
 # --- noise -------------------------------------------------------------------------------------
 
 
-def test_ewa_agrees_with_core():
+def test_noise_is_zero_for_a_smooth_decay_and_large_for_a_jagged_cost():
     from core.optimizers import ewa
 
-    xs = list(np.random.default_rng(0).random(40))
-    assert v.ewa(xs, 0.9) == pytest.approx(list(ewa(xs, 0.9)), rel=1e-12)
+    def noise(c):
+        return v.noise(c, ewa(c, 0.9))
 
-
-def test_noise_is_zero_for_a_smooth_decay_and_large_for_a_jagged_cost():
     steps = np.arange(400)
     smooth = np.exp(-0.01 * steps)  # batch GD: the EWA lags, by the same ratio every step
     jagged = smooth * (1 + 0.3 * np.where(steps % 2, 1, -1))  # easy and hard mini-batches
-    assert v.noise(smooth) < 1e-3
-    assert v.noise(jagged) > 0.2
-    assert v.noise(jagged) == pytest.approx(v.noise(5 * jagged))  # relative to the trend
-    assert v.noise([0.5] * 9) is None
+    assert noise(smooth) < 1e-3
+    assert noise(jagged) > 0.2
+    assert noise(jagged) == pytest.approx(noise(5 * jagged))  # relative to the trend
+    assert noise(np.full(9, 0.5)) is None
 
 
 # --- sensitivity and safe range ----------------------------------------------------------------
