@@ -1,75 +1,63 @@
-"""The defaults report as Markdown, from the report's plain data."""
+"""The defaults report as Markdown, from its data (analysis/defaults_result.py): the selection
+step, one line per parameter with its verdict and confidence interval, the safe ranges, the
+rules and the notes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from analysis.defaults_result import DefaultsReport, FreeParameter, ParameterVerdict
 from analysis.formatting import fmt, pct, pm, table_lines
 
 
-def render_markdown(content: Mapping[str, Any], images: Mapping[str, str]) -> str:
+def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
     """The report as Markdown; `images` maps a plot's role to its file name beside the report."""
-    c = content
-    best = c["best"]
+    best = r.best
     lines = [
-        f"# Defaults report: study `{c['study']}`",
+        f"# Defaults report: study `{r.study}`",
         "",
-        f"Sweep file `{c['sweep_file']}` on **{c['data']}**; objective **{c['objective']}** "
-        f"({c['direction']}d), {c['epochs']} epochs per run. Trials: "
-        + ", ".join(f"{v} {k}" for k, v in sorted(c["trials"].items()))
+        f"Sweep file `{r.sweep_file}` on **{r.data}**; objective **{r.objective}** "
+        f"({r.direction}d), {r.epochs} epochs per run. Trials: "
+        + ", ".join(f"{v} {k}" for k, v in sorted(r.trials.items()))
         + ".",
         "",
-        f"Best trial {best['trial']}: {c['objective']} = {fmt(best['value'])} with "
-        + ", ".join(f"{k} = {fmt(v)}" for k, v in best["values"].items())
-        + ".",
+        f"Best trial of the sweep: {best['trial']}, {r.objective} = {fmt(best['value'])}.",
         "",
-        f"Re-trained over seeds {', '.join(map(str, c['seeds']))}: tuned "
-        f"{c['objective']} = {pm(c['tuned']['mean'], c['tuned']['se'])}"
-        + (f" ({c['tuned']['diverged']} diverged)" if c["tuned"]["diverged"] else "")
-        + learned_nothing(c["tuned"], pm)
+        *selection_lines(r),
+        "",
+        f"Tuned (trial {r.selection.chosen}) on the {len(r.seeds)} evaluation seeds "
+        f"({_seeds(r.seeds)}): {r.objective} = {pm(r.tuned.mean, r.tuned.se)}"
+        + (f" ({r.tuned.diverged} diverged)" if r.tuned.diverged else "")
+        + learned_nothing(r)
         + ".",
         "",
         "## Parameters with a default",
         "",
     ]
-    if c["parameters"]:
+    if r.parameters:
         lines += table_lines(
-            [
-                "parameter",
-                "default",
-                "tuned",
-                "fANOVA",
-                "PED-ANOVA",
-                "default mean ± SE",
-                "tuned mean ± SE",
-                "gap ± SE",
-                "verdict",
-                "sensitivity",
-            ],
-            [markdown_row(r, c["objective"]) for r in c["parameters"]],
-        )
-        notes = [f"- {r['name']}: {r['note']}" for r in c["parameters"] if r.get("note")]
+            ["parameter", "default", "tuned", "fANOVA", "PED-ANOVA", "default - tuned "
+             "(95% bounds)", "seeds", "verdict", "sensitivity"],
+            [markdown_row(p) for p in r.parameters],
+        )  # fmt: skip
+        notes = [f"- {p.label}: {p.note}" for p in r.parameters if p.note]
         lines += ["", *notes] if notes else []
     else:
         lines.append("No searched parameter has a default.")
-    if c["free"]:
+    if r.free:
         lines += ["", "## Parameters without a default", ""]
         lines += table_lines(
-            [
-                "parameter",
-                "best",
-                "safe range",
-                "trials in band",
-                "fANOVA",
-                "PED-ANOVA",
-                "sensitivity",
-            ],
-            [free_row(r) for r in c["free"]],
-        )
-    lines += ["", "## Rules", "", *[f"- {r}" for r in c["rules"]]]
-    if c.get("notes"):
-        lines += ["", "## Notes", "", *[f"- {n}" for n in c["notes"]]]
+            ["parameter", "tuned", "safe range (re-trained)", "trials within the band",
+             "fANOVA", "PED-ANOVA", "sensitivity"],
+            [free_row(f) for f in r.free],
+        )  # fmt: skip
+        for f in r.free:
+            if f.measured:
+                lines += ["", f"Safe range of `{f.label}`, point by point:", ""]
+                lines += range_table(f, r)
+    lines += ["", "## Rules", "", *[f"- {x}" for x in r.rules]]
+    if r.notes:
+        lines += ["", "## Notes", "", *[f"- {n}" for n in r.notes]]
     if images:
         lines += ["", "## Plots", ""]
         for role, name in images.items():
@@ -77,67 +65,94 @@ def render_markdown(content: Mapping[str, Any], images: Mapping[str, str]) -> st
     return "\n".join(lines).rstrip() + "\n"
 
 
-def label(r: Mapping[str, Any]) -> str:
-    """A parameter as the sweep file names it (beta1, adam.alpha), not Optuna's raw name."""
-    return f"{r['condition'][1]}.{r['name']}" if r.get("condition") else r["name"]
-
-
-def markdown_row(r: Mapping[str, Any], objective: str) -> list[str]:
-    gap = r.get("gap")
-    cells = [
-        f"`{label(r)}`",
-        fmt(r.get("default")),
-        fmt(r.get("tuned")),
-        importance(r, "fanova"),
-        importance(r, "ped_anova"),
+def selection_lines(r: DefaultsReport) -> list[str]:
+    s = r.selection
+    if not s.seeds:
+        return [f"One completed trial: trial {s.chosen} is the tuned configuration."]
+    rows = [
+        [("**" if c.trial == s.chosen else "") + str(c.trial), fmt(c.sweep_value),
+         pm(c.mean, c.se), ", ".join(f"{k} = {fmt(v)}" for k, v in c.values.items())]
+        for c in s.candidates
+    ]  # fmt: skip
+    return [
+        f"Selection: the sweep's top {len(s.candidates)} trials re-trained on seeds "
+        f"{_seeds(s.seeds)}; the best mean (bold) is the tuned configuration.",
+        "",
+        *table_lines(["trial", "in the sweep", "re-trained", "values"], rows),
     ]
-    if gap:
-        default_div = f" ({gap['default_diverged']} diverged)" if gap["default_diverged"] else ""
-        left = gap.get("seeds_left_out") or []
-        left_out = f"; seed {', '.join(map(str, left))} left out" if left else ""
-        cells += [
-            pm(gap["default_mean"], gap["default_se"]) + default_div,
-            pm(gap["tuned_mean"], gap["tuned_se"]),
-            pm(gap["gap"], gap["gap_se"]) + f" ({pct(gap['relative_gap'])}{left_out})",
-            f"**{gap['verdict']}**",
-        ]
-    else:
-        cells += ["-", "-", "-", "n/a" if not r.get("note") else "see note"]
-    cells.append(spread(r))
-    return cells
 
 
-def free_row(r: Mapping[str, Any]) -> list[str]:
-    sr = r.get("safe_range")
-    if sr:
-        rng = f"{fmt(sr['low'])} to {fmt(sr['high'])}"
-        counts = f"{sr['n_within']} of {sr['n_inside']} in range (band {fmt(sr['band'])})"
-    else:
-        rng, counts = "n/a", "-"
-    return [f"`{label(r)}`", fmt(r.get("tuned")), rng, counts, importance(r, "fanova"),
-            importance(r, "ped_anova"), spread(r)]  # fmt: skip
+def interval(p: ParameterVerdict) -> str:
+    """'+0.0012 [-0.0003, +0.0027] (+1.5%)': the gap with its one-sided 95% bounds."""
+    c = p.comparison
+    return f"{c.gap:+.3g} [{c.lower:+.3g}, {c.upper:+.3g}] ({pct(c.relative_gap)})"
 
 
-def importance(r: Mapping[str, Any], name: str) -> str:
-    item = (r.get("importance") or {}).get(name) or {}
+def markdown_row(p: ParameterVerdict) -> list[str]:
+    head = [f"`{p.label}`", fmt(p.default), fmt(p.tuned), importance(p, "fanova"),
+            importance(p, "ped_anova")]  # fmt: skip
+    c = p.comparison
+    if c is None:
+        return [*head, "-", "-", "n/a" if not p.note else "see note", spread(p)]
+    extra = []
+    if p.default_diverged:
+        extra.append(f"{p.default_diverged} diverged")
+    if p.seeds_left_out:
+        extra.append(f"seed {', '.join(map(str, p.seeds_left_out))} left out")
+    seeds = str(len(c.tuned)) + (f" ({'; '.join(extra)})" if extra else "")
+    verdict = f"**{c.verdict}**"
+    if c.verdict == "inconclusive" and c.seeds_needed:
+        verdict += f" (~{c.seeds_needed} seeds would decide)"
+    return [*head, interval(p), seeds, verdict, spread(p)]
+
+
+def free_row(f: FreeParameter) -> list[str]:
+    m = f.measured
+    measured = f"{fmt(m.low)} to {fmt(m.high)}" if m and m.low is not None else "n/a"
+    band = f.trial_band
+    counts = (f"{fmt(band.low)} to {fmt(band.high)} ({band.n_within} of {band.n_inside})"
+              if band else "-")  # fmt: skip
+    return [f"`{f.label}`", fmt(f.tuned), measured, counts, importance(f, "fanova"),
+            importance(f, "ped_anova"), spread(f)]  # fmt: skip
+
+
+def range_table(f: FreeParameter, r: DefaultsReport) -> list[str]:
+    rows = []
+    for pt in f.measured.points:
+        c = pt.comparison
+        said = "tuned value" if c is None else c.verdict
+        bounds = "-" if c is None else f"[{c.lower:+.3g}, {c.upper:+.3g}]"
+        rows.append([fmt(pt.value), pm(pt.mean, pt.se), bounds, said])
+    return table_lines([f.label, f"{r.objective} mean ± SE", "vs tuned (95% bounds)",
+                        "verdict"], rows)  # fmt: skip
+
+
+def importance(p, name: str) -> str:
+    item = (p.importance or {}).get(name) or {}
     if item.get("value") is None:
         return item.get("note") or "n/a"
     return f"{item['value']:.3f}"
 
 
-def spread(r: Mapping[str, Any]) -> str:
-    s = r.get("sensitivity")
+def spread(p) -> str:
+    s = p.sensitivity
     if not s:
-        return r.get("sensitivity_note") or "n/a"
-    return f"{fmt(s['spread'])} over {len(s['bins'])} bins"
+        return p.sensitivity_note or "n/a"
+    return f"{fmt(s.spread)} over {len(s.bins)} bins"
 
 
-def learned_nothing(tuned: Mapping[str, Any], pm) -> str:
+def learned_nothing(r: DefaultsReport) -> str:
     """The headline's aside when the tuned configuration learned nothing on some seeds: the
     mean over the other seeds, which is what the settings reach when the network trains."""
-    dead = tuned.get("learned_nothing") or []
+    dead = r.tuned.learned_nothing
     if not dead:
         return ""
-    seeds = ", ".join(map(str, dead))
-    rest = pm(tuned.get("learning_mean"), tuned.get("learning_se"))
-    return f"; on seed {seeds} the network learned nothing, on the others {rest}"
+    rest = pm(r.tuned.learning_mean, r.tuned.learning_se)
+    return (
+        f"; on seed {', '.join(map(str, dead))} the network learned nothing, on the others {rest}"
+    )
+
+
+def _seeds(seeds) -> str:
+    seeds = list(seeds)
+    return f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 2 else ", ".join(map(str, seeds))

@@ -1,15 +1,22 @@
 """The defaults report: which searched hyperparameters can stay at their textbook defaults.
 
-    prepared = report.load("default", storage=None, tracking_uri=None)  # checks; writes nothing
-    content = report.measure(prepared, on_done=...)   # re-trains over seeds: plain data
-    paths = report.write(prepared, content)           # Markdown + PNGs, MLflow runs/artifacts
+    prepared = defaults_report.load("default", seeds="auto")  # checks; writes nothing
+    report = defaults_report.measure(prepared, on_done=...)     # re-trains: a DefaultsReport
+    where = defaults_report.write(prepared, report)             # Markdown + PNGs, MLflow
 
-For every searched hyperparameter with a default: Optuna's fANOVA and PED-ANOVA importances,
-the measured default-vs-tuned gap (the best trial's configuration re-trained over seeds, as is
-and with only that parameter reset to its default) with a verdict, and the sensitivity of the
-best reachable objective to it. Parameters without a default get their best value and a safe
-range. The rules are in sweeps/statistics.py and printed with every report.
+1. Selection. The sweep's best trial is the best of many on one seed, so it is optimistic: the
+   top trials are re-trained on selection seeds of their own and the best mean there is the
+   tuned configuration (the winner's curse stays on those seeds).
+2. Comparison. On other seeds, the tuned configuration and, per parameter with a default, the
+   same configuration with that one parameter reset, paired by seed; `statistics.compare` says
+   "holds up", "needs tuning" or "inconclusive". With `seeds="auto"` the seeds come in rounds
+   (5, 10, 20, 40): each undecided comparison is judged again on all its seeds at alpha / 4
+   per look (statistics.look_alpha), until every one is decided or the cap is reached.
+3. Safe range. A parameter without a default (alpha) gets the interval around its tuned value
+   where the objective stays within the tolerance with 95% confidence: the tuned configuration
+   re-trained at values spaced on the parameter's scale, on the same seeds.
 
+Importances (fANOVA, PED-ANOVA) and each parameter's sensitivity come from the sweep's trials.
 `load` (the CLI) and `prepare` (the end of a sweep) check every input first: a bad option, an
 unknown study, no completed trial, a tracking store without the study's parent run all raise a
 one-line ConfigError before any file or MLflow run exists.
@@ -19,23 +26,39 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from analysis import statistics
+from analysis.defaults_result import (
+    Arm,
+    Candidate,
+    DefaultsReport,
+    FreeParameter,
+    Look,
+    MeasuredRange,
+    ParameterVerdict,
+    RangePoint,
+    RunRecord,
+    Selection,
+)
+from analysis.importances import importances
 from analysis.retraining import Job, Outcome
 from analysis.retraining import run as run_jobs
 from core.errors import ConfigError
 from sweeps import summary
 from sweeps.attrs import PARENT_ATTR, SPEC_ATTR, VALUES_ATTR
 
-DEFAULT_SEEDS = 5
-SWEEP_END_SEEDS = 3  # at the end of `optsweep sweep`: enough for a verdict, quick to run
-PED_ANOVA_MIN_TRIALS = 10  # with at least 5 in its top quantile (Optuna's advice)
-PED_ANOVA_MIN_TOP = 5
+AUTO = "auto"
+DEFAULT_SEEDS = AUTO  # `optsweep report` and the end of `optsweep sweep`
+MAX_SEEDS = 100
+TOP_K = 5  # candidates for "tuned", re-trained on the selection seeds
+SELECTION_SEEDS = 3
+RANGE_POINTS = 9  # values for a safe range: spaced over two decades of the parameter's scale
+RANGE_DECADES = 2.0
+RANGE_MAX_SEEDS = 10  # the safe range's seeds: the first of the evaluation seeds reached
 REPORTS_DIR = "reports"
 
 
@@ -45,7 +68,7 @@ class Prepared:
 
     study: Any  # optuna.Study
     spec: Any  # sweeps.sweep_file.SweepSpec
-    seeds: list[int]
+    rounds: tuple[int, ...]  # seeds per look: (5, 10, 20, 40) for auto, (N,) for N
     tolerance: float
     workers: int
     out: Path  # the Markdown file; PNGs go beside it
@@ -53,18 +76,54 @@ class Prepared:
     parent_run_id: str | None
     references: dict[str, Any] = field(default_factory=dict)  # name -> value to compare with
     notes: list[str] = field(default_factory=list)
+    top_k: int = TOP_K
+
+    @property
+    def base_seed(self) -> int:
+        return int(self.spec.train.get("seed", 0))
+
+    @property
+    def selection_seeds(self) -> list[int]:
+        """Seeds the sweep (its `seed`) did not use, for choosing among the top trials."""
+        return [self.base_seed + 1 + i for i in range(SELECTION_SEEDS)]
+
+    @property
+    def seeds(self) -> list[int]:
+        """The evaluation seeds, up to the plan's cap: none of them chose the tuned trial."""
+        start = self.base_seed + 1 + SELECTION_SEEDS
+        return [start + i for i in range(self.rounds[-1])]
+
+    @property
+    def look_alpha(self) -> float:
+        return statistics.look_alpha(self.rounds) if len(self.rounds) > 1 else statistics.ALPHA
 
 
 # --- checking the inputs -------------------------------------------------------------------
 
 
-def check_options(seeds: int, tolerance: float, workers: int, flag: str = "--seeds") -> None:
+def seed_plan(seeds, flag: str = "--seeds") -> tuple[int, ...]:
+    """The rounds of seeds for `seeds`: "auto" (5, 10, 20, 40), or one look at N seeds."""
+    if isinstance(seeds, str) and seeds.strip().lower() == AUTO:
+        return statistics.ROUNDS
+    if isinstance(seeds, str):
+        try:
+            seeds = int(seeds)
+        except ValueError:
+            raise ConfigError(
+                f"{flag} takes 'auto' or a whole number >= 2, got {seeds!r}"
+            ) from None
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
         raise ConfigError(
-            f"{flag} must be a whole number >= 2 (a standard error needs two), got {seeds!r}"
+            f"{flag} must be 'auto' or a whole number >= 2 (a standard error needs two), "
+            f"got {seeds!r}"
         )
-    if seeds > 100:
+    if seeds > MAX_SEEDS:
         raise ConfigError(f"{flag} {seeds} is more re-training than a report needs; use <= 100")
+    return (seeds,)
+
+
+def check_options(seeds, tolerance: float, workers: int, flag: str = "--seeds") -> tuple:
+    rounds = seed_plan(seeds, flag)
     if not (isinstance(tolerance, int | float) and math.isfinite(tolerance)):
         raise ConfigError(f"--tolerance must be a number, got {tolerance!r}")
     if not 0 <= tolerance < 1:
@@ -74,6 +133,7 @@ def check_options(seeds: int, tolerance: float, workers: int, flag: str = "--see
         )
     if workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {workers}")
+    return rounds
 
 
 def default_out(study_name: str) -> Path:
@@ -105,7 +165,7 @@ def load(
     storage: str | None = None,
     tracking_uri: str | None = None,
     track: bool = True,
-    seeds: int = DEFAULT_SEEDS,
+    seeds=DEFAULT_SEEDS,
     tolerance: float = statistics.DEFAULT_TOLERANCE,
     workers: int = 2,
     out: str | Path | None = None,
@@ -154,7 +214,7 @@ def prepare(
     study,
     spec,
     *,
-    seeds: int = DEFAULT_SEEDS,
+    seeds=DEFAULT_SEEDS,
     tolerance: float = statistics.DEFAULT_TOLERANCE,
     workers: int = 2,
     out: Path | None = None,
@@ -166,7 +226,7 @@ def prepare(
     (e.g. {"alpha": 0.0007}) like defaults."""
     from optuna.trial import TrialState
 
-    check_options(seeds, tolerance, workers)
+    rounds = check_options(seeds, tolerance, workers)
     if study.direction.name.lower() != spec.direction:
         raise ConfigError(
             f"study {study.study_name!r} {study.direction.name.lower()}s but its sweep file "
@@ -178,11 +238,10 @@ def prepare(
             f"study {study.study_name!r} has no completed trial yet; run the sweep (or resume "
             "it) until one completes"
         )
-    base = int(spec.train.get("seed", 0))
     return Prepared(
         study=study,
         spec=spec,
-        seeds=[base + 1 + i for i in range(seeds)],
+        rounds=tuple(rounds),
         tolerance=float(tolerance),
         workers=int(workers),
         out=check_out(out or default_out(study.study_name)),
@@ -195,268 +254,370 @@ def prepare(
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def best_values(study, spec) -> tuple[Any, dict]:
-    """(best trial, its hyperparameter values)."""
-    best = study.best_trial
-    values = best.user_attrs.get(VALUES_ATTR) or spec.space.values_from_params(best.params)
-    return best, dict(values)
+def trial_values(trial, spec) -> dict:
+    """A trial's hyperparameter values (betas, batch size), not Optuna's raw params."""
+    return dict(trial.user_attrs.get(VALUES_ATTR) or spec.space.values_from_params(trial.params))
 
 
-def importances(study, spec) -> dict[str, dict[str, dict]]:
-    """Optuna param -> {"fanova": {value, note}, "ped_anova": {value, note}}.
-
-    Optuna's evaluators take the parameters every completed trial shares; an entry that only
-    some trials have (conditional on the optimizer) is evaluated among the trials that have it.
-    """
-    from optuna.importance import FanovaImportanceEvaluator, PedAnovaImportanceEvaluator
+def top_trials(study, k: int) -> list:
+    """The k best completed trials by the objective, best first."""
     from optuna.trial import TrialState
 
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    out: dict[str, dict[str, dict]] = {e.param: {} for e in spec.space.entries}
-    groups: dict[Any, list[str]] = {}
-    for e in spec.space.entries:
-        groups.setdefault(e.condition, []).append(e.param)
-    for condition, params in groups.items():
-        scope = [t for t in complete if all(p in t.params for p in params)]
-        where = "" if condition is None else f" (among the {condition[1]} trials)"
-        fanova = _importance(study, params if condition else None, FanovaImportanceEvaluator(
-            seed=0), len(scope), 2)  # fmt: skip
-        if len(scope) < PED_ANOVA_MIN_TRIALS:
-            ped = ({}, f"n/a (needs {PED_ANOVA_MIN_TRIALS} completed trials{where}, has "
-                       f"{len(scope)})")  # fmt: skip
-        else:
-            q = max(0.1, PED_ANOVA_MIN_TOP / len(scope))
-            ped = _importance(
-                study,
-                params if condition else None,
-                PedAnovaImportanceEvaluator(target_quantile=q),
-                len(scope),
-                2,
-            )
-            ped = (ped[0], ped[1] or f"top {q:.0%} of {len(scope)} trials")
-        for p in params:
-            for name, (values, note) in (("fanova", fanova), ("ped_anova", ped)):
-                if p in values:
-                    out[p][name] = {"value": float(values[p]), "note": _scope(note, where)}
-                else:
-                    why = note if note.startswith("n/a") else f"n/a ({note or 'not evaluated'})"
-                    out[p][name] = {"value": None, "note": why}
-    return out
+    done = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if t.value is not None and math.isfinite(t.value)
+    ]
+    sign = 1.0 if study.direction.name == "MINIMIZE" else -1.0
+    return sorted(done, key=lambda t: (sign * t.value, t.number))[:k]
 
 
-def _scope(note: str, where: str) -> str:
-    return (note + where).strip() if not note.startswith("n/a") else note
+class _Runner:
+    """Re-trains on demand and keeps every outcome, keyed (arm, param, value, seed)."""
+
+    def __init__(self, p: Prepared, on_done: Callable[[Outcome], None] | None) -> None:
+        self.p, self.on_done = p, on_done
+        self.outcomes: dict[tuple, Outcome] = {}
+        self.order: list[tuple] = []
+
+    def train(self, arms: Mapping[tuple, dict], seeds: Sequence[int]) -> None:
+        """Every (arm key -> values) on every seed it has not run yet."""
+        spec = self.p.spec
+        data = spec.data.to_dict()
+        jobs = []
+        for key, values in arms.items():
+            config = spec.config_for(values).to_dict()
+            for s in seeds:
+                if (*key, s) not in self.outcomes:
+                    jobs.append(Job((*key, s), {**config, "seed": s}, data))
+        for o in run_jobs(jobs, self.p.workers, self.on_done):
+            self.outcomes[o.key] = o
+            self.order.append(o.key)
+
+    def values(self, key: tuple, seeds: Sequence[int], worst: float) -> list[float]:
+        out = []
+        for s in seeds:
+            v = self.outcomes[(*key, s)].value(self.p.spec.objective)
+            out.append(worst if v is None or not math.isfinite(v) else float(v))
+        return out
+
+    def dead(self, key: tuple, seeds: Sequence[int]) -> list[int]:
+        return [s for s in seeds if self.outcomes[(*key, s)].learned_nothing]
+
+    def worst(self, study) -> float:
+        from optuna.trial import TrialState
+
+        spec = self.p.spec
+        observed = [
+            t.value for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        ]
+        observed += [o.value(spec.objective) for o in self.outcomes.values()]
+        n_classes = next(iter(self.outcomes.values())).n_classes if self.outcomes else 2
+        return statistics.worst_value(spec.direction, observed, n_classes)
 
 
-def _importance(study, params, evaluator, n: int, minimum: int) -> tuple[dict, str]:
-    import optuna
-
-    if n < minimum:
-        return {}, f"n/a (needs {minimum} completed trials, has {n})"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            values = optuna.importance.get_param_importances(study, evaluator=evaluator,
-                                                             params=params)  # fmt: skip
-    except (RuntimeError, ValueError) as e:
-        return {}, f"n/a ({str(e).splitlines()[0]})"
-    if values and all(v == 0 for v in values.values()):
-        return {}, "n/a (all importances 0: too few distinct trials)"
-    return dict(values), ""
+TUNED = ("tuned", None, None)
 
 
-def plan_jobs(p: Prepared, values: dict) -> tuple[list[Job], dict[str, dict]]:
-    """The re-training jobs (tuned, then one arm per parameter that differs from its default)
-    and, per parameter, why it gets no arm (or which value it is compared with)."""
+def select(p: Prepared, runner: _Runner) -> Selection:
+    """Re-train the top trials on the selection seeds; the best mean there is "tuned"."""
     spec = p.spec
-    data = spec.data.to_dict()
+    top = top_trials(p.study, p.top_k)
+    arms = {("select", None, t.number): trial_values(t, spec) for t in top}
+    if len(top) > 1:
+        runner.train(arms, p.selection_seeds)
+    worst = runner.worst(p.study) if runner.outcomes else math.inf
+    candidates = []
+    for t in top:
+        if len(top) > 1:
+            vals = runner.values(("select", None, t.number), p.selection_seeds, worst)
+            m, se = statistics.mean_se(vals)
+        else:
+            m, se = math.nan, math.nan
+        candidates.append(Candidate(t.number, float(t.value), trial_values(t, spec), m, se))
+    sign = 1.0 if spec.direction == "minimize" else -1.0
+    chosen = min(candidates, key=lambda c: sign * c.mean if math.isfinite(c.mean) else 0.0)
+    return Selection(p.selection_seeds if len(top) > 1 else [], candidates, chosen.trial)
 
-    def jobs_for(arm: str, name: str | None, vals: dict) -> list[Job]:
-        config = spec.config_for(vals).to_dict()
-        return [Job((arm, name, s), {**config, "seed": s}, data) for s in p.seeds]
 
-    jobs = jobs_for("tuned", None, values)
-    plans: dict[str, dict] = {}
+def _parameters(p: Prepared, values: dict) -> tuple[list[ParameterVerdict], list[FreeParameter]]:
+    """The rows of the report, before any comparison: what each parameter is compared with."""
+    spec, study = p.spec, p.study
+    imp = importances(study, spec)
+    rows, free = [], []
     for e in spec.space.entries:
+        points = summary.trial_points(study, e)
+        sens, sens_note = None, ""
+        if e.kind != "categorical":
+            sens = statistics.sensitivity([(x, y) for x, y, _ in points], spec.direction)
+            if sens is None:
+                sens_note = (f"n/a (needs {2 * statistics.MIN_PER_BIN} completed trials with "
+                             f"distinct values, has {len(points)})")  # fmt: skip
+        common = dict(name=e.name, param=e.param, scale=e.kind, tuned=values.get(e.name),
+                      condition=list(e.condition) if e.condition else None,
+                      importance=imp.get(e.param, {}), sensitivity=sens,
+                      sensitivity_note=sens_note)  # fmt: skip
         if e.kind == "categorical":
-            plans[e.param] = {"kind": "choice", "note": "a choice between optimizers, no default"}
+            note = "a choice between optimizers, no default"
+            rows.append(ParameterVerdict(**common, default=None, kind="choice", note=note))
             continue
         reference = e.default if e.default is not None else p.references.get(e.name)
         if reference is None:
-            plans[e.param] = {"kind": "free"}
+            band = p.tolerance * abs(study.best_value)
+            band_range = statistics.safe_range([(x, y) for x, y, _ in points], band, spec.direction)
+            free.append(FreeParameter(**common, trial_band=band_range))
             continue
-        source = "default" if e.default is not None else "reference"
+        kind = "default" if e.default is not None else "reference"
+        row = ParameterVerdict(**common, default=reference, kind=kind)
+        if kind == "reference":
+            row.note = f"no textbook default: compared with {reference:g}"
         if e.condition is not None and values.get(e.condition[0]) != e.condition[1]:
-            plans[e.param] = {"kind": source, "reference": reference, "note": (
-                f"n/a: the best trial uses {e.condition[0]} {values.get(e.condition[0])}, "
-                f"not {e.condition[1]}")}  # fmt: skip
-            continue
-        plans[e.param] = {"kind": source, "reference": reference}
-        if source == "reference":
-            plans[e.param]["note"] = f"no textbook default: compared with {reference:g}"
-        if values.get(e.name) == reference:
-            plans[e.param]["note"] = f"the best trial already uses the {source}: gap 0"
-            continue
-        jobs += jobs_for("default", e.param, {**values, e.name: reference})
-    return jobs, plans
+            row.note = (f"n/a: the tuned configuration uses {e.condition[0]} "
+                        f"{values.get(e.condition[0])}, not {e.condition[1]}")  # fmt: skip
+        elif values.get(e.name) == reference:
+            row.note = f"the tuned configuration already uses the {kind}: gap 0"
+        rows.append(row)
+    return rows, free
 
 
-def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> dict:
-    """Re-train and compute every figure; the report as plain, JSON-ready data."""
+def _compared(row: ParameterVerdict) -> bool:
+    return (
+        row.kind in ("default", "reference")
+        and "n/a" not in row.note
+        and not (row.note.startswith("the tuned configuration already"))
+    )
+
+
+def compare_in_rounds(
+    p: Prepared, runner: _Runner, values: dict, rows: list[ParameterVerdict], worst_of
+) -> list[int]:
+    """The sequential plan: each look trains the tuned arm and the undecided arms on the next
+    round's seeds, then judges those again on all their seeds. Returns the seeds reached."""
+    active = [r for r in rows if _compared(r)]
+    seeds_done = 0
+    reached: list[int] = p.seeds[: p.rounds[0]]
+    for n in p.rounds:
+        undecided = [r for r in active if r.verdict in (None, statistics.INCONCLUSIVE)]
+        if seeds_done and not undecided:
+            break
+        seeds = p.seeds[:n]
+        arms = {TUNED: values}
+        arms.update({("default", r.param, None): {**values, r.name: r.default} for r in undecided})
+        runner.train(arms, seeds)
+        worst = worst_of()
+        for r in undecided:
+            judge(p, runner, r, seeds, worst)
+        seeds_done, reached = n, seeds
+    return reached
+
+
+def judge(p: Prepared, runner: _Runner, row: ParameterVerdict, seeds: list[int], worst) -> None:
+    """Compare the tuned arm with `row`'s arm on `seeds`, leaving out the seeds on which both
+    learned nothing; record the look."""
+    spec = p.spec
+    key = ("default", row.param, None)
+    both_dead = set(runner.dead(TUNED, seeds)) & set(runner.dead(key, seeds))
+    kept = [s for s in seeds if s not in both_dead]
+    row.seeds_left_out = sorted(both_dead)
+    row.default_diverged = sum(
+        runner.outcomes[(*key, s)].value(spec.objective) is None for s in seeds
+    )
+    if len(kept) < 2:
+        row.comparison = None
+        row.note = (f"n/a: the network learned nothing in both arms on {len(both_dead)} of "
+                    f"{len(seeds)} seeds")  # fmt: skip
+        return
+    cmp = statistics.compare(
+        runner.values(TUNED, kept, worst), runner.values(key, kept, worst),
+        spec.direction, p.tolerance, alpha=p.look_alpha,
+    )  # fmt: skip
+    row.comparison = cmp
+    row.looks.append(Look(len(kept), cmp.verdict, cmp.lower, cmp.upper))
+
+
+def range_values(entry, tuned: float) -> list[float]:
+    """RANGE_POINTS values spaced evenly on the parameter's scale over RANGE_DECADES decades
+    centred on `tuned` (log scales; a linear scale spans its search range), inside the search
+    range, the tuned value among them."""
+    import numpy as np
+
+    low, high = float(entry.low), float(entry.high)
+    if entry.kind == "log":
+        half = RANGE_DECADES / 2
+        lo, hi = max(low, tuned * 10**-half), min(high, tuned * 10**half)
+        pts = np.geomspace(lo, hi, RANGE_POINTS)
+    elif entry.kind == "log1m":  # betas: 1 - beta on a log scale
+        one = 1 - tuned
+        half = RANGE_DECADES / 2
+        lo, hi = max(1 - high, one * 10**-half), min(1 - low, one * 10**half)
+        pts = 1 - np.geomspace(lo, hi, RANGE_POINTS)
+    else:
+        pts = np.linspace(low, high, RANGE_POINTS)
+    values = sorted({float(v) for v in pts} | {float(tuned)})
+    return values
+
+
+def measure_range(
+    p: Prepared, runner: _Runner, values: dict, f: FreeParameter, seeds: list[int], worst_of
+) -> MeasuredRange | None:
+    """Re-train the tuned configuration at values around its own on `seeds`; the safe range is
+    the run of values around the tuned one that hold up against it (within the tolerance with
+    95% confidence: statistics.compare)."""
+    spec = p.spec
+    entry = spec.space.entry(f.param)
+    if entry.kind == "pow2" or f.tuned is None:
+        return None
+    if entry.condition is not None and values.get(entry.condition[0]) != entry.condition[1]:
+        return None
+    tuned = float(f.tuned)
+    grid = range_values(entry, tuned)
+    arms = {("range", f.param, v): {**values, f.name: v} for v in grid if v != tuned}
+    runner.train({TUNED: values, **arms}, seeds)
+    worst = worst_of()
+    base = runner.values(TUNED, seeds, worst)
+    points = []
+    for v in grid:
+        if v == tuned:
+            m, se = statistics.mean_se(base)
+            points.append(RangePoint(v, m, se, None))
+            continue
+        vals = runner.values(("range", f.param, v), seeds, worst)
+        m, se = statistics.mean_se(vals)
+        cmp = statistics.compare(base, vals, spec.direction, p.tolerance)
+        points.append(RangePoint(v, m, se, cmp))
+    i = grid.index(tuned)
+    ok = [pt.comparison is None or pt.comparison.verdict == statistics.HOLDS for pt in points]
+    lo = hi = i
+    while lo > 0 and ok[lo - 1]:
+        lo -= 1
+    while hi < len(grid) - 1 and ok[hi + 1]:
+        hi += 1
+    return MeasuredRange(grid[lo], grid[hi], list(seeds), points)
+
+
+def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> DefaultsReport:
+    """Select, compare in rounds, measure the safe ranges: the report as data."""
     from optuna.trial import TrialState
 
     study, spec = p.study, p.spec
+    runner = _Runner(p, on_done)
+    selection = select(p, runner)
+    values = selection.values
+    rows, free = _parameters(p, values)
+
+    def worst_of() -> float:
+        return runner.worst(study)
+
+    reached = compare_in_rounds(p, runner, values, rows, worst_of)
+    runner.train({TUNED: values}, reached)  # the tuned arm, even when nothing is compared
+    range_seeds = reached[:RANGE_MAX_SEEDS]
+    for f in free:
+        f.measured = measure_range(p, runner, values, f, range_seeds, worst_of)
+    worst = worst_of()
+    tuned_values = runner.values(TUNED, reached, worst)
+    dead = runner.dead(TUNED, reached)
+    alive = [v for s, v in zip(reached, tuned_values, strict=True) if s not in dead]
+    a_mean, a_se = statistics.mean_se(alive) if dead else (math.nan, math.nan)
+    t_mean, t_se = statistics.mean_se(tuned_values)
+    tuned = Arm(
+        tuned_values,
+        sum(runner.outcomes[(*TUNED, s)].value(spec.objective) is None for s in reached),
+        dead, t_mean, t_se, a_mean, a_se,
+    )  # fmt: skip
     trials = study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
-    best, values = best_values(study, spec)
-    jobs, plans = plan_jobs(p, values)
-    outcomes = run_jobs(jobs, p.workers, on_done)
-    by_key = {o.key: o for o in outcomes}
-
-    observed = [t.value for t in complete] + [o.value(spec.objective) for o in outcomes]
-    n_classes = outcomes[0].n_classes if outcomes else 2
-    worst = statistics.worst_value(spec.direction, observed, n_classes)
-
-    def arm(arm_name: str, name: str | None) -> tuple[list[float], int]:
-        runs = [by_key[(arm_name, name, s)] for s in p.seeds]
-        vals = [o.value(spec.objective) for o in runs]
-        diverged = sum(v is None or not math.isfinite(v) for v in vals)
-        return [worst if v is None or not math.isfinite(v) else v for v in vals], diverged
-
-    tuned, tuned_diverged = arm("tuned", None)
-    t_mean, t_se = statistics.mean_se(tuned)
-    # a seed whose network learned nothing drags the mean far from what the settings reach
-    dead = [s for s in p.seeds if by_key[("tuned", None, s)].learned_nothing]
-    alive = [v for s, v in zip(p.seeds, tuned, strict=True) if s not in dead]
-    a_mean, a_se = statistics.mean_se(alive) if dead else (math.nan, math.nan)
-    imp = importances(study, spec)
     counts: dict[str, int] = {}
     for t in trials:
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
-
-    rows, free = [], []
-    for e in spec.space.entries:
-        plan = plans[e.param]
-        points = summary.trial_points(study, e)
-        row: dict[str, Any] = {
-            "name": e.name,
-            "param": e.param,
-            "scale": e.kind,
-            "condition": list(e.condition) if e.condition else None,
-            "tuned": values.get(e.name),
-            "importance": imp.get(e.param, {}),
-        }
-        if e.kind != "categorical":
-            sens = statistics.sensitivity([(x, y) for x, y, _ in points], spec.direction)
-            row["sensitivity"] = sens.to_dict() if sens else None
-            if sens is None:
-                row["sensitivity_note"] = (
-                    f"n/a (needs {2 * statistics.MIN_PER_BIN} completed trials with distinct "
-                    f"values, has {len(points)})"
-                )
-        if plan["kind"] == "free":
-            band = p.tolerance * abs(best.value)
-            sr = statistics.safe_range([(x, y) for x, y, _ in points], band, spec.direction)
-            row["safe_range"] = sr.to_dict() if sr else None
-            free.append(row)
-            continue
-        row["kind"] = plan["kind"]
-        row["default"] = plan.get("reference")
-        row["note"] = plan.get("note", "")
-        if plan["kind"] in ("default", "reference") and "n/a" not in row["note"]:
-            arm_name = "default" if ("default", e.param, p.seeds[0]) in by_key else "tuned"
-            dvals, d_div = arm(arm_name, e.param if arm_name == "default" else None)
-            keep = [
-                i for i, s in enumerate(p.seeds)
-                if not (by_key[("tuned", None, s)].learned_nothing
-                        and by_key[(arm_name, e.param if arm_name == "default" else None, s)]
-                        .learned_nothing)
-            ]  # fmt: skip
-            dropped = [p.seeds[i] for i in range(len(p.seeds)) if i not in keep]
-            if len(keep) < 2:
-                row["gap"] = None
-                row["note"] = (f"n/a: the network learned nothing in both arms on {len(dropped)} "
-                               f"of {len(p.seeds)} seeds")  # fmt: skip
-            else:
-                cmp = statistics.compare([tuned[i] for i in keep], [dvals[i] for i in keep],
-                                       spec.direction, p.tolerance)  # fmt: skip
-                row["gap"] = {**cmp.to_dict(), "default_diverged": d_div, "seeds_left_out": dropped}
-        else:
-            row["gap"] = None
-        rows.append(row)
-
-    worst_words = statistics.worst_words(spec.direction, worst)
-    stuck = _stuck_note(dead)
-    return {
-        "study": study.study_name,
-        "sweep_file": str(spec.path),
-        "data": spec.data.name,
-        "objective": spec.objective,
-        "direction": spec.direction,
-        "epochs": spec.epochs,
-        "trials": counts,
-        "completed": len(complete),
-        "best": {"trial": best.number, "value": best.value, "values": _plain(values)},
-        "seeds": list(p.seeds),
-        "tolerance": p.tolerance,
-        "worst_value": worst,
-        "tuned": {
-            "values": tuned,
-            "mean": t_mean,
-            "se": t_se,
-            "diverged": tuned_diverged,
-            "learned_nothing": dead,
-            "learning_mean": a_mean,
-            "learning_se": a_se,
-        },
-        "parameters": rows,
-        "free": free,
-        "rules": statistics.rules(p.tolerance, worst_words),
-        "notes": [
-            *p.notes,
-            f"importances and sensitivity use the {len(complete)} completed trials; "
-            f"{len(trials) - len(complete)} pruned or failed trials are left out",
-            f"re-trained {len(outcomes)} runs: {len(p.seeds)} seeds ({_seeds(p.seeds)}) x "
-            f"{len(outcomes) // max(1, len(p.seeds))} configurations, {spec.epochs} epochs each",
-            *stuck,
-        ],
-        "runs": [_run_record(o, spec.objective) for o in outcomes],
+    best = study.best_trial
+    plan = {
+        "rounds": list(p.rounds),
+        "look_alpha": p.look_alpha,
+        "cap": p.rounds[-1],
+        "selection_seeds": selection.seeds,
+        "top_k": p.top_k,
     }
+    return DefaultsReport(
+        study=study.study_name,
+        sweep_file=str(spec.path),
+        data=spec.data.name,
+        objective=spec.objective,
+        direction=spec.direction,
+        epochs=spec.epochs,
+        trials=counts,
+        completed=len(complete),
+        best={
+            "trial": best.number,
+            "value": best.value,
+            "values": _plain(trial_values(best, spec)),
+        },
+        selection=selection,
+        seeds=list(reached),
+        plan=plan,
+        tolerance=p.tolerance,
+        worst_value=worst,
+        tuned=tuned,
+        parameters=rows,
+        free=free,
+        rules=statistics.rules(
+            p.tolerance, statistics.worst_words(spec.direction, worst), statistics.ALPHA
+        )
+        + _plan_rules(p),
+        notes=[*p.notes, *_notes(p, rows, trials, complete, runner, dead)],
+        runs=[_run_record(runner.outcomes[k], spec.objective) for k in runner.order],
+    )
 
 
-def _stuck_note(stuck: list[int]) -> list[str]:
-    """A note when the tuned configuration learned nothing on some seed (see
-    retrain.learned_nothing): e.g. every ReLU of a small network dead from the start."""
-    if not stuck:
-        return []
+def _plan_rules(p: Prepared) -> list[str]:
     return [
-        f"on seed(s) {', '.join(map(str, stuck))} the tuned configuration learned nothing (its "
-        "training cost ended at the cost of guessing the class frequencies); a seed on which "
-        "both arms of a comparison learned nothing is left out of it"
+        f"tuned: the sweep's top {p.top_k} trials re-trained on selection seeds "
+        f"{_seeds(p.selection_seeds)}, the best mean taken; the comparisons use other seeds, so "
+        "the luck of being the best of many stays behind.",
+        f"seeds: {_plan_words(p.rounds)} evaluation seeds; each look judges the undecided "
+        f"comparisons at alpha {p.look_alpha:.4g} (0.05 over {len(p.rounds)} look(s)), a "
+        "verdict stands once given.",
+        "safe range (no default): the tuned configuration re-trained at values spaced over two "
+        "decades of the parameter's scale around its own, on the first "
+        f"{RANGE_MAX_SEEDS} evaluation seeds reached; the range is the run of values that hold "
+        "up against the tuned one.",
     ]
 
 
-def _run_record(o: Outcome, objective: str) -> dict:
-    arm, param, seed = o.key
-    return {
-        "arm": arm,
-        "param": param,
-        "seed": seed,
-        "status": o.status,
-        "reason": o.reason,
-        "final": o.final,
-        "seconds": o.seconds,
-        "epochs_run": o.epochs_run,
-        "objective": o.value(objective),
-        "curves": {
-            "val_cost": o.val_cost,
-            "train_cost": o.train_cost,
-            "val_accuracy": o.val_accuracy,
-        },
-    }
+def _plan_words(rounds) -> str:
+    return "rounds of " + ", ".join(map(str, rounds)) if len(rounds) > 1 else str(rounds[0])
+
+
+def _notes(p, rows, trials, complete, runner, dead) -> list[str]:
+    out = [
+        f"importances and sensitivity use the {len(complete)} completed trials; "
+        f"{len(trials) - len(complete)} pruned or failed trials are left out",
+        f"re-trained {len(runner.outcomes)} runs, {p.spec.epochs} epochs each",
+    ]
+    undecided = [r for r in rows if r.verdict == statistics.INCONCLUSIVE]
+    for r in undecided:
+        out.append(f"{r.label} stayed inconclusive at the cap: {statistics.explain(r.comparison)}")
+    if dead:
+        out.append(
+            f"on seed(s) {', '.join(map(str, dead))} the tuned configuration learned nothing (its "
+            "training cost ended at the cost of guessing the class frequencies); a seed on which "
+            "both arms of a comparison learned nothing is left out of it"
+        )
+    return out
+
+
+def _run_record(o: Outcome, objective: str) -> RunRecord:
+    arm, param, value, seed = o.key
+    return RunRecord(
+        arm=arm, param=param, value=value, seed=seed, status=o.status, reason=o.reason,
+        final=o.final, seconds=o.seconds, epochs_run=o.epochs_run, objective=o.value(objective),
+        curves={"val_cost": o.val_cost, "train_cost": o.train_cost,
+                "val_accuracy": o.val_accuracy},
+    )  # fmt: skip
 
 
 def _seeds(seeds: list[int]) -> str:
+    if not seeds:
+        return "(none: one candidate)"
     return f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 2 else ", ".join(map(str, seeds))
 
 
@@ -468,7 +629,7 @@ def _plain(d: dict) -> dict:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def write(p: Prepared, content: dict) -> dict:
+def write(p: Prepared, report: DefaultsReport) -> dict:
     """Markdown and PNGs at `p.out`, then (with tracking) the re-training runs under the parent
     run, the report as its artifacts and tags saying where it is. Returns where things went."""
     from analysis import defaults_figures
@@ -477,43 +638,50 @@ def write(p: Prepared, content: dict) -> dict:
 
     out = p.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    stem = out.stem
-    pngs = defaults_figures.draw(p.study, p.spec, content, out.parent, stem)
-    text = render_markdown(content, {k: v.name for k, v in pngs.items()})
-    out.write_text(text)
+    pngs = defaults_figures.draw(p.study, p.spec, report, out.parent, out.stem)
+    out.write_text(render_markdown(report, {k: v.name for k, v in pngs.items()}))
     where: dict[str, Any] = {"markdown": str(out), "plots": [str(v) for v in pngs.values()]}
     if p.tracking_uri and p.parent_run_id:
         log = ReportLog(p.tracking_uri, p.parent_run_id, p.study.study_name)
-        runs = [_mlflow_run(r, content) for r in content["runs"]]
-        where["mlflow"] = log.log(runs, out, list(pngs.values()), _verdict_tags(content))
+        runs = [_mlflow_run(r, report) for r in report.runs]
+        where["mlflow"] = log.log(runs, out, list(pngs.values()), _verdict_tags(report))
     return where
 
 
-def _mlflow_run(r: dict, content: dict) -> dict:
+def _mlflow_run(r: RunRecord, report: DefaultsReport) -> dict:
     """A re-training as tracking/report_runs.py logs it: names, params, tags, metrics, curves."""
-    arm = r["arm"]
-    label = "tuned" if arm == "tuned" else f"{r['param']}=default"
-    final = {k: v for k, v in (r["final"] or {}).items() if v is not None}
+    label = {
+        "select": f"select trial={r.value}",
+        "tuned": "tuned",
+        "default": f"{r.param}=default",
+        "range": f"{r.param}={r.value:.4g}" if isinstance(r.value, float) else str(r.param),
+    }[r.arm]
+    final = {k: v for k, v in (r.final or {}).items() if v is not None}
     return {
-        "name": f"report {label} seed={r['seed']}",
-        "status": "FAILED" if r["status"] in ("diverged", "error") else "FINISHED",
+        "name": f"report {label} seed={r.seed}",
+        "status": "FAILED" if r.status in ("diverged", "error") else "FINISHED",
         "tags": {
-            "optsweep.report.arm": "tuned" if arm == "tuned" else "default",
-            "optsweep.report.param": r["param"] or "",
-            "optsweep.report.seed": r["seed"],
-            "optsweep.report.status": r["status"],
+            "optsweep.report.arm": r.arm,
+            "optsweep.report.param": r.param or "",
+            "optsweep.report.seed": r.seed,
+            "optsweep.report.status": r.status,
         },
         "params": {
-            "seed": r["seed"],
-            "arm": arm,
-            "param": r["param"] or "",
-            "epochs": content["epochs"],
+            "seed": r.seed,
+            "arm": r.arm,
+            "param": r.param or "",
+            "value": "" if r.value is None else r.value,
+            "epochs": report.epochs,
         },
-        "metrics": {**final, "seconds": r["seconds"], "epochs_run": r["epochs_run"]},
-        "curves": r["curves"],
+        "metrics": {**final, "seconds": r.seconds, "epochs_run": r.epochs_run},
+        "curves": r.curves,
     }
 
 
-def _verdict_tags(content: dict) -> dict[str, str]:
-    parts = [f"{r['name']}: {r['gap']['verdict']}" for r in content["parameters"] if r["gap"]]
+def _verdict_tags(report: DefaultsReport) -> dict[str, str]:
+    parts = []
+    for r in report.parameters:
+        if r.comparison:
+            c = r.comparison
+            parts.append(f"{r.label}: {c.verdict} [{c.lower:.3g}, {c.upper:.3g}]")
     return {"optsweep.report.verdicts": "; ".join(parts)}

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from analysis.defaults_markdown import label, learned_nothing
+from analysis.defaults_markdown import learned_nothing
 from optsweep import console
 from optsweep import options as opt
 
@@ -20,7 +20,13 @@ def report(
     study: opt.StudyName,
     storage: opt.Storage = None,
     tracking_uri: opt.TrackingUri = None,
-    seeds: Annotated[int, typer.Option(help="Seeds each configuration is re-trained on.")] = 5,
+    seeds: Annotated[
+        str,
+        typer.Option(
+            help="Seeds each comparison is re-trained on: auto (rounds of 5, 10, 20, 40 until "
+            "every verdict is decided) or a number."
+        ),
+    ] = "auto",
     tolerance: Annotated[
         float, typer.Option(help="Relative gap a default may have and still hold up (0.01 = 1%).")
     ] = 0.01,
@@ -67,101 +73,82 @@ def findings(
     _findings(Path(store), Path(out), seeds, workers, not no_track)
 
 
-def run_report(prepared, json_out: bool) -> dict:
-    """Re-train, write and log the report; print it (table, or JSON alone on stdout)."""
+def run_report(prepared, json_out: bool):
+    """Re-train, write and log the report; print it (blocks, or JSON alone on stdout)."""
     from analysis import defaults_report as report_mod
 
     if json_out:
-        content = report_mod.measure(prepared)
+        report = report_mod.measure(prepared)
     else:
+        plan = "auto: rounds of " + ", ".join(map(str, prepared.rounds)) if len(
+            prepared.rounds) > 1 else str(prepared.rounds[0])  # fmt: skip
         console.err().print(
-            f"re-training the best configuration of {prepared.study.study_name!r} over "
-            f"{len(prepared.seeds)} seeds, on {prepared.workers} worker(s)"
+            f"re-training the top trials of {prepared.study.study_name!r} (seeds {plan}), on "
+            f"{prepared.workers} worker(s)"
         )
-        content = _with_progress(report_mod.measure, prepared)
-    where = report_mod.write(prepared, content)
-    content = {**content, "written": where}
+        report = _with_progress(report_mod.measure, prepared)
+    where = report_mod.write(prepared, report)
     if json_out:
-        slim = {k: v for k, v in content.items() if k != "runs"}
-        slim["runs"] = [{k: v for k, v in r.items() if k != "curves"} for r in content["runs"]]
-        sys.stdout.write(json.dumps(_json_safe(slim), allow_nan=False) + "\n")
+        content = {**report.to_dict(), "written": where}
+        content["runs"] = [{k: v for k, v in r.items() if k != "curves"} for r in content["runs"]]
+        sys.stdout.write(json.dumps(_json_safe(content), allow_nan=False) + "\n")
     else:
-        print_report(content)
-    return content
+        print_report(report, where)
+    return report
 
 
 def _with_progress(measure, prepared):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from analysis.defaults_report import plan_jobs
-
-    _, values = _best(prepared)
-    total = len(plan_jobs(prepared, values)[0])
-    columns = (TextColumn("[bold]re-training"), BarColumn(), MofNCompleteColumn(),
+    columns = (SpinnerColumn(), TextColumn("[bold]re-training[/] {task.completed} runs"),
                TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=console.err(), transient=True) as bar:
-        task = bar.add_task("report", total=total)
+        task = bar.add_task("report", total=None)
         return measure(prepared, on_done=lambda _: bar.advance(task))
 
 
-def _best(prepared):
-    from analysis.defaults_report import best_values
-
-    return best_values(prepared.study, prepared.spec)
+VERDICT_COLOUR = {"holds up": "green", "needs tuning": "red", "inconclusive": "yellow"}
 
 
-def print_report(c: dict) -> None:
-    best = c["best"]
-    console.out().print(
-        f"\n[bold]defaults report[/] {c['study']}: best {c['objective']} = {_f(best['value'])} "
-        f"(trial {best['trial']}); re-trained over seeds {', '.join(map(str, c['seeds']))}: "
-        f"{_pm(c['tuned']['mean'], c['tuned']['se'])}{learned_nothing(c['tuned'], _pm)}"
+def print_report(r, where: dict) -> None:
+    """One block per parameter, so that the report reads in an 80-column terminal; the full
+    table is in the Markdown and the MLflow artifact."""
+    out = console.out()
+    t = r.tuned
+    out.print(
+        f"\n[bold]defaults report[/] {r.study}: tuned = trial {r.selection.chosen} (of the "
+        f"sweep's top {len(r.selection.candidates)}), {r.objective} "
+        f"{_pm(t.mean, t.se)} on {len(r.seeds)} seeds{learned_nothing(r)}",
+        highlight=False,
     )
-    if c["parameters"]:
-        table = Table(title=f"which defaults hold up ({c['objective']}, {c['direction']})")
-        for col in ("parameter", "default", "tuned", "fANOVA", "PED-ANOVA", "default ± SE",
-                    "tuned ± SE", "gap ± SE", "verdict", "sensitivity"):  # fmt: skip
-            table.add_column(col, justify="left" if col == "parameter" else "right",
-                             overflow="fold")  # fmt: skip
-        for r in c["parameters"]:
-            g = r.get("gap")
-            cells = [label(r), _f(r.get("default")), _f(r.get("tuned")),
-                     _imp(r, "fanova"), _imp(r, "ped_anova")]  # fmt: skip
-            if g:
-                colour = {"holds up": "green", "needs tuning": "red"}.get(g["verdict"], "yellow")
-                cells += [_pm(g["default_mean"], g["default_se"]),
-                          _pm(g["tuned_mean"], g["tuned_se"]),
-                          _pm(g["gap"], g["gap_se"]), f"[{colour}]{g['verdict']}[/]"]  # fmt: skip
-            else:
-                cells += ["-", "-", "-", r.get("note") or "n/a"]
-            cells.append(_spread(r))
-            table.add_row(*cells)
-        console.out().print(table)
-    if c["free"]:
-        table = Table(title="parameters without a default")
-        for col in ("parameter", "best", "safe range", "trials in band", "fANOVA", "PED-ANOVA",
-                    "sensitivity"):  # fmt: skip
-            table.add_column(col, justify="left" if col == "parameter" else "right",
-                             overflow="fold")  # fmt: skip
-        for r in c["free"]:
-            sr = r.get("safe_range")
-            rng = f"{_f(sr['low'])} - {_f(sr['high'])}" if sr else "n/a"
-            n = f"{sr['n_within']} of {sr['n_inside']}" if sr else "-"
-            table.add_row(label(r), _f(r.get("tuned")), rng, n, _imp(r, "fanova"),
-                          _imp(r, "ped_anova"), _spread(r))  # fmt: skip
-        console.out().print(table)
-    for rule in c["rules"]:
-        console.out().print(f"  [dim]{rule}[/]", highlight=False)
-    for note in [*(f"{r['name']}: {r['note']}" for r in c["parameters"] if r.get("note")),
-                 *c.get("notes", [])]:  # fmt: skip
-        console.out().print(f"  note: {note}", highlight=False)
-    w = c.get("written") or {}
-    if w.get("markdown"):
-        console.out().print(f"[bold]report[/] {w['markdown']} (+ {len(w.get('plots', []))} plots)",
-                     soft_wrap=True)  # fmt: skip
-    if w.get("mlflow"):
-        m = w["mlflow"]
-        console.out().print(
+    for p in r.parameters:
+        c = p.comparison
+        head = f"[bold]{p.label}[/] default {_f(p.default)}, tuned {_f(p.tuned)}"
+        if c is None:
+            out.print(f"{head}: {p.note or 'n/a'}", highlight=False)
+            continue
+        colour = VERDICT_COLOUR.get(c.verdict, "white")
+        out.print(f"{head}: [{colour}]{c.verdict}[/]", highlight=False)
+        more = f"; ~{c.seeds_needed} seeds would decide" if (
+            c.verdict == "inconclusive" and c.seeds_needed) else ""  # fmt: skip
+        out.print(
+            f"  gap {c.gap:+.3g} [{c.lower:+.3g}, {c.upper:+.3g}] vs margin {c.margin:.3g} "
+            f"on {len(c.tuned)} seeds{more}; fANOVA {_imp(p, 'fanova')}",
+            highlight=False,
+        )
+    for f in r.free:
+        m = f.measured
+        rng = f"{_f(m.low)} to {_f(m.high)}" if m and m.low is not None else "n/a"
+        out.print(f"[bold]{f.label}[/] tuned {_f(f.tuned)}: safe range {rng}"
+                  + (f" ({len(m.seeds)} seeds)" if m else ""), highlight=False)  # fmt: skip
+    for note in r.notes:
+        out.print(f"  [dim]note: {note}[/]", highlight=False)
+    if where.get("markdown"):
+        out.print(f"[bold]report[/] {where['markdown']} (+ {len(where.get('plots', []))} plots: "
+                  "the rules and the full table)", soft_wrap=True)  # fmt: skip
+    if where.get("mlflow"):
+        m = where["mlflow"]
+        out.print(
             f"[bold]MLflow[/] {len(m['runs'])} re-training runs under parent run "
             f"{m['parent_run_id']}; report artifact {m['artifact']}",
             soft_wrap=True,
@@ -193,28 +180,23 @@ def _findings(store, out, seeds: int, workers: int, track: bool) -> None:
     )
 
 
-def _imp(r: dict, name: str) -> str:
-    item = (r.get("importance") or {}).get(name) or {}
-    return f"{item['value']:.3f}" if item.get("value") is not None else item.get("note", "n/a")
-
-
-def _spread(r: dict) -> str:
-    s = r.get("sensitivity")
-    return _f(s["spread"]) if s else "n/a"
+def _imp(p, name: str) -> str:
+    item = (p.importance or {}).get(name) or {}
+    return f"{item['value']:.3f}" if item.get("value") is not None else "n/a"
 
 
 def _f(v) -> str:
     if v is None:
         return "-"
     if isinstance(v, float):
-        return f"{v:.3g}" if math.isfinite(v) else "n/a"
+        return f"{v:.4g}" if math.isfinite(v) else "n/a"
     return str(v)
 
 
 def _pm(mean, se) -> str:
     if mean is None or not math.isfinite(mean):
         return "n/a"
-    return f"{mean:.3g} ± {se:.2g}" if se is not None and math.isfinite(se) else f"{mean:.3g}"
+    return f"{mean:.4g} ± {se:.2g}" if se is not None and math.isfinite(se) else f"{mean:.4g}"
 
 
 def _json_safe(x):

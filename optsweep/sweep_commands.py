@@ -31,14 +31,19 @@ def sweep(
     flush_every: opt.FlushEvery = 100,
     flush_seconds: opt.FlushSeconds = 5.0,
     report_seeds: Annotated[
-        int, typer.Option(help="Seeds of the defaults report run at the end (0: no report).")
-    ] = 3,
+        str,
+        typer.Option(
+            help="Seeds of the defaults report at the end: auto (rounds of 5, 10, 20, 40 until "
+            "every verdict is decided), a number, or 0 for no report."
+        ),
+    ] = "auto",
 ) -> None:
     """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
     from analysis import defaults_report as report
     from sweeps import sweep as sweep_checks
 
     sweep_checks.check_options(workers, timeout)
+    report_seeds = None if report_seeds.strip() == "0" else report_seeds
     if report_seeds:
         report.check_options(report_seeds, 0.01, 1, "--report-seeds")
     plan = sweep_checks.check(
@@ -94,7 +99,7 @@ def trials(
     _trials(storage_mod.resolve(storage), study)
 
 
-def _sweep(plan, workers: int, timeout: float | None, report_seeds: int = 3) -> None:
+def _sweep(plan, workers: int, timeout: float | None, report_seeds=None) -> None:
     from sweeps import workers as workers_mod
 
     _print_locations(plan, "sweep")
@@ -136,7 +141,7 @@ def _preload() -> None:
     study_plots.preload()
 
 
-def finish(plan, study, tracker, report_seeds: int = 0, report_workers: int = 1) -> None:
+def finish(plan, study, tracker, report_seeds=None, report_workers: int = 1) -> None:
     """Summary table, parent-run artifacts, the defaults report, and where everything lives."""
     from sweeps import study as study_mod
     from sweeps.summary import log_to_parent, summarize
@@ -152,8 +157,8 @@ def finish(plan, study, tracker, report_seeds: int = 0, report_workers: int = 1)
     _print_locations(plan, "end", tracker)
 
 
-def end_report(plan, study, tracker, seeds: int, workers: int) -> None:
-    """The defaults report (optsweep report) on fewer seeds, so the sweep stays quick."""
+def end_report(plan, study, tracker, seeds, workers: int) -> None:
+    """The defaults report (optsweep report), on the seeds --report-seeds says."""
     from analysis import defaults_report as report_mod
     from core.errors import UserError
     from optsweep import report_commands
@@ -168,8 +173,7 @@ def end_report(plan, study, tracker, seeds: int, workers: int) -> None:
     except UserError as e:
         console.out().print(f"defaults report skipped: {e}", highlight=False)
         return
-    note = (f"run at the end of the sweep on {seeds} seeds (optsweep report STUDY uses "
-            f"{report_mod.DEFAULT_SEEDS}), to keep the sweep quick")  # fmt: skip
+    note = f"run at the end of the sweep with --report-seeds {seeds}"
     prepared.notes.append(note)
     console.out().print(f"\n[bold]defaults report[/]: {note}", highlight=False)
     report_commands.run_report(prepared, json_out=False)

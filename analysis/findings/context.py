@@ -34,6 +34,7 @@ class Context:
     workers: int = 2
     tracking_uri: str | None = None
     figures: Path = Path("docs/findings")
+    report_seeds: Any = "auto"  # the defaults report's --seeds, for the claims that run it
     seconds: dict[str, float] = field(default_factory=dict)  # re-training time per study
     cache: dict[str, Any] = field(default_factory=dict)  # runs shared by claims
     left_out: dict[str, list[int]] = field(default_factory=dict)  # seeds dead in every arm

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 
 import pytest
@@ -26,7 +27,8 @@ def invoke(*args):
 def swept(tmp_path_factory):
     """One 6-trial sweep (12 epochs a trial) that ends with its report on 2 seeds, made once
     for all xdist workers (under a file lock); each test gets a copy of its folder."""
-    shared = tmp_path_factory.getbasetemp().parent / "report-swept"
+    base = tmp_path_factory.getbasetemp()  # xdist: .../pytest-N/popen-gwK, shared per session
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "report-swept"
     with open(f"{shared}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -71,52 +73,55 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
     result = invoke("report", "small", "--seeds", 3, "--workers", 2)
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "which defaults hold up" in out
-    _, _, rules = " ".join(out.split()).partition("verdict: 'holds up' when the 95% upper")
-    assert "confidence bound" in rules and "Student's t" in rules  # the rules under the table
-    assert "safe range" in out
+    assert "defaults report small: tuned = trial" in out
+    for name in ("beta1", "batch_size", "decay_rate"):  # a block each, named as in the file
+        assert f"{name} default" in out
+    assert "alpha tuned" in out and "safe range" in out
+    assert max(len(line) for line in out.splitlines() if "MLflow" not in line) <= 100
 
     md = study / "reports" / "small.md"
     text = md.read_text()
     assert "# Defaults report: study `small`" in text and "## Rules" in text
+    assert "Selection: the sweep's top 5 trials re-trained on seeds 1-3" in text
     pngs = sorted(p.name for p in (study / "reports").glob("*.png"))
-    assert pngs == ["small-gaps.png", "small-objective.png"]
-    assert "(small-gaps.png)" in text
+    compared = text.count("already uses the default") < 3  # a gap to draw for some parameter
+    expected = {"small-objective.png", "small-range-alpha.png"} | (
+        {"small-gaps.png"} if compared else set()
+    )
+    assert set(pngs) == expected
+    assert "(small-range-alpha.png)" in text
     assert "| `beta1` |" in text and "one_minus_beta1" not in text  # named as in the sweep file
 
     view = mlflow_view(study, "small")
     parent = view["parents"][0]
     client = view["client"]
     artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "report")}
-    assert artifacts == {"report/small.md", "report/small-gaps.png", "report/small-objective.png"}
+    assert artifacts >= {f"report/{p}" for p in ["small.md", *pngs]}  # + the sweep end's
     tags = client.get_run(parent.info.run_id).data.tags
     assert tags["optsweep.report"] == "report/small.md"
     assert tags["optsweep.report.file"] == str(md.resolve())
-    assert "beta1:" in tags["optsweep.report.verdicts"]
+    said = tags["optsweep.report.verdicts"]
+    assert compared == bool(said)
+    for verdict in filter(None, said.split("; ")):  # each with its bounds
+        assert verdict.split(": ")[0] in ("beta1", "batch_size", "decay_rate") and "[" in verdict
 
     runs = [r for r in report_runs(view) if r.info.run_id not in before]
-    study_ = load_study(study, "small")
-    best = study_.best_trial.user_attrs["optsweep.values"]
-    defaults = {"one_minus_beta1": 0.9, "log2_batch_size": 64, "decay_rate": 0.0}
-    names = {
-        "one_minus_beta1": "beta1",
-        "log2_batch_size": "batch_size",
-        "decay_rate": "decay_rate",
-    }
-    arms = 1 + sum(best[names[p]] != d for p, d in defaults.items())
-    assert len(runs) == 3 * arms  # 3 seeds per arm
     assert len(view["children"]) == 6  # the trials' runs are untouched
+    by_arm: dict[str, list] = {}
     for r in runs:
         t = r.data.tags
+        by_arm.setdefault(t["optsweep.report.arm"], []).append(r)
         assert t["mlflow.parentRunId"] == parent.info.run_id
-        assert t["optsweep.report.arm"] in ("tuned", "default")
-        assert t["optsweep.report.seed"] in ("1", "2", "3")  # seeds the sweep (seed 0) did not use
-        assert (t["optsweep.report.arm"] == "tuned") == (t["optsweep.report.param"] == "")
         assert r.info.status in ("FINISHED", "FAILED")
         history = client.get_metric_history(r.info.run_id, "val_cost")
         assert len(history) == r.data.metrics["epochs_run"] <= 12
-    tuned = [r for r in runs if r.data.tags["optsweep.report.arm"] == "tuned"]
-    assert sorted(r.data.tags["optsweep.report.seed"] for r in tuned) == ["1", "2", "3"]
+    seeds = lambda arm: {r.data.tags["optsweep.report.seed"] for r in by_arm[arm]}  # noqa: E731
+    assert seeds("select") == {"1", "2", "3"} and len(by_arm["select"]) == 5 * 3
+    assert seeds("tuned") == {"4", "5", "6"} and len(by_arm["tuned"]) == 3  # other seeds
+    study_ = load_study(study, "small")
+    assert set(by_arm) <= {"select", "tuned", "default", "range"}
+    assert all(r.data.tags["optsweep.report.param"] for r in by_arm.get("default", []))
+    assert len(study_.trials) == 6
 
 
 def test_json_is_one_object_with_the_table_s_content(study):
@@ -125,29 +130,44 @@ def test_json_is_one_object_with_the_table_s_content(study):
                     "--out", "elsewhere/r.md")  # fmt: skip
     assert result.exit_code == 0, result.output
     content = json.loads(result.stdout)  # the whole of stdout: one JSON object
-    assert content["study"] == "small" and content["seeds"] == [1, 2, 3]
+    assert content["study"] == "small" and content["seeds"] == [4, 5, 6]
+    assert content["selection"]["seeds"] == [1, 2, 3]
+    chosen = content["selection"]["chosen"]
+    means = {c["trial"]: c["mean"] for c in content["selection"]["candidates"]}
+    assert means[chosen] == min(means.values())  # the best mean on the selection seeds
     assert {r["param"] for r in content["parameters"]} == set(DEFAULTED)
     assert [r["param"] for r in content["free"]] == ["alpha"]
     for r in content["parameters"]:
         assert set(r["importance"]) == {"fanova", "ped_anova"}
         assert r["importance"]["ped_anova"]["value"] is None  # 6 trials: too few
         assert "n/a" in r["importance"]["ped_anova"]["note"]
-        g = r["gap"]  # the verdict is the one its bounds give (see sweeps/statistics.py)
+        g = r["comparison"]
+        if g is None:  # the tuned configuration already uses the default: nothing to compare
+            assert "already uses" in r["note"] or "n/a" in r["note"]
+            continue
+        # the verdict is the one its bounds give (analysis/statistics.py)
         assert g["lower"] <= g["gap"] <= g["upper"] and g["confidence"] == 0.95
         said = ("holds up" if g["upper"] <= g["margin"] else
                 "needs tuning" if g["lower"] > g["margin"] else "inconclusive")  # fmt: skip
-        assert g["verdict"] == said
+        assert g["verdict"] == said == r["verdict"]
         k, needed = len(g["tuned"]), g["seeds_needed"]
         assert needed == k if said != "inconclusive" else needed is None or needed > k
     assert content["rules"][0].startswith("verdict:")
-    # seeds on which the tuned network learned nothing are named, and the headline gives the
-    # mean over the others as well (here seed 2, as the study fixture notes)
+    measured = content["free"][0]["measured"]
+    tuned_value = content["free"][0]["tuned"]
+    values = [pt["value"] for pt in measured["points"]]
+    assert tuned_value in values and values == sorted(values)
+    assert measured["low"] <= tuned_value <= measured["high"]
+    inside = [pt for pt in measured["points"] if measured["low"] <= pt["value"] <= measured["high"]]
+    assert all(pt["comparison"] is None or pt["comparison"]["verdict"] == "holds up"
+               for pt in inside)  # fmt: skip
     tuned = content["tuned"]
     dead = tuned["learned_nothing"]
     alive = [v for s, v in zip(content["seeds"], tuned["values"], strict=True) if s not in dead]
-    assert dead == [2] and tuned["learning_mean"] == pytest.approx(sum(alive) / len(alive))
-    text = (study / "elsewhere" / "r.md").read_text()
-    assert "on seed 2 the network learned nothing, on the others" in text
+    if dead:  # the headline gives the mean over the others as well
+        assert tuned["learning_mean"] == pytest.approx(sum(alive) / len(alive))
+        text = (study / "elsewhere" / "r.md").read_text()
+        assert "the network learned nothing, on the others" in text
     assert content["written"]["markdown"] == "elsewhere/r.md"
     assert "mlflow" not in content["written"]
     assert (study / "elsewhere" / "r.md").is_file()
@@ -156,7 +176,7 @@ def test_json_is_one_object_with_the_table_s_content(study):
 
 BAD = [
     (["nope"], "no study named 'nope'"),
-    (["small", "--seeds", "1"], "--seeds must be a whole number >= 2"),
+    (["small", "--seeds", "1"], "--seeds must be 'auto' or a whole number >= 2"),
     (["small", "--seeds", "x"], "--seeds"),
     (["small", "--tolerance", "2"], "--tolerance is relative"),
     (["small", "--tolerance", "-0.1"], "--tolerance is relative"),
