@@ -9,19 +9,21 @@ last partial batch kept; batch GD when batch_size >= m, SGD at 1), and reports o
 reports them, no extra pass), and the validation cost and accuracy from one pass over the
 validation split. The training cost is the course's regularized J, cross-entropy plus
 lambda/(2m) ||W||^2 with m the training split's size at every batch size; the validation cost
-is the cross-entropy alone (the sweeps' objective must not reward a small lambda for itself). A callback sees each epoch's metrics and can stop training by returning True;
-the sweep objective uses it to report to Optuna and prune.
+is the cross-entropy alone (the sweeps' objective must not reward a small lambda for itself).
+A callback sees each epoch's metrics and can stop training by returning True; the sweep
+objective uses it to report to Optuna and prune.
 
 Training stops at once when the cost stops being finite or explodes past `diverge_factor` times
-J at initialization (status "diverged"), so a NaN is never passed on silently. The same config and data give the same bits.
+J at initialization (status "diverged"), so a NaN is never passed on silently. The same config
+and data give the same bits.
 """
 
 from __future__ import annotations
 
 import math
-from time import perf_counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from time import perf_counter
 
 import numpy as np
 
