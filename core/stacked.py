@@ -1,0 +1,341 @@
+"""The course's network and update rules over a stack of P networks of one architecture.
+
+Member p's arrays are the p-th slices along a leading axis: W[l] is (P, n[l], n[l-1]), b[l] is
+(P, n[l], 1), Z[l] and A[l] are (P, n[l], m), and Z[l] = W[l] A[l-1] + b[l] holds per member.
+Each function applies, per member, the operations `core.network` and `core.optimizers` apply to
+one network, in the same order, so that every member's bits are those of a lone run
+(`core.population` relies on it; `tests/core/test_population.py` checks it):
+
+- `np.matmul` on 3-D arrays calls, slice by slice, the BLAS routine (gemm, gemv, dot) that the
+  2-D product calls for the same shapes and strides, so each product, FMA accumulation and all,
+  is the lone network's. `einsum` and broadcast sums round differently, and are slower;
+- a reduction over a member's samples runs over the same contiguous axis, so NumPy's pairwise
+  summation groups the terms alike;
+- a hyperparameter is a per-member column in the dtype, as NumPy casts the Python float that a
+  lone run multiplies an array by; what train computes in Python floats first (Adam's bias
+  corrections, lambda/m) is computed in Python floats or float64 first here too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core import activations
+from core.network import Architecture
+from core.train import TrainConfig
+
+
+def mT(a: np.ndarray) -> np.ndarray:
+    """Each member's transpose (the 2-D `.T` of every slice)."""
+    return a.transpose(0, 2, 1)
+
+
+def column(values, dtype) -> np.ndarray:
+    """Per-member values as a (P, 1) column in `dtype`, broadcast over each member's row."""
+    return np.asarray(values, dtype=np.float64).astype(dtype)[:, None]
+
+
+class Parameters:
+    """W[l], b[l] of P members as (P, rows, cols) views into one (P, n_params) array: row p is
+    member p's flat vector, in the layout of `core.network.Parameters.flat`."""
+
+    def __init__(self, arch: Architecture, flat: np.ndarray) -> None:
+        self.flat = flat
+        self.views: dict[str, np.ndarray] = {}
+        offset = 0
+        for name, (r, c) in arch.shapes():
+            self.views[name] = flat[:, offset : offset + r * c].reshape(len(flat), r, c)
+            offset += r * c
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.views[name]
+
+
+class Workspace:
+    """The arrays of one stacked pass over m samples per member (`core.network.Workspace` with a
+    leading member axis): Z[l], G[l] = g(Z[l]), A[l], and for training dZ[l] and the dropout
+    masks D[l] with the masked outputs M[l]. D starts at 0, so that a member that draws no mask
+    gets D = 1 from its first step on (see `Dropout`)."""
+
+    def __init__(
+        self, arch: Architecture, P: int, m: int, dtype, *, backward=True, dropout=False
+    ) -> None:
+        dims, L = arch.layer_dims, arch.L
+        self.dropout = False  # whether the last forward pass applied the masks
+        self.A: list[np.ndarray | None] = [None] * (L + 1)
+        self.Z, self.G, self.dZ, self.D, self.M = ([None] * (L + 1) for _ in range(5))
+        for l in range(1, L + 1):
+            shape = (P, dims[l], m)
+            self.Z[l] = np.empty(shape, dtype)
+            if backward:
+                self.dZ[l] = np.empty(shape, dtype)
+            if l < L:
+                self.G[l] = np.empty(shape, dtype)
+                if dropout:
+                    self.D[l], self.M[l] = np.zeros(shape, dtype), np.empty(shape, dtype)
+
+
+class Dropout:
+    """Inverted dropout with each member's own keep_prob and generator.
+
+    D[l] = (u < keep_prob) / keep_prob, u drawn by the member's generator into its own slice: one
+    call per member and layer, the call train makes, so each member's masks are its lone run's.
+    A member without dropout draws nothing: its threshold is +inf and its scale 1, so its D[l]
+    is exactly 1 and A[l] = G[l] * 1 = G[l], as train's A[l] = G[l].
+    """
+
+    def __init__(self, keep_probs, generators, dtype) -> None:
+        keep = np.asarray(keep_probs, dtype=np.float64)
+        self.draws = [(p, rng) for p, rng in enumerate(generators) if keep[p] < 1]
+        self.threshold = np.where(keep < 1, keep, np.inf).astype(dtype)[:, None, None]
+        self.scale = keep.astype(dtype)[:, None, None]
+
+    def mask(self, D: np.ndarray, G: np.ndarray, out: np.ndarray) -> np.ndarray:
+        for p, rng in self.draws:
+            rng.random(dtype=D.dtype, out=D[p])  # u ~ U[0, 1), as train draws it
+        np.less(D, self.threshold, out=D)  # D[l] = (u < keep_prob) / keep_prob
+        D /= self.scale
+        return np.multiply(G, D, out=out)  # A[l] = G[l] * D[l]
+
+
+class L2:
+    """Each member's lambda: the gradient term (lambda/m) W[l] and the penalty
+    lambda/(2m) sum_l ||W[l]||_F^2, m the training set's size. A member with lambda = 0 gets
+    neither, as train skips both for it."""
+
+    def __init__(self, lambdas, m: int, dtype) -> None:
+        lam = np.asarray(lambdas, dtype=np.float64)
+        self.on = lam > 0
+        self.grad_coef = (lam / m).astype(dtype)[:, None, None]  # lambda / m, train's Python float
+        self.penalty_coef = lam / (2 * m)
+        self.where = None if self.on.all() else self.on[:, None, None]
+
+    def add_gradient(self, dW: np.ndarray, W: np.ndarray) -> None:
+        term = self.grad_coef * W  # d/dW of lambda/(2m) ||W||^2
+        if self.where is None:
+            dW += term
+        else:  # members with lambda = 0 keep dW as it is (0 * W would be NaN for an inf W)
+            np.add(dW, term, out=dW, where=self.where)
+
+    def penalty(self, params: Parameters, arch: Architecture) -> np.ndarray:
+        """(P,) float64: lambda/(2m) sum_l ||W[l]||^2, each norm summed as np.vdot sums it."""
+        total = sum(_squared_norm(params[f"W{l}"]) for l in range(1, arch.L + 1))
+        return np.where(self.on, self.penalty_coef * total, 0.0)
+
+    def take(self, keep: np.ndarray) -> None:
+        self.on, self.grad_coef = self.on[keep], self.grad_coef[keep]
+        self.penalty_coef = self.penalty_coef[keep]
+        self.where = None if self.on.all() else self.on[:, None, None]
+
+
+def _squared_norm(W: np.ndarray) -> np.ndarray:
+    """||W||_F^2 per member: a (1 x n) @ (n x 1) product per slice is the BLAS dot np.vdot calls."""
+    rows = W.reshape(len(W), 1, -1)
+    return np.matmul(rows, mT(rows))[:, 0, 0].astype(np.float64)
+
+
+def forward(
+    params: Parameters, X: np.ndarray, arch: Architecture, work: Workspace, dropout=None
+) -> np.ndarray:
+    """Logits Z[L] (P, n[L], m) of every member; as `core.network.forward`, masks from `dropout`."""
+    g = activations.get(arch.activation)
+    A = work.A[0] = X
+    work.dropout = dropout is not None
+    for l in range(1, arch.L + 1):
+        Z = np.matmul(params[f"W{l}"], A, out=work.Z[l])
+        Z += params[f"b{l}"]  # Z[l] = W[l] A[l-1] + b[l]
+        if l == arch.L:
+            return Z
+        G = g.forward(Z, out=work.G[l])  # G[l] = g(Z[l]), what g' reads
+        A = G if dropout is None else dropout.mask(work.D[l], G, out=work.M[l])
+        work.A[l] = A
+    raise AssertionError("unreachable")
+
+
+def cross_entropy(ZL: np.ndarray, Y: np.ndarray, output: str, probabilities: bool = True):
+    """Each member's mean cross-entropy from its logits, (P,) float64, and the probabilities P
+    (None when not asked for): `core.network.cross_entropy`, the sums taken per member."""
+    m = ZL.shape[-1]
+    if output == "sigmoid":
+        e = np.exp(-np.abs(ZL))  # train computes it for the loss and again in sigmoid: same bits
+        # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|)
+        loss = np.maximum(ZL, 0) - ZL * Y + np.log1p(e)
+        P = _sigmoid(ZL, e) if probabilities else None
+        return _member_sums(loss) / m, P
+    shifted = ZL - ZL.max(axis=1, keepdims=True)
+    log_sum = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_p = shifted - log_sum  # log softmax
+    return -_member_sums(Y * log_p) / m, np.exp(log_p) if probabilities else None
+
+
+def _sigmoid(z: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """`core.activations.sigmoid(z)` given e = exp(-|z|)."""
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def _member_sums(a: np.ndarray) -> np.ndarray:
+    """Each member's sum over its slice, as float(a[p].sum()): (P,) float64."""
+    return a.sum(axis=(1, 2)).astype(np.float64)
+
+
+def backward(
+    params: Parameters,
+    grads: Parameters,
+    work: Workspace,
+    P: np.ndarray,
+    Y: np.ndarray,
+    arch: Architecture,
+    l2: L2 | None = None,
+) -> None:
+    """Write every member's dJ/dW[l], dJ/db[l] into `grads`: `core.network.backward` per slice."""
+    m = Y.shape[-1]
+    g = activations.get(arch.activation)
+    dZ = np.subtract(P, Y, out=work.dZ[arch.L])
+    dZ /= m  # dZ[L] = (P - Y) / m
+    for l in range(arch.L, 0, -1):
+        W = params[f"W{l}"]
+        dW = np.matmul(dZ, mT(work.A[l - 1]), out=grads[f"W{l}"])  # dW[l] = dZ[l] A[l-1]^T
+        if l2 is not None:
+            l2.add_gradient(dW, W)
+        dZ.sum(axis=2, keepdims=True, out=grads[f"b{l}"])  # db[l] = sum over samples
+        if l > 1:
+            dA = np.matmul(mT(W), dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
+            if work.dropout:
+                dA *= work.D[l - 1]  # the same mask and scale as the forward pass
+            # dZ[l-1] = dA[l-1] * g'(Z[l-1]), g' read from the unmasked G[l-1]
+            dZ = g.backward(dA, work.Z[l - 1], work.G[l - 1], out=dA)
+
+
+def correct(ZL: np.ndarray, y: np.ndarray, output: str) -> np.ndarray:
+    """(P,) how many of each member's samples its logits classify right (`core.network.predict`)."""
+    labels = ZL[:, 0, :] > 0 if output == "sigmoid" else ZL.argmax(axis=1)
+    return np.count_nonzero(labels == y, axis=1)
+
+
+def evaluate(params, arch, X, Y, y, work: Workspace) -> tuple[np.ndarray, np.ndarray]:
+    """(P,) cross-entropies (no L2 term) and accuracies from one pass, no dropout: train's
+    `evaluate` per member."""
+    ZL = forward(params, X, arch, work)
+    ce, _ = cross_entropy(ZL, Y, arch.output, probabilities=False)
+    return ce, correct(ZL, y, arch.output) / y.shape[-1]
+
+
+# --- update rules: `core.optimizers` with a (P, 1) column per hyperparameter ------------------
+
+
+class _Rule:
+    """What the stacked rules share: `columns` names the per-member arrays that a retirement
+    compacts. `begin_epoch` takes the epoch's learning rates (float64, one per member), the
+    updates made so far and the epoch's number of steps; `step(theta, grads, k)` makes the
+    epoch's k-th update of the (P, n_params) rows in place."""
+
+    columns: tuple[str, ...] = ("lr",)
+
+    def __init__(self, configs: list[TrainConfig], n_params: int, dtype) -> None:
+        self.dtype = dtype
+        self.lr = column(np.zeros(len(configs)), dtype)
+
+    def begin_epoch(self, lr: np.ndarray, t0: int, steps: int) -> None:
+        self.lr = column(lr, self.dtype)
+
+    def take(self, keep: np.ndarray) -> None:
+        for name in self.columns:
+            setattr(self, name, getattr(self, name)[keep])
+
+
+class GD(_Rule):
+    """theta := theta - alpha d_theta."""
+
+    def step(self, theta: np.ndarray, g: np.ndarray, k: int) -> None:
+        theta -= self.lr * g
+
+
+class Momentum(_Rule):
+    """v := beta v + (1 - beta) d_theta;  theta := theta - alpha v."""
+
+    columns = ("lr", "beta", "one_minus_beta", "v")
+
+    def __init__(self, configs, n_params, dtype) -> None:
+        super().__init__(configs, n_params, dtype)
+        beta = np.array([c.beta for c in configs])
+        self.beta, self.one_minus_beta = column(beta, dtype), column(1 - beta, dtype)
+        self.v = np.zeros((len(configs), n_params), dtype)  # V_dW starts at zero
+
+    def step(self, theta, g, k) -> None:
+        v = self.v
+        v *= self.beta
+        v += self.one_minus_beta * g
+        theta -= self.lr * v
+
+
+class RMSProp(_Rule):
+    """s := beta s + (1 - beta) d_theta^2;  theta := theta - alpha d_theta / (sqrt(s) + eps)."""
+
+    columns = ("lr", "beta", "one_minus_beta", "eps", "s")
+
+    def __init__(self, configs, n_params, dtype) -> None:
+        super().__init__(configs, n_params, dtype)
+        beta = np.array([c.beta for c in configs])
+        self.beta, self.one_minus_beta = column(beta, dtype), column(1 - beta, dtype)
+        self.eps = column([c.epsilon for c in configs], dtype)
+        self.s = np.zeros((len(configs), n_params), dtype)
+
+    def step(self, theta, g, k) -> None:
+        s = self.s
+        s *= self.beta
+        s += self.one_minus_beta * (g * g)
+        theta -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class Adam(_Rule):
+    """m := beta1 m + (1 - beta1) g;  v := beta2 v + (1 - beta2) g^2;
+    theta := theta - alpha m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - beta1^t) and
+    v_hat = v / (1 - beta2^t), t = 1 on the first update.
+
+    Every member of a population has made the same number of updates t, but each has its own
+    betas: the epoch's corrections 1 - beta^t are Python floats, as train computes them (`**` on
+    floats; NumPy's vectorized power may round differently), tabulated once per epoch.
+    """
+
+    columns = (
+        "lr", "beta1", "beta2", "one_minus_beta1", "one_minus_beta2", "eps", "m", "v", "s",
+        "betas1", "betas2", "step_size", "correction2",
+    )  # fmt: skip
+
+    def __init__(self, configs, n_params, dtype) -> None:
+        super().__init__(configs, n_params, dtype)
+        b1 = self.betas1 = np.array([c.beta1 for c in configs])
+        b2 = self.betas2 = np.array([c.beta2 for c in configs])
+        self.beta1, self.one_minus_beta1 = column(b1, dtype), column(1 - b1, dtype)
+        self.beta2, self.one_minus_beta2 = column(b2, dtype), column(1 - b2, dtype)
+        self.eps = column([c.epsilon for c in configs], dtype)
+        P = len(configs)
+        self.m, self.v = np.zeros((P, n_params), dtype), np.zeros((P, n_params), dtype)
+        self.s = np.empty((P, n_params), dtype)  # the in-place update's scratch
+        self.step_size = self.correction2 = np.empty((P, 0), dtype)
+
+    def begin_epoch(self, lr, t0, steps) -> None:
+        ts = range(t0 + 1, t0 + steps + 1)
+        c1 = np.array([[1 - b**t for t in ts] for b in self.betas1.tolist()])  # 1 - beta1^t
+        c2 = np.array([[1 - b**t for t in ts] for b in self.betas2.tolist()])  # 1 - beta2^t
+        # alpha / (1 - beta1^t): train's Python float, then the dtype
+        self.step_size = (np.asarray(lr)[:, None] / c1).astype(self.dtype)
+        self.correction2 = c2.astype(self.dtype)
+
+    def step(self, theta, g, k) -> None:
+        m, v, s = self.m, self.v, self.s
+        m *= self.beta1
+        m += np.multiply(g, self.one_minus_beta1, out=s)  # m := beta1 m + (1 - beta1) g
+        v *= self.beta2
+        s = np.multiply(g, g, out=s)
+        s *= self.one_minus_beta2
+        v += s  # v := beta2 v + (1 - beta2) g^2
+        s = np.divide(v, self.correction2[:, k, None], out=s)  # v_hat
+        np.sqrt(s, out=s)
+        s += self.eps
+        np.divide(m, s, out=s)  # m / (sqrt(v_hat) + eps)
+        s *= self.step_size[:, k, None]  # alpha m_hat / (sqrt(v_hat) + eps)
+        theta -= s
+
+
+RULES: dict[str, type[_Rule]] = {"gd": GD, "momentum": Momentum, "rmsprop": RMSProp, "adam": Adam}
