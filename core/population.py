@@ -444,7 +444,7 @@ class _Cohort:
     # per-member arrays (leading axis: the cohort's current members) that a retirement compacts
     PER_MEMBER = (
         "slots", "rows", "mean", "std", "X_val", "Y_val", "y_val", "X_fixed", "Y_fixed",
-        "y_fixed", "limit", "lr", "order", "Y_epoch", "y_epoch", "cost_sum", "correct",
+        "y_fixed", "limit", "lr", "order", "Y_epoch", "y_epoch", "labels", "cost_sum",
     )  # fmt: skip
 
     def __init__(self, members: list[_Member], source: _Source) -> None:
@@ -468,7 +468,7 @@ class _Cohort:
         epochs = max(c.epochs for c in configs)
         self.history = {k: np.full((P, epochs), np.nan) for k in METRICS}
         self.step_cost = np.empty((P, epochs * self.n_batches))
-        self.lr = self.order = self.Y_epoch = self.y_epoch = self.cost_sum = self.correct = None
+        self.lr = self.order = self.Y_epoch = self.y_epoch = self.labels = self.cost_sum = None
         self._buffers()
 
     def _rules(self) -> list[tuple[stacked._Rule, int, int]]:
@@ -512,6 +512,10 @@ class _Cohort:
         self.raw = {n: np.empty((P, n, n0)) for n in sizes}
         self.cols = {n: self.raw[n] if dtype == "float64" else np.empty((P, n, n0), dtype)
                      for n in sizes}  # fmt: skip
+        # mu and sigma repeated over a batch's samples: the standardization is then an
+        # operation on same-shaped arrays, not a broadcast with an inner loop n0 long
+        self.mu = {n: np.repeat(self.mean, n, axis=1) for n in sizes}
+        self.sigma = {n: np.repeat(self.std, n, axis=1) for n in sizes}
 
     # --- an epoch --------------------------------------------------------------------------
 
@@ -520,10 +524,11 @@ class _Cohort:
         metrics of the others that have a callback."""
         start, trained = perf_counter(), list(self.members)
         self.lr = np.array([mb.schedule(e) for mb in self.members])
+        last = max(mb.config.epochs for mb in self.members) * self.n_batches
         for rule, lo, hi in self.rules:
-            rule.begin_epoch(self.lr[lo:hi], self.t, self.n_batches)
+            rule.begin_epoch(self.lr[lo:hi], self.t, self.n_batches, last)
         self._shuffle()
-        self.cost_sum, self.correct = np.zeros(len(self.members)), np.zeros(len(self.members), int)
+        self.cost_sum = np.zeros(len(self.members))
         for k, n in enumerate(self.sizes):
             self._step(e, k, n)
             if not self.members:
@@ -533,14 +538,20 @@ class _Cohort:
         return out
 
     def _shuffle(self) -> None:
-        """The epoch's order: each member's generator permutes its training rows, as train's
-        does; batch GD (one batch) draws nothing."""
-        if self.X_fixed is not None:
-            return
-        perms = np.stack([mb.shuffle.permutation(self.m) for mb in self.members])
-        self.order = np.take_along_axis(self.rows, perms, axis=1)
-        self.y_epoch = self.source.y[self.order]
-        self.Y_epoch = targets(self.y_epoch, self.arch, self.dtype)
+        """The epoch's order of each member's training rows, and a buffer for its predictions.
+
+        train draws permutation(m) and takes the split's rows in that order; shuffling a copy
+        of the rows in place moves them as that draw moves arange(m) (the same Fisher-Yates
+        swaps from the same generator), so this is rows[permutation(m)] with the generator left
+        in the same state. Batch GD (one batch) draws nothing."""
+        if self.X_fixed is None:
+            self.order = self.rows.copy()
+            for mb, row in zip(self.members, self.order, strict=True):
+                mb.shuffle.shuffle(row)
+            self.y_epoch = self.source.y[self.order]
+            self.Y_epoch = targets(self.y_epoch, self.arch, self.dtype)
+        sigmoid = self.arch.output == "sigmoid"
+        self.labels = np.empty(self.rows.shape, dtype=bool if sigmoid else np.intp)
 
     def _batch(self, k: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Batch k of every member: columns A[0] (P, n0, n), targets Y and labels y."""
@@ -548,7 +559,7 @@ class _Cohort:
             return mT(self.X_fixed), self.Y_fixed, self.y_fixed
         cut = slice(k * self.bs, k * self.bs + n)
         X = self.source.rows(
-            self.order[:, cut], self.mean, self.std, self.dtype, out=self.cols[n], raw=self.raw[n]
+            self.order[:, cut], self.mu[n], self.sigma[n], self.dtype, self.cols[n], self.raw[n]
         )
         return mT(X), self.Y_epoch[:, :, cut], self.y_epoch[:, cut]
 
@@ -556,24 +567,23 @@ class _Cohort:
         """One mini-batch step of every member: train's `cost_and_gradients`, the divergence
         check, then each rule's update."""
         arch, work = self.arch, self.work[n]
-        X, Y, y = self._batch(k, n)
+        X, Y, _ = self._batch(k, n)
         ZL = stacked.forward(self.params, X, arch, work, self.dropout)
         ce, P = stacked.cross_entropy(ZL, Y, arch.output)
         stacked.backward(self.params, self.grads, work, P, Y, arch, self.l2)
         # this batch's J: its cross-entropy + the training set's penalty, weights before the step
         c = ce if self.l2 is None else ce + self.l2.penalty(self.params, arch)
-        hits = stacked.correct(ZL, y, arch.output)
+        stacked.predict(ZL, arch.output, out=self.labels[:, k * self.bs : k * self.bs + n])
         finite = np.isfinite(c)
         if not finite.all():
             self._retire(~finite, "diverged", nonfinite_step(e, k))
-            c, hits = c[finite], hits[finite]
+            c = c[finite]
             if not self.members:
                 return
         for rule, lo, hi in self.rules:
             rule.step(self.params.flat[lo:hi], self.grads.flat[lo:hi], k)
         self.step_cost[self.slots, self.t] = c
         self.cost_sum += c * n
-        self.correct += hits
         self.t += 1
 
     def _end_epoch(self, e: int) -> list[tuple[_Member, EpochMetrics]]:
@@ -588,8 +598,10 @@ class _Cohort:
             if not self.members:
                 return []
         train_cost = self.cost_sum / self.m
+        y = self.y_epoch if self.X_fixed is None else self.y_fixed
+        correct = stacked.correct(self.labels, y)  # the epoch's right predictions, batch by batch
         record = dict(
-            train_cost=train_cost, val_cost=val_cost, train_accuracy=self.correct / self.m,
+            train_cost=train_cost, val_cost=val_cost, train_accuracy=correct / self.m,
             val_accuracy=val_accuracy, lr=self.lr,
         )  # fmt: skip
         for key, values in record.items():

@@ -53,9 +53,9 @@ class Parameters:
 
 class Workspace:
     """The arrays of one stacked pass over m samples per member (`core.network.Workspace` with a
-    leading member axis): Z[l], G[l] = g(Z[l]), A[l], and for training dZ[l] and the dropout
-    masks D[l] with the masked outputs M[l]. D starts at 0, so that a member that draws no mask
-    gets D = 1 from its first step on (see `Dropout`)."""
+    leading member axis): Z[l], G[l] = g(Z[l]), A[l], and for training dZ[l], a scratch S[l]
+    for g'(Z[l]), and the dropout masks D[l] with the masked outputs M[l]. D starts at 0, so
+    that a member that draws no mask gets D = 1 from its first step on (see `Dropout`)."""
 
     def __init__(
         self, arch: Architecture, P: int, m: int, dtype, *, backward=True, dropout=False
@@ -63,7 +63,7 @@ class Workspace:
         dims, L = arch.layer_dims, arch.L
         self.dropout = False  # whether the last forward pass applied the masks
         self.A: list[np.ndarray | None] = [None] * (L + 1)
-        self.Z, self.G, self.dZ, self.D, self.M = ([None] * (L + 1) for _ in range(5))
+        self.Z, self.G, self.dZ, self.S, self.D, self.M = ([None] * (L + 1) for _ in range(6))
         for l in range(1, L + 1):
             shape = (P, dims[l], m)
             self.Z[l] = np.empty(shape, dtype)
@@ -71,6 +71,8 @@ class Workspace:
                 self.dZ[l] = np.empty(shape, dtype)
             if l < L:
                 self.G[l] = np.empty(shape, dtype)
+                if backward:
+                    self.S[l] = np.empty(shape, dtype)
                 if dropout:
                     self.D[l], self.M[l] = np.zeros(shape, dtype), np.empty(shape, dtype)
 
@@ -157,9 +159,13 @@ def cross_entropy(ZL: np.ndarray, Y: np.ndarray, output: str, probabilities: boo
     (None when not asked for): `core.network.cross_entropy`, the sums taken per member."""
     m = ZL.shape[-1]
     if output == "sigmoid":
-        e = np.exp(-np.abs(ZL))  # train computes it for the loss and again in sigmoid: same bits
+        e = np.abs(ZL)
+        np.negative(e, out=e)
+        np.exp(e, out=e)  # e^-|z|: train computes it for the loss and again in sigmoid, alike
         # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|)
-        loss = np.maximum(ZL, 0) - ZL * Y + np.log1p(e)
+        loss = np.maximum(ZL, 0)
+        loss -= ZL * Y
+        loss += np.log1p(e)
         P = _sigmoid(ZL, e) if probabilities else None
         return _member_sums(loss) / m, P
     shifted = ZL - ZL.max(axis=1, keepdims=True)
@@ -169,13 +175,15 @@ def cross_entropy(ZL: np.ndarray, Y: np.ndarray, output: str, probabilities: boo
 
 
 def _sigmoid(z: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """`core.activations.sigmoid(z)` given e = exp(-|z|)."""
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    """`core.activations.sigmoid(z)` given e = exp(-|z|): 1/(1 + e) for z >= 0, else e/(1 + e)."""
+    d = np.add(e, 1.0)
+    s = np.divide(e, d)
+    return np.divide(1.0, d, out=s, where=z >= 0)
 
 
 def _member_sums(a: np.ndarray) -> np.ndarray:
     """Each member's sum over its slice, as float(a[p].sum()): (P,) float64."""
-    return a.sum(axis=(1, 2)).astype(np.float64)
+    return a.sum(axis=(1, 2)).astype(np.float64, copy=False)
 
 
 def backward(
@@ -203,13 +211,27 @@ def backward(
             if work.dropout:
                 dA *= work.D[l - 1]  # the same mask and scale as the forward pass
             # dZ[l-1] = dA[l-1] * g'(Z[l-1]), g' read from the unmasked G[l-1]
-            dZ = g.backward(dA, work.Z[l - 1], work.G[l - 1], out=dA)
+            dZ = _activation_backward(g, dA, work.Z[l - 1], work.G[l - 1], work.S[l - 1])
 
 
-def correct(ZL: np.ndarray, y: np.ndarray, output: str) -> np.ndarray:
-    """(P,) how many of each member's samples its logits classify right (`core.network.predict`)."""
-    labels = ZL[:, 0, :] > 0 if output == "sigmoid" else ZL.argmax(axis=1)
-    return np.count_nonzero(labels == y, axis=1)
+def predict(ZL: np.ndarray, output: str, out: np.ndarray | None = None) -> np.ndarray:
+    """(P, m) class labels from logits (`core.network.predict`): z > 0, or the argmax."""
+    if output == "sigmoid":
+        return np.greater(ZL[:, 0, :], 0, out=out)
+    return np.argmax(ZL, axis=1, out=out)
+
+
+def _activation_backward(g, dA, Z, G, scratch) -> np.ndarray:
+    """dA * g'(Z) in place of dA: `g.backward`, but relu's [z > 0] as floats 1.0/0.0 in a
+    scratch array (what NumPy casts the boolean mask to anyway; twice as fast)."""
+    if g.name == "relu":
+        return np.multiply(dA, np.greater(Z, 0, out=scratch), out=dA)
+    return g.backward(dA, Z, G, out=dA)
+
+
+def correct(labels: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(P,) how many of each member's labels are right."""
+    return np.equal(labels, y).sum(axis=1)
 
 
 def evaluate(params, arch, X, Y, y, work: Workspace) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +239,7 @@ def evaluate(params, arch, X, Y, y, work: Workspace) -> tuple[np.ndarray, np.nda
     `evaluate` per member."""
     ZL = forward(params, X, arch, work)
     ce, _ = cross_entropy(ZL, Y, arch.output, probabilities=False)
-    return ce, correct(ZL, y, arch.output) / y.shape[-1]
+    return ce, correct(predict(ZL, arch.output), y) / y.shape[-1]
 
 
 # --- update rules: `core.optimizers` with a (P, 1) column per hyperparameter ------------------
@@ -226,8 +248,9 @@ def evaluate(params, arch, X, Y, y, work: Workspace) -> tuple[np.ndarray, np.nda
 class _Rule:
     """What the stacked rules share: `columns` names the per-member arrays that a retirement
     compacts. `begin_epoch` takes the epoch's learning rates (float64, one per member), the
-    updates made so far and the epoch's number of steps; `step(theta, grads, k)` makes the
-    epoch's k-th update of the (P, n_params) rows in place."""
+    updates made so far, the epoch's number of steps and the most updates any member will have
+    made at the end; `step(theta, grads, k)` makes the epoch's k-th update of the (P, n_params)
+    rows in place."""
 
     columns: tuple[str, ...] = ("lr",)
 
@@ -235,7 +258,7 @@ class _Rule:
         self.dtype = dtype
         self.lr = column(np.zeros(len(configs)), dtype)
 
-    def begin_epoch(self, lr: np.ndarray, t0: int, steps: int) -> None:
+    def begin_epoch(self, lr: np.ndarray, t0: int, steps: int, last: int) -> None:
         self.lr = column(lr, self.dtype)
 
     def take(self, keep: np.ndarray) -> None:
@@ -293,13 +316,14 @@ class Adam(_Rule):
     v_hat = v / (1 - beta2^t), t = 1 on the first update.
 
     Every member of a population has made the same number of updates t, but each has its own
-    betas: the epoch's corrections 1 - beta^t are Python floats, as train computes them (`**` on
-    floats; NumPy's vectorized power may round differently), tabulated once per epoch.
+    betas: the corrections 1 - beta^t are Python floats, as train computes them (`**` on floats;
+    NumPy's vectorized power may round differently), tabulated TABLE_STEPS updates at a time.
     """
 
+    TABLE_STEPS = 1024
     columns = (
         "lr", "beta1", "beta2", "one_minus_beta1", "one_minus_beta2", "eps", "m", "v", "s",
-        "betas1", "betas2", "step_size", "correction2",
+        "betas1", "betas2", "c1", "c2", "step_size", "correction2",
     )  # fmt: skip
 
     def __init__(self, configs, n_params, dtype) -> None:
@@ -312,15 +336,23 @@ class Adam(_Rule):
         P = len(configs)
         self.m, self.v = np.zeros((P, n_params), dtype), np.zeros((P, n_params), dtype)
         self.s = np.empty((P, n_params), dtype)  # the in-place update's scratch
+        self.t_table = 0  # c1[:, j], c2[:, j] are the corrections of update t_table + j + 1
+        self.c1 = self.c2 = np.empty((P, 0))
         self.step_size = self.correction2 = np.empty((P, 0), dtype)
 
-    def begin_epoch(self, lr, t0, steps) -> None:
-        ts = range(t0 + 1, t0 + steps + 1)
-        c1 = np.array([[1 - b**t for t in ts] for b in self.betas1.tolist()])  # 1 - beta1^t
-        c2 = np.array([[1 - b**t for t in ts] for b in self.betas2.tolist()])  # 1 - beta2^t
+    def begin_epoch(self, lr, t0, steps, last) -> None:
+        if t0 + steps > self.t_table + self.c1.shape[1]:
+            self._tabulate(t0, max(steps, min(self.TABLE_STEPS, last - t0)))
+        cut = slice(t0 - self.t_table, t0 - self.t_table + steps)
         # alpha / (1 - beta1^t): train's Python float, then the dtype
-        self.step_size = (np.asarray(lr)[:, None] / c1).astype(self.dtype)
-        self.correction2 = c2.astype(self.dtype)
+        self.step_size = (np.asarray(lr)[:, None] / self.c1[:, cut]).astype(self.dtype)
+        self.correction2 = self.c2[:, cut].astype(self.dtype)
+
+    def _tabulate(self, t0: int, steps: int) -> None:
+        ts = range(t0 + 1, t0 + steps + 1)
+        self.c1 = np.array([[1 - b**t for t in ts] for b in self.betas1.tolist()])  # 1 - beta1^t
+        self.c2 = np.array([[1 - b**t for t in ts] for b in self.betas2.tolist()])  # 1 - beta2^t
+        self.t_table = t0
 
     def step(self, theta, g, k) -> None:
         m, v, s = self.m, self.v, self.s
