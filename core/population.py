@@ -26,10 +26,13 @@ A member ends on its own: its epoch count reached, its callback returning True, 
 decided as train decides it and reported in train's words. It leaves its cohort at once and the
 cohort's arrays are compacted, so a retired member costs nothing more.
 
-Memory: the data set once, as float64 rows; per member its row indices and standardization
-statistics, and each gathered batch standardized with them (in float64, then cast, as train
-standardizes). The validation split, the same batch every epoch, is standardized once into its
-buffer; so is a batch-GD member's training split.
+Memory: the data set once, as float64 rows; per member its parameters and optimizer state, its
+row indices (the split, the epoch's order and labels), its standardization statistics, and its
+share of the batch buffers: each gathered batch is standardized with the member's statistics (in
+float64, then cast, as train standardizes). A full pass over a split (J at initialization, the
+epoch's validation, the final figures) takes the members in chunks whose inputs and workspace
+fit FULL_PASS_BYTES; a single chunk keeps its validation inputs from epoch to epoch. A batch-GD
+member's one batch is its training split, kept as its batch buffer.
 
 `seconds` is the member's share of the pass: its own preparation, an equal share of the batched
 passes at initialization and at the end, and of each cohort epoch it trained (the epoch's wall
@@ -72,6 +75,7 @@ from core.train import (
 )
 
 MEMORY_BUDGET = 512 * 2**20  # bytes of stacked arrays one pass may hold (see member_bytes)
+FULL_PASS_BYTES = 4 * 2**20  # bytes of inputs and workspace one full pass over a split may hold
 
 
 def train_population(
@@ -85,13 +89,14 @@ def train_population(
     returns. A config is a TrainConfig or a mapping of its fields; see the module docstring."""
     configs = _configs(configs)
     callbacks = _callbacks(callbacks, len(configs))
+    source = _Source(data, configs[0])
     members = [
-        _prepare(i, c, data, cb) for i, (c, cb) in enumerate(zip(configs, callbacks, strict=True))
+        _prepare(i, c, source, data, cb)
+        for i, (c, cb) in enumerate(zip(configs, callbacks, strict=True))
     ]
-    source = _Source(data)
     with np.errstate(all="ignore"):  # divergence is detected, not warned
         for group in _passes(members, memory_budget):
-            _Pass(group, source, memory_budget).run()
+            _Pass(group, source).run()
     return [mb.result() for mb in members]
 
 
@@ -99,7 +104,9 @@ def plan(
     configs: Sequence[TrainConfig | Mapping], data: Dataset, memory_budget: int = MEMORY_BUDGET
 ) -> list[list[int]]:
     """The indices of the configs that train together, pass by pass, in the order they run."""
-    members = [_prepare(i, c, data, None) for i, c in enumerate(_configs(configs))]
+    configs = _configs(configs)
+    source = _Source(data, configs[0])
+    members = [_prepare(i, c, source, data, None) for i, c in enumerate(configs)]
     return [sorted(mb.index for mb in p) for p in _passes(members, memory_budget)]
 
 
@@ -226,13 +233,13 @@ class _Member:
         )
 
 
-def _prepare(index: int, config: TrainConfig, data: Dataset, callback) -> _Member:
-    """The member's split, standardizer, initial weights and generators, as setup() makes them."""
+def _prepare(index: int, config: TrainConfig, source: _Source, data: Dataset, callback):
+    """The member's split, standardizer, initial weights and generators, as setup() makes them:
+    `split` takes the rows `split_indices` gives, and the standardizer is fitted on them."""
     start = perf_counter()
     streams = seeds(config)
-    parts = split(data, config.val_fraction, seed=streams.split)  # setup()'s split and errors
-    train_rows, val_rows = split_indices(data.y, config.val_fraction, streams.split)  # its rows
-    scaler = Standardizer().fit(parts.X_train) if config.normalize else None
+    train_rows, val_rows = split_indices(data.y, config.val_fraction, streams.split)
+    scaler = Standardizer().fit(source.X[train_rows]) if config.normalize else None
     arch = Architecture.for_data(data.X.shape[1], config.layers, data.n_classes, config.activation)
     params = Parameters(arch, config.dtype)
     initialize(params.views, arch.layer_dims, config.init, streams.init)
@@ -271,7 +278,8 @@ def _passes(members: list[_Member], budget: int) -> list[list[_Member]]:
 
 def _bytes(config: TrainConfig, arch: Architecture, m: int, m_val: int) -> int:
     """Parameters, gradients and optimizer state; both batch sizes' buffers and workspaces; the
-    epoch's order and targets; the cached validation split and its workspace; the curves."""
+    epoch's order, labels, targets and predictions; the curves. (The full passes are bounded
+    apart, by FULL_PASS_BYTES.)"""
     item = np.dtype(config.dtype).itemsize
     n_params = sum(r * c for _, (r, c) in arch.shapes())
     state = {"gd": 0, "momentum": 1, "rmsprop": 1, "adam": 3}[config.optimizer]
@@ -282,13 +290,12 @@ def _bytes(config: TrainConfig, arch: Architecture, m: int, m_val: int) -> int:
     train = _batch_bytes(arch, bs, item, backward=True, dropout=dropout)
     if last != bs:
         train += _batch_bytes(arch, last, item, backward=True, dropout=dropout)
-    epoch = m * (8 + 8 + arch.layer_dims[-1] * item)  # rows in epoch order, labels, targets
-    val = _batch_bytes(arch, m_val, item, backward=False, dropout=False)
+    epoch = m * (8 + 8 + arch.layer_dims[-1] * item + 8)  # order, labels, targets, predictions
     curves = 8 * config.epochs * (len(METRICS) + n_batches)
-    return (2 + state) * n_params * item + train + epoch + val + curves
+    return (2 + state) * n_params * item + train + epoch + curves
 
 
-def _batch_bytes(arch: Architecture, m: int, item: int, *, backward: bool, dropout: bool) -> int:
+def _batch_bytes(arch: Architecture, m: int, item: int, *, backward=True, dropout=False) -> int:
     """One member's batch of m samples: its gathered rows (float64 and the dtype), targets and
     labels, its workspace, and the cross-entropy's temporaries."""
     units = sum(arch.layer_dims[1:])  # a sample's activations over all layers
@@ -308,7 +315,8 @@ def _batch_bytes(arch: Architecture, m: int, item: int, *, backward: bool, dropo
 class _Source:
     """The data set once, as float64 rows and int64 labels, and each member's samples from it."""
 
-    def __init__(self, data: Dataset) -> None:
+    def __init__(self, data: Dataset, config: TrainConfig) -> None:
+        split(data, config.val_fraction, seed=0)  # a data set train cannot split fails as there
         self.X = np.ascontiguousarray(data.X, dtype=np.float64)
         self.y = np.ascontiguousarray(data.y, dtype=np.int64)
 
@@ -334,11 +342,11 @@ def targets(labels: np.ndarray, arch: Architecture, dtype) -> np.ndarray:
 
 
 class _Pass:
-    """Members of one group that fit the budget together: the cost at initialization, the
+    """Members of one group that fit the memory budget together: J at initialization, the
     cohorts' epochs in turn with the callbacks between them, and the final full passes."""
 
-    def __init__(self, members: list[_Member], source: _Source, budget: int) -> None:
-        self.members, self.source, self.budget = members, source, budget
+    def __init__(self, members: list[_Member], source: _Source) -> None:
+        self.members, self.source = members, source
         self.arch, self.dtype = members[0].arch, members[0].config.dtype
 
     def run(self) -> None:
@@ -362,7 +370,7 @@ class _Pass:
 
     def _initial_costs(self) -> None:
         """J at initialization over each member's training split: the reference for "exploded"."""
-        ce, _ = self._full_pass("train")
+        ce, _ = _FullPass(self.members, "train", self.source)(self._flat())
         for mb, cost in zip(self.members, ce + self._penalties(), strict=True):
             mb.initial_cost = float(cost)
             if not math.isfinite(mb.initial_cost):
@@ -371,38 +379,71 @@ class _Pass:
 
     def _final_figures(self) -> None:
         """One full pass per split with the final weights (train's `final_metrics`)."""
-        train_ce, train_acc = self._full_pass("train")
-        val_ce, val_acc = self._full_pass("val")
+        flat = self._flat()
+        train_ce, train_acc = _FullPass(self.members, "train", self.source)(flat)
+        val_ce, val_acc = _FullPass(self.members, "val", self.source)(flat)
         figures = zip(self._penalties(), train_ce, train_acc, val_ce, val_acc, strict=True)
         for mb, values in zip(self.members, figures, strict=True):
             mb.final = final_figures(*(float(v) for v in values))
 
+    def _flat(self) -> np.ndarray:
+        return np.stack([mb.params for mb in self.members])
+
     def _penalties(self) -> np.ndarray:
         """(P,) each member's L2 penalty with its current weights (0 where lambda = 0)."""
-        params = stacked.Parameters(self.arch, np.stack([mb.params for mb in self.members]))
+        params = stacked.Parameters(self.arch, self._flat())
         l2 = stacked.L2([mb.config.l2 for mb in self.members], self.members[0].m, self.dtype)
         return l2.penalty(params, self.arch)
 
-    def _full_pass(self, which: str) -> tuple[np.ndarray, np.ndarray]:
-        """(P,) cross-entropy and accuracy of each member over its whole training or validation
-        split with its current weights, no dropout; in chunks of members that fit the budget."""
-        arch, dtype, P = self.arch, self.dtype, len(self.members)
-        m = getattr(self.members[0], f"{which}_rows").size
-        item = np.dtype(dtype).itemsize
-        chunk = max(1, self.budget // _batch_bytes(arch, m, item, backward=False, dropout=False))
-        ce, accuracy = np.empty(P), np.empty(P)
-        for lo in range(0, P, chunk):
-            ms = self.members[lo : lo + chunk]
-            params = stacked.Parameters(arch, np.stack([mb.params for mb in ms]))
-            rows = np.stack([getattr(mb, f"{which}_rows") for mb in ms])
-            X = self.source.rows(rows, *_statistics(ms), dtype)
-            y = self.source.y[rows]
-            work = stacked.Workspace(arch, len(ms), m, dtype, backward=False)
-            Y = targets(y, arch, dtype)
-            ce[lo : lo + chunk], accuracy[lo : lo + chunk] = stacked.evaluate(
-                params, arch, mT(X), Y, y, work
-            )
+
+class _FullPass:
+    """One split (training or validation) of some members, passed through whole with their
+    weights, no dropout: (P,) cross-entropies and accuracies, train's `evaluate` per member.
+
+    The members go in chunks whose inputs and workspace fit FULL_PASS_BYTES, so that memory does
+    not grow with a copy of the split per member. When one chunk holds them all it keeps its
+    standardized inputs and workspace from call to call (the validation split is the same batch
+    every epoch); otherwise each call gathers every chunk anew.
+    """
+
+    def __init__(self, members: list[_Member], which: str, source: _Source) -> None:
+        self.source, self.arch, self.dtype = source, members[0].arch, members[0].config.dtype
+        self.rows = np.stack([getattr(mb, f"{which}_rows") for mb in members])
+        self.mean, self.std = _statistics(members)
+        item = np.dtype(self.dtype).itemsize
+        per_member = _batch_bytes(self.arch, self.rows.shape[1], item, backward=False)
+        self.chunk = max(1, FULL_PASS_BYTES // per_member)
+        self.kept: tuple | None = None  # (X, Y, y, workspace) of the one chunk
+
+    def __call__(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(flat)
+        if n <= self.chunk:
+            self.kept = self.kept or self._inputs(slice(0, n))
+            return stacked.evaluate(stacked.Parameters(self.arch, flat), self.arch, *self.kept)
+        ce, accuracy = np.empty(n), np.empty(n)
+        for lo in range(0, n, self.chunk):
+            cut = slice(lo, lo + self.chunk)
+            params = stacked.Parameters(self.arch, flat[cut])
+            ce[cut], accuracy[cut] = stacked.evaluate(params, self.arch, *self._inputs(cut))
         return ce, accuracy
+
+    def _inputs(self, cut: slice) -> tuple:
+        """Columns A[0], targets, labels and a workspace for the members in `cut`."""
+        rows = self.rows[cut]
+        X = self.source.rows(rows, self.mean[cut], self.std[cut], self.dtype)
+        y = self.source.y[rows]
+        work = stacked.Workspace(self.arch, len(rows), rows.shape[1], self.dtype, backward=False)
+        return mT(X), targets(y, self.arch, self.dtype), y, work
+
+    def take(self, keep: np.ndarray) -> None:
+        """Keep the members marked in `keep` (the kept chunk shrinks with them)."""
+        self.rows, self.mean, self.std = self.rows[keep], self.mean[keep], self.std[keep]
+        if self.kept is not None:
+            X, Y, y, _ = self.kept
+            work = stacked.Workspace(
+                self.arch, int(keep.sum()), y.shape[1], self.dtype, backward=False
+            )
+            self.kept = (mT(mT(X)[keep]), Y[keep], y[keep], work)
 
 
 def _statistics(members: list[_Member]) -> tuple[np.ndarray, np.ndarray]:
@@ -443,8 +484,8 @@ class _Cohort:
 
     # per-member arrays (leading axis: the cohort's current members) that a retirement compacts
     PER_MEMBER = (
-        "slots", "rows", "mean", "std", "X_val", "Y_val", "y_val", "X_fixed", "Y_fixed",
-        "y_fixed", "limit", "lr", "order", "Y_epoch", "y_epoch", "labels", "cost_sum",
+        "slots", "rows", "mean", "std", "X_fixed", "Y_fixed", "y_fixed", "limit", "lr",
+        "order", "Y_epoch", "y_epoch", "labels", "cost_sum",
     )  # fmt: skip
 
     def __init__(self, members: list[_Member], source: _Source) -> None:
@@ -483,15 +524,12 @@ class _Cohort:
         return out
 
     def _data(self) -> None:
-        """Row indices, statistics, and the batches that never change: the validation split
-        and, for batch GD (one batch, never shuffled), the training split."""
+        """Row indices, statistics, the validation pass, and for batch GD (one batch, never
+        shuffled) the batch that never changes: the training split."""
         source, arch, dtype = self.source, self.arch, self.dtype
         self.rows = np.stack([mb.train_rows for mb in self.members])
         self.mean, self.std = _statistics(self.members)
-        val_rows = np.stack([mb.val_rows for mb in self.members])
-        self.X_val = source.rows(val_rows, self.mean, self.std, dtype)
-        self.y_val = source.y[val_rows]
-        self.Y_val = targets(self.y_val, arch, dtype)
+        self.validation = _FullPass(self.members, "val", source)
         self.X_fixed = self.Y_fixed = self.y_fixed = None
         if self.n_batches == 1:
             self.X_fixed = source.rows(self.rows, self.mean, self.std, dtype)
@@ -507,7 +545,6 @@ class _Cohort:
         self.dropout = self.dropout if drop else None
         sizes = set(self.sizes)
         self.work = {n: stacked.Workspace(arch, P, n, dtype, dropout=drop) for n in sizes}
-        self.val_work = stacked.Workspace(arch, P, self.y_val.shape[1], dtype, backward=False)
         n0 = arch.layer_dims[0]
         self.raw = {n: np.empty((P, n, n0)) for n in sizes}
         self.cols = {n: self.raw[n] if dtype == "float64" else np.empty((P, n, n0), dtype)
@@ -588,9 +625,7 @@ class _Cohort:
 
     def _end_epoch(self, e: int) -> list[tuple[_Member, EpochMetrics]]:
         """Validation, the epoch's record and the explosion check, as train's epoch ends."""
-        val_cost, val_accuracy = stacked.evaluate(
-            self.params, self.arch, mT(self.X_val), self.Y_val, self.y_val, self.val_work
-        )
+        val_cost, val_accuracy = self.validation(self.params.flat)
         finite = np.isfinite(val_cost)
         if not finite.all():  # the last update of the epoch blew up
             self._retire(~finite, "diverged", nonfinite_validation(e))
@@ -655,6 +690,7 @@ class _Cohort:
             if values is not None:
                 setattr(self, name, values[keep])
         self.members = [mb for mb, kept in zip(self.members, keep, strict=True) if kept]
+        self.validation.take(keep)
         self.params = stacked.Parameters(self.arch, self.params.flat[keep])
         self.grads = stacked.Parameters(self.arch, self.grads.flat[keep])
         if self.l2 is not None:
