@@ -112,9 +112,9 @@ def plan(
 
 def member_bytes(config: TrainConfig, data: Dataset) -> int:
     """The stacked arrays one member adds to a pass, in bytes (what MEMORY_BUDGET bounds)."""
-    train_rows, val_rows = split_indices(data.y, config.val_fraction, seed=0)  # sizes only
+    train_rows, _ = split_indices(data.y, config.val_fraction, seed=0)  # its size only
     arch = Architecture.for_data(data.X.shape[1], config.layers, data.n_classes, config.activation)
-    return _bytes(config, arch, train_rows.size, val_rows.size)
+    return _bytes(config, arch, train_rows.size)
 
 
 # --- the arguments ---------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def _passes(members: list[_Member], budget: int) -> list[list[_Member]]:
     for group in groups.values():
         current, used = [], 0
         for mb in sorted(group, key=lambda mb: (mb.batch_size, mb.index)):
-            need = _bytes(mb.config, mb.arch, mb.m, mb.val_rows.size)
+            need = _bytes(mb.config, mb.arch, mb.m)
             if current and used + need > budget:
                 passes.append(current)
                 current, used = [], 0
@@ -276,7 +276,7 @@ def _passes(members: list[_Member], budget: int) -> list[list[_Member]]:
     return passes
 
 
-def _bytes(config: TrainConfig, arch: Architecture, m: int, m_val: int) -> int:
+def _bytes(config: TrainConfig, arch: Architecture, m: int) -> int:
     """Parameters, gradients and optimizer state; both batch sizes' buffers and workspaces; the
     epoch's order, labels, targets and predictions; the curves. (The full passes are bounded
     apart, by FULL_PASS_BYTES.)"""
@@ -296,14 +296,15 @@ def _bytes(config: TrainConfig, arch: Architecture, m: int, m_val: int) -> int:
 
 
 def _batch_bytes(arch: Architecture, m: int, item: int, *, backward=True, dropout=False) -> int:
-    """One member's batch of m samples: its gathered rows (float64 and the dtype), targets and
-    labels, its workspace, and the cross-entropy's temporaries."""
+    """One member's batch of m samples: its gathered rows (float64, then the dtype), label and
+    target, its workspace, and the cross-entropy's temporaries (a few output-sized arrays)."""
+    n0, n_out = arch.layer_dims[0], arch.layer_dims[-1]
     units = sum(arch.layer_dims[1:])  # a sample's activations over all layers
-    hidden = units - arch.layer_dims[-1]
-    per_sample = arch.layer_dims[0] * (8 + item) + arch.layer_dims[-1] * (item + 8 * item) + 8
-    per_sample += (units + hidden) * item  # Z and G
+    hidden = units - n_out
+    per_sample = n0 * (8 + item) + 8 + n_out * item  # rows, label, target
+    per_sample += (units + hidden) * item + 8 * n_out * item  # Z and G; the loss's temporaries
     if backward:
-        per_sample += units * item  # dZ
+        per_sample += (units + hidden) * item  # dZ and the scratch S
     if dropout:
         per_sample += 2 * hidden * item  # D and M
     return m * per_sample
@@ -370,7 +371,7 @@ class _Pass:
 
     def _initial_costs(self) -> None:
         """J at initialization over each member's training split: the reference for "exploded"."""
-        ce, _ = _FullPass(self.members, "train", self.source)(self._flat())
+        ce, _ = _FullPass(self.members, "train", self.source)(self._params())
         for mb, cost in zip(self.members, ce + self._penalties(), strict=True):
             mb.initial_cost = float(cost)
             if not math.isfinite(mb.initial_cost):
@@ -379,19 +380,19 @@ class _Pass:
 
     def _final_figures(self) -> None:
         """One full pass per split with the final weights (train's `final_metrics`)."""
-        flat = self._flat()
-        train_ce, train_acc = _FullPass(self.members, "train", self.source)(flat)
-        val_ce, val_acc = _FullPass(self.members, "val", self.source)(flat)
+        params = self._params()
+        train_ce, train_acc = _FullPass(self.members, "train", self.source)(params)
+        val_ce, val_acc = _FullPass(self.members, "val", self.source)(params)
         figures = zip(self._penalties(), train_ce, train_acc, val_ce, val_acc, strict=True)
         for mb, values in zip(self.members, figures, strict=True):
             mb.final = final_figures(*(float(v) for v in values))
 
-    def _flat(self) -> np.ndarray:
-        return np.stack([mb.params for mb in self.members])
+    def _params(self) -> stacked.Parameters:
+        return stacked.Parameters(self.arch, np.stack([mb.params for mb in self.members]))
 
     def _penalties(self) -> np.ndarray:
         """(P,) each member's L2 penalty with its current weights (0 where lambda = 0)."""
-        params = stacked.Parameters(self.arch, self._flat())
+        params = self._params()
         l2 = stacked.L2([mb.config.l2 for mb in self.members], self.members[0].m, self.dtype)
         return l2.penalty(params, self.arch)
 
@@ -415,16 +416,16 @@ class _FullPass:
         self.chunk = max(1, FULL_PASS_BYTES // per_member)
         self.kept: tuple | None = None  # (X, Y, y, workspace) of the one chunk
 
-    def __call__(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(flat)
+    def __call__(self, params: stacked.Parameters) -> tuple[np.ndarray, np.ndarray]:
+        n = len(params.flat)
         if n <= self.chunk:
             self.kept = self.kept or self._inputs(slice(0, n))
-            return stacked.evaluate(stacked.Parameters(self.arch, flat), self.arch, *self.kept)
+            return stacked.evaluate(params, self.arch, *self.kept)
         ce, accuracy = np.empty(n), np.empty(n)
         for lo in range(0, n, self.chunk):
             cut = slice(lo, lo + self.chunk)
-            params = stacked.Parameters(self.arch, flat[cut])
-            ce[cut], accuracy[cut] = stacked.evaluate(params, self.arch, *self._inputs(cut))
+            chunk = stacked.Parameters(self.arch, params.flat[cut])
+            ce[cut], accuracy[cut] = stacked.evaluate(chunk, self.arch, *self._inputs(cut))
         return ce, accuracy
 
     def _inputs(self, cut: slice) -> tuple:
@@ -484,8 +485,8 @@ class _Cohort:
 
     # per-member arrays (leading axis: the cohort's current members) that a retirement compacts
     PER_MEMBER = (
-        "slots", "rows", "mean", "std", "X_fixed", "Y_fixed", "y_fixed", "limit", "lr",
-        "order", "Y_epoch", "y_epoch", "labels", "cost_sum",
+        "slots", "rows", "mean", "std", "X_fixed", "Y_fixed", "y_fixed", "limit", "epochs",
+        "lr", "order", "Y_epoch", "y_epoch", "labels", "cost_sum",
     )  # fmt: skip
 
     def __init__(self, members: list[_Member], source: _Source) -> None:
@@ -503,12 +504,12 @@ class _Cohort:
         lambdas = [c.l2 for c in configs]
         self.l2 = stacked.L2(lambdas, self.m, self.dtype) if any(lambdas) else None
         self.limit = np.array([explosion_limit(mb.config, mb.initial_cost) for mb in self.members])
+        self.epochs = np.array([mb.config.epochs for mb in self.members])
         self._data()
         self.t = 0  # updates made so far, by every member
         self.epochs_run = 0
-        epochs = max(c.epochs for c in configs)
-        self.history = {k: np.full((P, epochs), np.nan) for k in METRICS}
-        self.step_cost = np.empty((P, epochs * self.n_batches))
+        self.history = {k: np.full((P, self.epochs.max()), np.nan) for k in METRICS}
+        self.step_cost = np.empty((P, self.epochs.max() * self.n_batches))
         self.lr = self.order = self.Y_epoch = self.y_epoch = self.labels = self.cost_sum = None
         self._buffers()
 
@@ -561,7 +562,7 @@ class _Cohort:
         metrics of the others that have a callback."""
         start, trained = perf_counter(), list(self.members)
         self.lr = np.array([mb.schedule(e) for mb in self.members])
-        last = max(mb.config.epochs for mb in self.members) * self.n_batches
+        last = int(self.epochs.max()) * self.n_batches  # the most updates a member will make
         for rule, lo, hi in self.rules:
             rule.begin_epoch(self.lr[lo:hi], self.t, self.n_batches, last)
         self._shuffle()
@@ -625,7 +626,7 @@ class _Cohort:
 
     def _end_epoch(self, e: int) -> list[tuple[_Member, EpochMetrics]]:
         """Validation, the epoch's record and the explosion check, as train's epoch ends."""
-        val_cost, val_accuracy = self.validation(self.params.flat)
+        val_cost, val_accuracy = self.validation(self.params)
         finite = np.isfinite(val_cost)
         if not finite.all():  # the last update of the epoch blew up
             self._retire(~finite, "diverged", nonfinite_validation(e))
@@ -650,7 +651,8 @@ class _Cohort:
                 if out
             ]
             self._retire(blown, "diverged", reasons)
-        return [(mb, self._metrics(p, e)) for p, mb in enumerate(self.members) if mb.callback]
+        members = enumerate(self.members)
+        return [(mb, self._metrics(p, e)) for p, mb in members if mb.callback is not None]
 
     def _metrics(self, p: int, e: int) -> EpochMetrics:
         slot = self.slots[p]
@@ -659,10 +661,11 @@ class _Cohort:
     def finish_epoch(self, e: int, stops: set[int]) -> None:
         """Retire the members whose callback stopped them after epoch e, then those whose
         epochs are done."""
-        stop = np.array([mb.index in stops for mb in self.members])
-        if stop.any():
-            self._retire(stop, "stopped", stopped(e))
-        done = np.array([mb.config.epochs == e + 1 for mb in self.members], dtype=bool)
+        if stops:
+            stop = np.array([mb.index in stops for mb in self.members])
+            if stop.any():
+                self._retire(stop, "stopped", stopped(e))
+        done = self.epochs == e + 1
         if done.any():
             reasons = [
                 completed(mb.config) for mb, out in zip(self.members, done, strict=True) if out

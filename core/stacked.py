@@ -37,7 +37,8 @@ def column(values, dtype) -> np.ndarray:
 
 class Parameters:
     """W[l], b[l] of P members as (P, rows, cols) views into one (P, n_params) array: row p is
-    member p's flat vector, in the layout of `core.network.Parameters.flat`."""
+    member p's flat vector, in the layout of `core.network.Parameters.flat`. `W[l]`, `b[l]`
+    and `WT[l]` (each member's W[l]^T) are lists indexed by layer, l = 1..L."""
 
     def __init__(self, arch: Architecture, flat: np.ndarray) -> None:
         self.flat = flat
@@ -46,6 +47,10 @@ class Parameters:
         for name, (r, c) in arch.shapes():
             self.views[name] = flat[:, offset : offset + r * c].reshape(len(flat), r, c)
             offset += r * c
+        layers = range(1, arch.L + 1)
+        self.W = [None, *(self.views[f"W{l}"] for l in layers)]
+        self.b = [None, *(self.views[f"b{l}"] for l in layers)]
+        self.WT = [None, *(mT(W) for W in self.W[1:])]
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.views[name]
@@ -121,7 +126,7 @@ class L2:
 
     def penalty(self, params: Parameters, arch: Architecture) -> np.ndarray:
         """(P,) float64: lambda/(2m) sum_l ||W[l]||^2, each norm summed as np.vdot sums it."""
-        total = sum(_squared_norm(params[f"W{l}"]) for l in range(1, arch.L + 1))
+        total = sum(_squared_norm(W) for W in params.W[1:])
         return np.where(self.on, self.penalty_coef * total, 0.0)
 
     def take(self, keep: np.ndarray) -> None:
@@ -144,8 +149,8 @@ def forward(
     A = work.A[0] = X
     work.dropout = dropout is not None
     for l in range(1, arch.L + 1):
-        Z = np.matmul(params[f"W{l}"], A, out=work.Z[l])
-        Z += params[f"b{l}"]  # Z[l] = W[l] A[l-1] + b[l]
+        Z = np.matmul(params.W[l], A, out=work.Z[l])
+        Z += params.b[l]  # Z[l] = W[l] A[l-1] + b[l]
         if l == arch.L:
             return Z
         G = g.forward(Z, out=work.G[l])  # G[l] = g(Z[l]), what g' reads
@@ -201,13 +206,12 @@ def backward(
     dZ = np.subtract(P, Y, out=work.dZ[arch.L])
     dZ /= m  # dZ[L] = (P - Y) / m
     for l in range(arch.L, 0, -1):
-        W = params[f"W{l}"]
-        dW = np.matmul(dZ, mT(work.A[l - 1]), out=grads[f"W{l}"])  # dW[l] = dZ[l] A[l-1]^T
+        dW = np.matmul(dZ, mT(work.A[l - 1]), out=grads.W[l])  # dW[l] = dZ[l] A[l-1]^T
         if l2 is not None:
-            l2.add_gradient(dW, W)
-        dZ.sum(axis=2, keepdims=True, out=grads[f"b{l}"])  # db[l] = sum over samples
+            l2.add_gradient(dW, params.W[l])
+        dZ.sum(axis=2, keepdims=True, out=grads.b[l])  # db[l] = sum over samples
         if l > 1:
-            dA = np.matmul(mT(W), dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
+            dA = np.matmul(params.WT[l], dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
             if work.dropout:
                 dA *= work.D[l - 1]  # the same mask and scale as the forward pass
             # dZ[l-1] = dA[l-1] * g'(Z[l-1]), g' read from the unmasked G[l-1]
