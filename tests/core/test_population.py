@@ -122,7 +122,7 @@ def _config(m: dict, **extra) -> TrainConfig:
     return TrainConfig(**m, **extra)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(member, min_size=1, max_size=8))
 def test_every_member_of_a_random_population_is_its_lone_run(moons, members):
     """Mixed batch sizes (SGD to batch GD), optimizers, schedules, L2, dropout, seeds and epoch
@@ -131,7 +131,7 @@ def test_every_member_of_a_random_population_is_its_lone_run(moons, members):
     check_population(configs, moons, [m["stop"] for m in members])
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(member, min_size=1, max_size=5),
     st.sampled_from(["tanh", "sigmoid", "leaky_relu"]),
