@@ -105,9 +105,11 @@ member = st.fixed_dictionaries(
         "l2": st.sampled_from([0.0, 0.0, 0.05, 1.0]),
         "keep_prob": st.sampled_from([1.0, 1.0, 0.5, 0.85]),
         "seed": st.integers(0, 2**31 - 1),
-        "init": st.sampled_from(["he", "xavier", "random"]),
+        "init": st.sampled_from(["he", "xavier", "random", "zeros"]),
+        "normalize": st.sampled_from([True, True, False]),
+        "val_fraction": st.sampled_from([0.2, 0.2, 0.25]),  # another split size: another group
         "diverge_factor": st.sampled_from([10.0, 1.2]),
-        "activation": st.sampled_from(["relu", "relu", "leaky_relu"]),  # two groups at most
+        "activation": st.sampled_from(["relu", "relu", "leaky_relu"]),  # another group
         "stop": st.one_of(st.none(), st.integers(1, 3)),  # the callback stops it after this epoch
     }
 )
