@@ -18,6 +18,8 @@ member; both modes train the same configs to the same results (checked on every 
 
 Each round measures, for every size, the population and then the loop, so both see the same
 background load; figures are medians over rounds, the ratio the median of the rounds' ratios.
+Before each pair the driver waits (at most 2 s) for the machine to be idle, and it records the
+CPU other processes used during every measurement (as bench/core_bench.py does).
 
 The physical floor: the matmul FLOPs of a trial-epoch (Z = W A, dW and dA per training sample,
 the forward pass per validation sample, as bench/core_bench.py counts them) over the machine's
@@ -39,6 +41,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -82,16 +85,36 @@ def dataset(workload: str):
     return load(DataSpec("moons", samples=WORKLOADS[workload]["samples"]))
 
 
-def time_population(cfgs, data) -> tuple[float, list]:
+BACKGROUND: list[float] = []  # CPU share other processes used during each measurement
+
+
+def wait_for_idle() -> None:
+    from core_bench import wait_until_idle  # beside this file
+
+    wait_until_idle(max_wait=2.0)
+
+
+def measured(fn):
+    """(wall seconds, fn()), recording the CPU share other processes used meanwhile."""
+    from core_bench import CORES, _busy_jiffies  # beside this file
+
+    own0, (busy0, _) = resource.getrusage(resource.RUSAGE_SELF), _busy_jiffies()
     start = time.perf_counter()
-    results = train_population(cfgs, data)
-    return time.perf_counter() - start, results
+    result = fn()
+    wall = time.perf_counter() - start
+    own1, (busy1, _) = resource.getrusage(resource.RUSAGE_SELF), _busy_jiffies()
+    own = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
+    others = (busy1 - busy0) / os.sysconf("SC_CLK_TCK") - own
+    BACKGROUND.append(max(others, 0.0) / (wall * CORES))
+    return wall, result
+
+
+def time_population(cfgs, data) -> tuple[float, list]:
+    return measured(lambda: train_population(cfgs, data))
 
 
 def time_loop(cfgs, data) -> tuple[float, list]:
-    start = time.perf_counter()
-    results = [train(c, data) for c in cfgs]
-    return time.perf_counter() - start, results
+    return measured(lambda: [train(c, data) for c in cfgs])
 
 
 def _same(a, b) -> bool:
@@ -110,6 +133,7 @@ def throughput(workload: str, rounds: int, say) -> list[dict]:
         for P in sizes:
             say(f"{workload}: round {r + 1} of {rounds}, {P} members")
             cfgs = configs(workload, P)
+            wait_for_idle()
             t_pop, pop = time_population(cfgs, data)
             t_loop, loop = time_loop(cfgs, data)
             if not _same(pop, loop):
@@ -210,6 +234,7 @@ def design(rounds: int, say) -> dict:
     t["nodrop_pop"], t["nodrop_loop"] = [], []
     for r in range(rounds):
         say(f"design: round {r + 1} of {rounds}")
+        wait_for_idle()
         t["mixed"].append(time_population(mixed_1, data)[0])
         t["at_512"].append(time_population(padded, data)[0])
         t["c64"].append(time_population(configs("course", 64), course)[0])
@@ -256,6 +281,11 @@ def run_all(rounds: int, say) -> dict:
     results["rows"] = [row for w in WORKLOADS for row in throughput(w, rounds, say)]
     results["design"] = design(rounds, say)
     results["load_after"] = load_average()
+    results["background"] = {
+        "median": statistics.median(BACKGROUND),
+        "max": max(BACKGROUND),
+        "measurements": len(BACKGROUND),
+    }
     for w, spec in WORKLOADS.items():
         m_val = round(0.2 * spec["samples"])
         flops = matmul_flops_per_trial_epoch((2, *LAYERS, 1), spec["samples"] - m_val, m_val)
@@ -273,7 +303,10 @@ def table(results: dict) -> str:
     g = results["gemm_gflops"]
     lines = [
         f"{m['cpu']}, {m['cores']} cores; Python {m['python']}, NumPy {m['numpy']}; {m['date']}",
-        f"load average before / after: {results['load_before']} / {results['load_after']}",
+        f"load average before / after: {results['load_before']} / {results['load_after']}; "
+        f"CPU used by other processes while measuring: median "
+        f"{100 * results['background']['median']:.0f}%, max "
+        f"{100 * results['background']['max']:.0f}% of the machine",
         f"float64 GEMM 2048^2: {g['all_cores']:.1f} GFLOP/s on all cores, "
         f"{g['one_core']:.1f} on one",
         "",
