@@ -292,7 +292,8 @@ def _bytes(config: TrainConfig, arch: Architecture, m: int) -> int:
         train += _batch_bytes(arch, last, item, backward=True, dropout=dropout)
     epoch = m * (8 + 8 + arch.layer_dims[-1] * item + 8)  # order, labels, targets, predictions
     curves = 8 * config.epochs * (len(METRICS) + n_batches)
-    return (2 + state) * n_params * item + train + epoch + curves
+    masks = stacked.Dropout.BLOCK_BYTES if dropout else 0
+    return (2 + state) * n_params * item + train + epoch + curves + masks
 
 
 def _batch_bytes(arch: Architecture, m: int, item: int, *, backward=True, dropout=False) -> int:
@@ -306,7 +307,7 @@ def _batch_bytes(arch: Architecture, m: int, item: int, *, backward=True, dropou
     if backward:
         per_sample += (units + hidden) * item  # dZ and the scratch S
     if dropout:
-        per_sample += 2 * hidden * item  # D and M
+        per_sample += 2 * hidden * item  # D and M (a block of D: at least one step's)
     return m * per_sample
 
 
@@ -506,6 +507,11 @@ class _Cohort:
         self.limit = np.array([explosion_limit(mb.config, mb.initial_cost) for mb in self.members])
         self.epochs = np.array([mb.config.epochs for mb in self.members])
         self._data()
+        keep = [mb.config.keep_prob for mb in self.members]
+        self.dropout = None
+        if min(keep) < 1:
+            generators = [mb.dropout for mb in self.members]
+            self.dropout = stacked.Dropout(self.arch, self.sizes, keep, generators, self.dtype)
         self.t = 0  # updates made so far, by every member
         self.epochs_run = 0
         self.history = {k: np.full((P, self.epochs.max()), np.nan) for k in METRICS}
@@ -538,12 +544,9 @@ class _Cohort:
             self.Y_fixed = targets(self.y_fixed, arch, dtype)
 
     def _buffers(self) -> None:
-        """Workspaces, gather buffers and dropout masks for the current members."""
+        """Workspaces and gather buffers for the current members."""
         arch, dtype, P = self.arch, self.dtype, len(self.members)
-        keep = [mb.config.keep_prob for mb in self.members]
-        drop = min(keep) < 1
-        self.dropout = stacked.Dropout(keep, [mb.dropout for mb in self.members], dtype)
-        self.dropout = self.dropout if drop else None
+        drop = self.dropout is not None
         sizes = set(self.sizes)
         self.work = {n: stacked.Workspace(arch, P, n, dtype, dropout=drop) for n in sizes}
         n0 = arch.layer_dims[0]
@@ -606,7 +609,8 @@ class _Cohort:
         check, then each rule's update."""
         arch, work = self.arch, self.work[n]
         X, Y, _ = self._batch(k, n)
-        ZL = stacked.forward(self.params, X, arch, work, self.dropout)
+        masks = None if self.dropout is None else self.dropout.masks(k)
+        ZL = stacked.forward(self.params, X, arch, work, masks)
         ce, P = stacked.cross_entropy(ZL, Y, arch.output)
         stacked.backward(self.params, self.grads, work, P, Y, arch, self.l2)
         # this batch's J: its cross-entropy + the training set's penalty, weights before the step
@@ -698,6 +702,8 @@ class _Cohort:
         self.grads = stacked.Parameters(self.arch, self.grads.flat[keep])
         if self.l2 is not None:
             self.l2.take(keep)
+        if self.dropout is not None:
+            self.dropout.take(keep)
         rules, lo = [], 0
         for rule, a, b in self.rules:
             n = int(np.count_nonzero(keep[a:b]))

@@ -59,16 +59,15 @@ class Parameters:
 class Workspace:
     """The arrays of one stacked pass over m samples per member (`core.network.Workspace` with a
     leading member axis): Z[l], G[l] = g(Z[l]), A[l], and for training dZ[l], a scratch S[l]
-    for g'(Z[l]), and the dropout masks D[l] with the masked outputs M[l]. D starts at 0, so
-    that a member that draws no mask gets D = 1 from its first step on (see `Dropout`)."""
+    for g'(Z[l]), and under dropout the masked outputs M[l] (the masks D[l] are `Dropout`'s)."""
 
     def __init__(
         self, arch: Architecture, P: int, m: int, dtype, *, backward=True, dropout=False
     ) -> None:
         dims, L = arch.layer_dims, arch.L
-        self.dropout = False  # whether the last forward pass applied the masks
         self.A: list[np.ndarray | None] = [None] * (L + 1)
-        self.Z, self.G, self.dZ, self.S, self.D, self.M = ([None] * (L + 1) for _ in range(6))
+        self.D: list[np.ndarray | None] | None = None  # the masks of the last forward pass
+        self.Z, self.G, self.dZ, self.S, self.M = ([None] * (L + 1) for _ in range(5))
         for l in range(1, L + 1):
             shape = (P, dims[l], m)
             self.Z[l] = np.empty(shape, dtype)
@@ -79,30 +78,75 @@ class Workspace:
                 if backward:
                     self.S[l] = np.empty(shape, dtype)
                 if dropout:
-                    self.D[l], self.M[l] = np.zeros(shape, dtype), np.empty(shape, dtype)
+                    self.M[l] = np.empty(shape, dtype)
 
 
 class Dropout:
     """Inverted dropout with each member's own keep_prob and generator.
 
-    D[l] = (u < keep_prob) / keep_prob, u drawn by the member's generator into its own slice: one
-    call per member and layer, the call train makes, so each member's masks are its lone run's.
-    A member without dropout draws nothing: its threshold is +inf and its scale 1, so its D[l]
-    is exactly 1 and A[l] = G[l] * 1 = G[l], as train's A[l] = G[l].
+    D[l] = (u < keep_prob) / keep_prob. train draws u from the member's generator layer by layer
+    and step by step, one call each; nothing else draws from that generator, so one call per
+    member for a block of whole steps, in that order, gives the same values: each member's masks
+    are its lone run's. A block is thresholded and scaled at once, and step k's D[l] are views
+    into it. A member without dropout draws nothing: its threshold is +inf and its scale 1, so
+    its D[l] is exactly 1 and A[l] = G[l] * 1 = G[l], as train's A[l] = G[l].
     """
 
-    def __init__(self, keep_probs, generators, dtype) -> None:
-        keep = np.asarray(keep_probs, dtype=np.float64)
-        self.draws = [(p, rng) for p, rng in enumerate(generators) if keep[p] < 1]
-        self.threshold = np.where(keep < 1, keep, np.inf).astype(dtype)[:, None, None]
-        self.scale = keep.astype(dtype)[:, None, None]
+    BLOCK_BYTES = 1 << 18  # a member's masks for as many whole steps as fit (at least one)
 
-    def mask(self, D: np.ndarray, G: np.ndarray, out: np.ndarray) -> np.ndarray:
-        for p, rng in self.draws:
-            rng.random(dtype=D.dtype, out=D[p])  # u ~ U[0, 1), as train draws it
-        np.less(D, self.threshold, out=D)  # D[l] = (u < keep_prob) / keep_prob
-        D /= self.scale
-        return np.multiply(G, D, out=out)  # A[l] = G[l] * D[l]
+    def __init__(self, arch: Architecture, sizes: list[int], keep_probs, generators, dtype):
+        keep = np.asarray(keep_probs, dtype=np.float64)
+        self.generators = list(generators)
+        self.draws = keep < 1
+        self.threshold = np.where(keep < 1, keep, np.inf).astype(dtype)[:, None]
+        self.scale = keep.astype(dtype)[:, None]
+        self.hidden = arch.layer_dims[1:-1]
+        self.sizes = sizes  # the epoch's batch sizes, step by step
+        self.blocks = self._blocks(np.dtype(dtype).itemsize)
+        width = max(self._values(a, b) for a, b in self.blocks.values())
+        self.u = np.zeros((len(keep), width), dtype)  # 0 < +inf: D = 1 from the first step on
+        self.block = (0, 0)
+
+    def _values(self, a: int, b: int) -> int:
+        """How many u the steps a..b-1 draw per member."""
+        return sum(self.hidden) * sum(self.sizes[a:b])
+
+    def _blocks(self, item: int) -> dict[int, tuple[int, int]]:
+        """{first step: (first step, end step)}: consecutive whole steps, BLOCK_BYTES apiece."""
+        blocks, a = {}, 0
+        while a < len(self.sizes):
+            b = a + 1
+            while b < len(self.sizes) and self._values(a, b + 1) * item <= self.BLOCK_BYTES:
+                b += 1
+            blocks[a] = (a, b)
+            a = b
+        return blocks
+
+    def masks(self, k: int) -> list[np.ndarray | None]:
+        """D[l] (P, n[l], m_k) of every member for the epoch's step k, drawing the block that
+        starts there."""
+        if k in self.blocks:
+            self._draw(*self.blocks[k])
+        offset = self._values(self.block[0], k)
+        P, n, out = len(self.u), self.sizes[k], [None]
+        for units in self.hidden:
+            out.append(self.u[:, offset : offset + units * n].reshape(P, units, n))
+            offset += units * n
+        return out
+
+    def _draw(self, a: int, b: int) -> None:
+        u = self.u[:, : self._values(a, b)]
+        for p in np.flatnonzero(self.draws):
+            self.generators[p].random(dtype=u.dtype, out=u[p])  # u ~ U[0, 1), as train draws it
+        np.less(u, self.threshold, out=u)  # D[l] = (u < keep_prob) / keep_prob
+        u /= self.scale
+        self.block = (a, b)
+
+    def take(self, keep: np.ndarray) -> None:
+        """Keep the members marked in `keep`, with the masks they have drawn."""
+        self.generators = [g for g, kept in zip(self.generators, keep, strict=True) if kept]
+        self.draws, self.threshold = self.draws[keep], self.threshold[keep]
+        self.scale, self.u = self.scale[keep], self.u[keep]
 
 
 class L2:
@@ -142,19 +186,20 @@ def _squared_norm(W: np.ndarray) -> np.ndarray:
 
 
 def forward(
-    params: Parameters, X: np.ndarray, arch: Architecture, work: Workspace, dropout=None
+    params: Parameters, X: np.ndarray, arch: Architecture, work: Workspace, masks=None
 ) -> np.ndarray:
-    """Logits Z[L] (P, n[L], m) of every member; as `core.network.forward`, masks from `dropout`."""
+    """Logits Z[L] (P, n[L], m) of every member: `core.network.forward`, with the dropout masks
+    D[l] given (`Dropout.masks`), or none."""
     g = activations.get(arch.activation)
     A = work.A[0] = X
-    work.dropout = dropout is not None
+    work.D = masks
     for l in range(1, arch.L + 1):
         Z = np.matmul(params.W[l], A, out=work.Z[l])
         Z += params.b[l]  # Z[l] = W[l] A[l-1] + b[l]
         if l == arch.L:
             return Z
         G = g.forward(Z, out=work.G[l])  # G[l] = g(Z[l]), what g' reads
-        A = G if dropout is None else dropout.mask(work.D[l], G, out=work.M[l])
+        A = G if masks is None else np.multiply(G, masks[l], out=work.M[l])  # A[l] = G[l] D[l]
         work.A[l] = A
     raise AssertionError("unreachable")
 
@@ -212,7 +257,7 @@ def backward(
         dZ.sum(axis=2, keepdims=True, out=grads.b[l])  # db[l] = sum over samples
         if l > 1:
             dA = np.matmul(params.WT[l], dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
-            if work.dropout:
+            if work.D is not None:
                 dA *= work.D[l - 1]  # the same mask and scale as the forward pass
             # dZ[l-1] = dA[l-1] * g'(Z[l-1]), g' read from the unmasked G[l-1]
             dZ = _activation_backward(g, dA, work.Z[l - 1], work.G[l - 1], work.S[l - 1])
