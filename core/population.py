@@ -326,7 +326,7 @@ class _Source:
         """Each member's samples `rows` (P, m) as standardized rows (P, m, n0) in `dtype`:
         z = (x - mu) / sigma in float64 with the member's own statistics (mean, std: (P, 1, n0)),
         then cast, as train standardizes its split. Its transpose is the columns A[0]."""
-        raw = np.take(self.X, rows, axis=0, out=raw, mode="clip")  # "clip" spares a copy
+        raw = self.X.take(rows, axis=0, out=raw, mode="clip")  # "clip" spares a copy
         np.subtract(raw, mean, out=raw)
         if out is None:
             out = raw if np.dtype(dtype) == raw.dtype else np.empty(raw.shape, dtype)
@@ -501,6 +501,7 @@ class _Cohort:
         self.params = stacked.Parameters(self.arch, np.stack([mb.params for mb in self.members]))
         self.grads = stacked.Parameters(self.arch, np.empty_like(self.params.flat))
         self.rules = self._rules()
+        self._updates()
         configs = [mb.config for mb in self.members]
         lambdas = [c.l2 for c in configs]
         self.l2 = stacked.L2(lambdas, self.m, self.dtype) if any(lambdas) else None
@@ -529,6 +530,11 @@ class _Cohort:
             out.append((rule, lo, lo + len(configs)))
             lo += len(configs)
         return out
+
+    def _updates(self) -> None:
+        """Each rule with the rows of the parameters and gradients it updates."""
+        flat, d_flat = self.params.flat, self.grads.flat
+        self.updates = [(rule, flat[lo:hi], d_flat[lo:hi]) for rule, lo, hi in self.rules]
 
     def _data(self) -> None:
         """Row indices, statistics, the validation pass, and for batch GD (one batch, never
@@ -622,8 +628,8 @@ class _Cohort:
             c = c[finite]
             if not self.members:
                 return
-        for rule, lo, hi in self.rules:
-            rule.step(self.params.flat[lo:hi], self.grads.flat[lo:hi], k)
+        for rule, theta, d_theta in self.updates:
+            rule.step(theta, d_theta, k)
         self.step_cost[self.slots, self.t] = c
         self.cost_sum += c * n
         self.t += 1
@@ -712,5 +718,6 @@ class _Cohort:
                 rules.append((rule, lo, lo + n))
                 lo += n
         self.rules = rules
+        self._updates()
         if self.members:
             self._buffers()

@@ -233,7 +233,7 @@ def _sigmoid(z: np.ndarray, e: np.ndarray) -> np.ndarray:
 
 def _member_sums(a: np.ndarray) -> np.ndarray:
     """Each member's sum over its slice, as float(a[p].sum()): (P,) float64."""
-    return a.sum(axis=(1, 2)).astype(np.float64, copy=False)
+    return np.add.reduce(a, axis=(1, 2)).astype(np.float64, copy=False)  # a.sum(axis=(1, 2))
 
 
 def backward(
@@ -254,7 +254,7 @@ def backward(
         dW = np.matmul(dZ, mT(work.A[l - 1]), out=grads.W[l])  # dW[l] = dZ[l] A[l-1]^T
         if l2 is not None:
             l2.add_gradient(dW, params.W[l])
-        dZ.sum(axis=2, keepdims=True, out=grads.b[l])  # db[l] = sum over samples
+        np.add.reduce(dZ, axis=2, keepdims=True, out=grads.b[l])  # db[l] = sum over samples
         if l > 1:
             dA = np.matmul(params.WT[l], dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
             if work.D is not None:
