@@ -39,6 +39,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/core_bench.py
+	$(PY) bench/population_bench.py
 	$(PY) bench/sweep_bench.py
 
 # 8 workers, 400 short trials on the PostgreSQL at 127.0.0.1:5432, with and without a server.

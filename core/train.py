@@ -198,16 +198,38 @@ class Setup:
         return self.y_train.size
 
 
+@dataclass(frozen=True)
+class Seeds:
+    """The four streams of a run, each spawned from `config.seed`: the split's seed and the
+    generators of the initial weights, the shuffles and the dropout masks."""
+
+    split: int
+    init: np.random.Generator
+    shuffle: np.random.Generator
+    dropout: np.random.Generator
+
+
+def seeds(config: TrainConfig) -> Seeds:
+    """The run's streams; `core.population` draws each member's from here too."""
+    split_seq, init_seq, shuffle_seq, dropout_seq = np.random.SeedSequence(config.seed).spawn(4)
+    return Seeds(
+        split=int(split_seq.generate_state(1)[0]),
+        init=np.random.default_rng(init_seq),
+        shuffle=np.random.default_rng(shuffle_seq),
+        dropout=np.random.default_rng(dropout_seq),
+    )
+
+
 def setup(config: TrainConfig, data: Dataset) -> Setup:
     """The split, the standardized columns, the architecture and the initial weights of a run."""
-    split_seq, init_seq, shuffle_seq, dropout_seq = np.random.SeedSequence(config.seed).spawn(4)
-    parts = split(data, config.val_fraction, seed=int(split_seq.generate_state(1)[0]))
+    streams = seeds(config)
+    parts = split(data, config.val_fraction, seed=streams.split)
     scaler = Standardizer().fit(parts.X_train) if config.normalize else None
     X_train = _columns(parts.X_train, scaler, config.dtype)
     X_val = _columns(parts.X_val, scaler, config.dtype)
     arch = Architecture.for_data(X_train.shape[0], config.layers, data.n_classes, config.activation)
     params = Parameters(arch, config.dtype)
-    initialize(params.views, arch.layer_dims, config.init, np.random.default_rng(init_seq))
+    initialize(params.views, arch.layer_dims, config.init, streams.init)
     return Setup(
         arch=arch,
         params=params,
@@ -218,8 +240,8 @@ def setup(config: TrainConfig, data: Dataset) -> Setup:
         Y_val=targets(parts.y_val, arch, config.dtype),
         y_val=parts.y_val,
         standardizer=scaler,
-        shuffle_rng=np.random.default_rng(shuffle_seq),
-        dropout_rng=np.random.default_rng(dropout_seq),
+        shuffle_rng=streams.shuffle,
+        dropout_rng=streams.dropout,
     )
 
 
@@ -260,6 +282,39 @@ def _columns(X: np.ndarray, scaler: Standardizer | None, dtype: str) -> np.ndarr
     return np.ascontiguousarray(X, dtype=dtype).T
 
 
+# --- how a run ends, in the words train and core.population both report (e counts from 0) ---
+
+NONFINITE_AT_INIT = "non-finite cost at initialization"
+
+
+def nonfinite_step(e: int, k: int) -> str:
+    return f"non-finite cost in epoch {e + 1}, mini-batch {k + 1}"
+
+
+def nonfinite_validation(e: int) -> str:
+    return f"non-finite validation cost after epoch {e + 1}"
+
+
+def explosion_limit(config: TrainConfig, reference_cost: float) -> float:
+    """An epoch's cost above this has exploded: diverge_factor x J at initialization."""
+    return config.diverge_factor * max(reference_cost, 1e-12)
+
+
+def exploded(config: TrainConfig, e: int, train_cost: float, reference_cost: float) -> str:
+    return (
+        f"cost exploded in epoch {e + 1}: {train_cost:.4g} > "
+        f"{config.diverge_factor:g} x initial {reference_cost:.4g}"
+    )
+
+
+def stopped(e: int) -> str:
+    return f"stopped by callback after epoch {e + 1}"
+
+
+def completed(config: TrainConfig) -> str:
+    return f"trained {config.epochs} epochs"
+
+
 class _Loop:
     """The epoch and mini-batch loops, with preallocated curves."""
 
@@ -289,7 +344,7 @@ class _Loop:
         # "exploding" is judged against J at initialization, one full pass over the training split
         self.reference_cost = initial_cost(params, arch, cfg.l2, s)
         if not math.isfinite(self.reference_cost):
-            return "diverged", "non-finite cost at initialization"
+            return "diverged", NONFINITE_AT_INIT
         for e in range(cfg.epochs):
             lr = self.optimizer.lr = self.schedule(e)
             # batch GD needs no shuffle: its one batch is everything
@@ -302,7 +357,7 @@ class _Loop:
                 )  # fmt: skip
                 c = ce + penalty  # this batch's J: its cross-entropy + the training set's penalty
                 if not math.isfinite(c):
-                    return "diverged", f"non-finite cost in epoch {e + 1}, mini-batch {k + 1}"
+                    return "diverged", nonfinite_step(e, k)
                 self.optimizer.step(theta, d_theta)
                 self.step_cost[self.steps_run] = c
                 self.steps_run += 1
@@ -311,17 +366,13 @@ class _Loop:
             train_cost = cost_sum / m
             val_cost, val_acc = evaluate(params, arch, s.X_val, s.Y_val, s.y_val, val_work)
             if not math.isfinite(val_cost):  # the last update of the epoch blew up
-                return "diverged", f"non-finite validation cost after epoch {e + 1}"
+                return "diverged", nonfinite_validation(e)
             self._record(e, EpochMetrics(e + 1, train_cost, val_cost, correct / m, val_acc, lr))
-            limit = cfg.diverge_factor * max(self.reference_cost, 1e-12)
-            if train_cost > limit:
-                return "diverged", (
-                    f"cost exploded in epoch {e + 1}: {train_cost:.4g} > "
-                    f"{cfg.diverge_factor:g} x initial {self.reference_cost:.4g}"
-                )
+            if train_cost > explosion_limit(cfg, self.reference_cost):
+                return "diverged", exploded(cfg, e, train_cost, self.reference_cost)
             if callback is not None and self._call(callback):
-                return "stopped", f"stopped by callback after epoch {e + 1}"
-        return "completed", f"trained {cfg.epochs} epochs"
+                return "stopped", stopped(e)
+        return "completed", completed(cfg)
 
     def _call(self, callback: Callback) -> bool:
         """Run the callback, timing it apart from training."""
@@ -389,17 +440,25 @@ def initial_cost(params, arch, lambd: float, s: Setup) -> float:
 def final_metrics(params, arch, lambd: float, s: Setup) -> dict[str, float | None]:
     """One full pass per split with the final weights: train_cost is the regularized J the
     optimizer minimized, val_cost the cross-entropy alone, l2_penalty the difference."""
-    out: dict[str, float | None] = {}
     with np.errstate(all="ignore"):
         penalty = l2_penalty(params, arch, lambd, s.m_train)
-        for prefix, (X, Y, y) in (
-            ("train", (s.X_train, s.Y_train, s.y_train)),
-            ("val", (s.X_val, s.Y_val, s.y_val)),
-        ):
-            ce, accuracy = evaluate(params, arch, X, Y, y)
-            cost = ce + penalty if prefix == "train" else ce
-            finite = math.isfinite(cost)
-            out[f"{prefix}_cost"] = cost if finite else None
-            out[f"{prefix}_accuracy"] = accuracy if finite else None
+        train_ce, train_accuracy = evaluate(params, arch, s.X_train, s.Y_train, s.y_train)
+        val_ce, val_accuracy = evaluate(params, arch, s.X_val, s.Y_val, s.y_val)
+    return final_figures(penalty, train_ce, train_accuracy, val_ce, val_accuracy)
+
+
+def final_figures(
+    penalty: float, train_ce: float, train_accuracy: float, val_ce: float, val_accuracy: float
+) -> dict[str, float | None]:
+    """`TrainResult.final` from the full passes' figures: train_cost = cross-entropy + penalty,
+    val_cost the cross-entropy alone; a non-finite cost (and its accuracy) becomes None."""
+    out: dict[str, float | None] = {}
+    for prefix, cost, accuracy in (
+        ("train", train_ce + penalty, train_accuracy),
+        ("val", val_ce, val_accuracy),
+    ):
+        finite = math.isfinite(cost)
+        out[f"{prefix}_cost"] = cost if finite else None
+        out[f"{prefix}_accuracy"] = accuracy if finite else None
     out["l2_penalty"] = penalty if math.isfinite(penalty) else None
     return out
