@@ -1,14 +1,17 @@
-"""Re-training chosen configurations over seeds, in parallel worker processes, through core.
+"""Re-training chosen configurations over seeds, as populations in worker processes, through
+core.
 
     jobs = [Job(key=("tuned", s), config={...TrainConfig kwargs, "seed": s}, data={...})]
     outcomes = run(jobs, workers=2)          # same order as jobs
 
-A `Job` is plain data (picklable): TrainConfig keyword arguments and DataSpec fields. Each
-worker process loads a data set once and trains with `core.train.train`; what comes back is an
-`Outcome` with the final figures, the per-epoch curves, the wall seconds at the end of every
-epoch (for time-to-target) and the mini-batch cost's noise (see `analysis.statistics.noise`), so no
-per-step array crosses the process boundary. A job may stop early once the validation cost
-falls below `stop_below` (time-to-target needs nothing after it) or after `max_seconds`.
+A `Job` is plain data (picklable): TrainConfig keyword arguments and DataSpec fields. The jobs
+on one data set train together as populations (`core.population.train_population`, one
+vectorized pass; each result equals the lone run's), about one per worker process; a `timed`
+job, whose seconds are evidence, trains alone. What comes back is an `Outcome` with the final
+figures, the per-epoch curves, the seconds at the end of every epoch (for time-to-target) and the
+mini-batch cost's noise (see `analysis.statistics.noise`), so no per-step array crosses the
+process boundary. A job may stop early once the validation cost falls below `stop_below`
+(time-to-target needs nothing after it) or after `max_seconds`.
 
 Workers start with "spawn": the parent may hold MLflow and SQLAlchemy threads, which a forked
 child must not inherit.
@@ -33,6 +36,7 @@ class Job:
     data: dict  # DataSpec fields: name, samples, noise, classes, seed
     stop_below: float | None = None  # stop once val_cost < this
     max_seconds: float | None = None  # stop after this much training time
+    timed: bool = False  # its seconds are evidence: train it alone, never in a population
 
 
 @dataclass
@@ -68,37 +72,57 @@ def run(
     workers: int = 1,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Run every job (in `workers` processes when > 1); outcomes in the order of `jobs`."""
-    if workers <= 1 or len(jobs) <= 1:
-        outcomes = []
-        for job in jobs:
-            outcomes.append(run_job(job))
+    """Run every job; outcomes in the order of `jobs`.
+
+    Jobs on the same data set train as populations (`core.population.train_population`: one
+    vectorized pass for many configurations, each result its lone run's), split into about
+    `workers` of them, each in its own process when `workers` > 1. A `timed` job, whose
+    seconds are evidence, trains alone.
+    """
+    tasks = _tasks(jobs, workers)
+    done: dict[int, Outcome] = {}
+
+    def finish(indices: list[int], outcomes: list[Outcome]) -> None:
+        for i, o in zip(indices, outcomes, strict=True):
+            done[i] = o
             if on_done:
-                on_done(outcomes[-1])
-        return outcomes
+                on_done(o)
+
+    if workers <= 1 or len(tasks) <= 1:
+        for indices in tasks:
+            finish(indices, run_population([jobs[i] for i in indices]))
+        return [done[i] for i in range(len(jobs))]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = multiprocessing.get_context("spawn")
-    done: dict[int, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-        futures = {pool.submit(run_job, job): i for i, job in enumerate(_longest_first(jobs))}
-        order = _longest_first_index(jobs)
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+        futures = {
+            pool.submit(run_population, [jobs[i] for i in indices]): indices for indices in tasks
+        }
         for f in as_completed(futures):
-            i = order[futures[f]]
-            done[i] = f.result()
-            if on_done:
-                on_done(done[i])
+            finish(futures[f], f.result())
     return [done[i] for i in range(len(jobs))]
 
 
-def _longest_first_index(jobs: Sequence[Job]) -> list[int]:
-    """Submission order -> job index: long jobs first, so no core idles at the end."""
-    return sorted(range(len(jobs)), key=lambda i: -_work(jobs[i]))
-
-
-def _longest_first(jobs: Sequence[Job]) -> list[Job]:
-    return [jobs[i] for i in _longest_first_index(jobs)]
+def _tasks(jobs: Sequence[Job], workers: int) -> list[list[int]]:
+    """Job indices in tasks, longest first: each timed job alone; the others by data set,
+    dealt into about `workers` populations of similar work (by a greedy longest-first deal)."""
+    tasks = [[i] for i, j in enumerate(jobs) if j.timed]
+    by_data: dict[tuple, list[int]] = {}
+    for i, j in enumerate(jobs):
+        if not j.timed:
+            by_data.setdefault(tuple(sorted(j.data.items())), []).append(i)
+    for indices in by_data.values():
+        n = max(1, min(workers, len(indices)))
+        bins: list[list[int]] = [[] for _ in range(n)]
+        load = [0.0] * n
+        for i in sorted(indices, key=lambda i: -_work(jobs[i])):
+            k = load.index(min(load))
+            bins[k].append(i)
+            load[k] += _work(jobs[i])
+        tasks += [sorted(b) for b in bins if b]
+    return sorted(tasks, key=lambda t: -sum(_work(jobs[i]) for i in t))
 
 
 def _work(job: Job) -> float:
@@ -108,19 +132,42 @@ def _work(job: Job) -> float:
 
 
 def run_job(job: Job) -> Outcome:
-    """Train one job in this process; an exception becomes an Outcome with status 'error'."""
+    """Train one job in this process (alone); an exception becomes status 'error'."""
+    return run_population([job])[0]
+
+
+def run_population(jobs: Sequence[Job]) -> list[Outcome]:
+    """Train `jobs` (one data set) in this process: alone when there is one, else as a
+    population; a job whose settings or data are refused becomes an Outcome with status
+    'error', and the others go on."""
     from core.errors import UserError
+    from core.population import train_population
     from core.train import TrainConfig, train
 
-    try:
-        dataset = _dataset(tuple(sorted(job.data.items())))
-        config = TrainConfig(**job.config)
-    except (UserError, ValueError) as e:
-        budget, alpha = job.config.get("epochs", 0), job.config.get("alpha", 0.0)
-        return Outcome(job.key, "error", str(e), {}, 0, 0.0, 0, 0, budget=budget, alpha=alpha)
-    clock = _Clock(job.stop_below, job.max_seconds)
-    result = train(config, dataset, callback=clock)
-    steps = len(result.step_cost)
+    out: dict[int, Outcome] = {}
+    ready = []
+    for i, job in enumerate(jobs):
+        try:
+            ready.append((i, job, _dataset(tuple(sorted(job.data.items()))),
+                          TrainConfig(**job.config)))  # fmt: skip
+        except (UserError, ValueError) as e:
+            budget, alpha = job.config.get("epochs", 0), job.config.get("alpha", 0.0)
+            out[i] = Outcome(job.key, "error", str(e), {}, 0, 0.0, 0, 0, budget=budget,
+                             alpha=alpha)  # fmt: skip
+    if ready:
+        clocks = [_Clock(job.stop_below, job.max_seconds) for _, job, _, _ in ready]
+        dataset = ready[0][2]
+        configs = [config for *_, config in ready]
+        if len(ready) == 1:
+            results = [train(configs[0], dataset, callback=clocks[0])]
+        else:
+            results = train_population(configs, dataset, clocks)
+        for (i, job, ds, config), clock, result in zip(ready, clocks, results, strict=True):
+            out[i] = _outcome(job, config, ds, clock, result)
+    return [out[i] for i in range(len(jobs))]
+
+
+def _outcome(job: Job, config, dataset, clock: _Clock, result) -> Outcome:
     return Outcome(
         key=job.key,
         status=result.status,
@@ -129,7 +176,7 @@ def run_job(job: Job) -> Outcome:
         epochs_run=result.epochs_run,
         seconds=result.seconds,
         n_batches=result.n_batches,
-        steps=steps,
+        steps=len(result.step_cost),
         val_cost=[float(x) for x in result.history["val_cost"]],
         train_cost=[float(x) for x in result.history["train_cost"]],
         val_accuracy=[float(x) for x in result.history["val_accuracy"]],

@@ -55,6 +55,7 @@ class Context:
         arms: dict[Any, dict],
         stop_below: float | None = None,
         max_seconds: float | None = None,
+        timed: bool = False,
         epochs: Callable[[Any, dict], int] | None = None,
         spec_of: Callable[[Any], Any] | None = None,
     ) -> dict[Any, list[Outcome]]:
@@ -78,6 +79,7 @@ class Context:
                         s.data.to_dict(),
                         stop_below=stop_below,
                         max_seconds=max_seconds,
+                        timed=timed,
                     )
                 )
         start = time.perf_counter()

@@ -65,3 +65,30 @@ def test_learned_nothing_is_a_training_cost_at_the_constant_guess():
     assert retraining.learned_nothing(result(h * 1.005), skewed)
     assert not retraining.learned_nothing(result(math.log(2)), skewed)
     assert not retraining.learned_nothing(result(math.log(2), status="diverged"), balanced)
+
+
+def test_jobs_train_as_populations_with_each_outcome_its_lone_run():
+    """Many jobs on one data set become a population (a stop, a divergence and a bad config
+    among them); each outcome is what train gives that config alone."""
+    jobs = [job(("s", s), seed=s, alpha=0.003 * (s + 1), epochs=4 + s) for s in range(5)]
+    jobs += [job("stops", stop_below=10.0, epochs=30), job("wild", optimizer="gd", alpha=1e4)]
+    jobs += [job("bad", alpha=-1.0)]
+    outcomes = retraining.run(jobs, workers=1)
+    data = load(DataSpec(**DATA))
+    assert [o.key for o in outcomes] == [j.key for j in jobs]
+    for j, o in zip(jobs[:-1], outcomes[:-1], strict=True):
+        lone = train(TrainConfig(**j.config), data, callback=retraining._Clock(j.stop_below, None))
+        assert (o.status, o.reason, o.epochs_run) == (lone.status, lone.reason, lone.epochs_run)
+        assert o.val_cost == pytest.approx(list(lone.history["val_cost"]), rel=1e-10)
+    assert outcomes[-1].status == "error" and "alpha" in outcomes[-1].reason
+
+
+def test_tasks_deal_populations_per_data_set_and_timed_jobs_alone():
+    other = {**DATA, "name": "circles"}
+    jobs = [job(("m", i)) for i in range(6)] + [retraining.Job("c", job("c").config, other)]
+    jobs.append(retraining.Job("t", job("t").config, DATA, timed=True))
+    tasks = retraining._tasks(jobs, workers=2)
+    assert sorted(i for t in tasks for i in t) == list(range(len(jobs)))  # each once
+    assert [7] in tasks and [6] in tasks  # the timed job and the other data set apart
+    moons = [t for t in tasks if 0 in t or 1 in t]
+    assert len(moons) == 2 and sorted(len(t) for t in moons) == [3, 3]  # one per worker
