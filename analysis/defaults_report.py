@@ -58,7 +58,7 @@ TOP_K = 5  # candidates for "tuned", re-trained on the selection seeds
 SELECTION_SEEDS = 3
 RANGE_POINTS = 9  # values for a safe range: spaced over two decades of the parameter's scale
 RANGE_DECADES = 2.0
-RANGE_MAX_SEEDS = 10  # the safe range's seeds: the first of the evaluation seeds reached
+RANGE_MAX_SEEDS = 5  # the safe range's seeds: the first round's evaluation seeds
 REPORTS_DIR = "reports"
 
 
@@ -275,8 +275,8 @@ def top_trials(study, k: int) -> list:
 class _Runner:
     """Re-trains on demand and keeps every outcome, keyed (arm, param, value, seed)."""
 
-    def __init__(self, p: Prepared, on_done: Callable[[Outcome], None] | None) -> None:
-        self.p, self.on_done = p, on_done
+    def __init__(self, p: Prepared, on_done: Callable[[Outcome], None] | None, processes) -> None:
+        self.p, self.on_done, self.processes = p, on_done, processes
         self.outcomes: dict[tuple, Outcome] = {}
         self.order: list[tuple] = []
 
@@ -290,7 +290,7 @@ class _Runner:
             for s in seeds:
                 if (*key, s) not in self.outcomes:
                     jobs.append(Job((*key, s), {**config, "seed": s}, data))
-        for o in run_jobs(jobs, self.p.workers, self.on_done):
+        for o in run_jobs(jobs, self.p.workers, self.on_done, self.processes):
             self.outcomes[o.key] = o
             self.order.append(o.key)
 
@@ -497,10 +497,16 @@ def measure_range(
 
 def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> DefaultsReport:
     """Select, compare in rounds, measure the safe ranges: the report as data."""
+    from analysis.retraining import pool
+
+    with pool(p.workers) as processes:  # kept for every round: one start-up, not one a round
+        return _measure(p, _Runner(p, on_done, processes))
+
+
+def _measure(p: Prepared, runner: _Runner) -> DefaultsReport:
     from optuna.trial import TrialState
 
     study, spec = p.study, p.spec
-    runner = _Runner(p, on_done)
     selection = select(p, runner)
     values = selection.values
     rows, free = _parameters(p, values)

@@ -19,6 +19,7 @@ child must not inherit.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,17 +68,30 @@ class Outcome:
         return self.final.get(objective)
 
 
+def pool(workers: int):
+    """Worker processes to re-train in, kept for several `run` calls (a report's rounds), or
+    None for one worker. Started with "spawn": the parent may hold MLflow and SQLAlchemy
+    threads, which a forked child must not inherit."""
+    if workers <= 1:
+        return contextlib.nullcontext(None)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def run(
     jobs: Sequence[Job],
     workers: int = 1,
     on_done: Callable[[Outcome], None] | None = None,
+    processes=None,
 ) -> list[Outcome]:
     """Run every job; outcomes in the order of `jobs`.
 
     Jobs on the same data set train as populations (`core.population.train_population`: one
     vectorized pass for many configurations, each result its lone run's), split into about
-    `workers` of them, each in its own process when `workers` > 1. A `timed` job, whose
-    seconds are evidence, trains alone.
+    `workers` of them, each in its own process when `workers` > 1 (in `processes`, from
+    `pool`, when given). A `timed` job, whose seconds are evidence, trains alone.
     """
     tasks = _tasks(jobs, workers)
     done: dict[int, Outcome] = {}
@@ -92,13 +106,14 @@ def run(
         for indices in tasks:
             finish(indices, run_population([jobs[i] for i in indices]))
         return [done[i] for i in range(len(jobs))]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+    with contextlib.ExitStack() as stack:
+        if processes is None:
+            processes = stack.enter_context(pool(min(workers, len(tasks))))
         futures = {
-            pool.submit(run_population, [jobs[i] for i in indices]): indices for indices in tasks
+            processes.submit(run_population, [jobs[i] for i in indices]): indices
+            for indices in tasks
         }
         for f in as_completed(futures):
             finish(futures[f], f.result())
