@@ -449,8 +449,8 @@ def beat_once(storage, trial) -> None:
 
 
 @contextlib.contextmanager
-def heartbeat(storage, trial):
-    """Record the trial's heartbeat in a background thread while it runs (RDB storages),
+def heartbeat(storage, *trials):
+    """Record the trials' heartbeats in a background thread while they run (RDB storages),
     every interval after the one `claim_trial` recorded."""
     interval = (
         storage.get_heartbeat_interval() if hasattr(storage, "get_heartbeat_interval") else None
@@ -458,13 +458,14 @@ def heartbeat(storage, trial):
     if not interval:
         yield
         return
-    beat_id = trial_id(trial)
+    beat_ids = [trial_id(t) for t in trials]
     stop = threading.Event()
 
     def beat() -> None:
         while not stop.wait(interval):
-            with contextlib.suppress(Exception):  # a missed beat is retried next interval
-                storage.record_heartbeat(beat_id)
+            for beat_id in beat_ids:
+                with contextlib.suppress(Exception):  # a missed beat is retried next interval
+                    storage.record_heartbeat(beat_id)
 
     thread = threading.Thread(target=beat, name="optsweep-heartbeat", daemon=True)
     thread.start()

@@ -7,11 +7,13 @@ its study and the tracking store.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
+from sweeps.sweep_file import population_size
 
 FLUSH_EVERY = 100  # epochs
 FLUSH_SECONDS = 5.0
@@ -43,6 +45,7 @@ def check(
     track: bool = True,
     flush_every: int = FLUSH_EVERY,
     flush_seconds: float = FLUSH_SECONDS,
+    population: int | str | None = None,
 ) -> Sweep:
     """Load and check the sweep file, the data set, the storage and the tracking store."""
     from core import data
@@ -57,7 +60,9 @@ def check(
     if not flush_seconds > 0:
         raise ConfigError(f"--flush-seconds must be > 0, got {flush_seconds}")
     spec = spec.with_overrides(trials=trials, name=study)
-    data.load(spec.data)  # a data set that cannot load fails here, before anything is created
+    dataset = data.load(spec.data)  # a data set that cannot load fails here, before anything
+    size = spec.population if population is None else population_size(population)
+    spec = dataclasses.replace(spec, population=size or auto_population(spec, dataset))
     storage_cfg = storage_mod.resolve(storage, workdir, heartbeat_interval, grace_period, max_retry)
     if not storage_cfg.is_journal:
         storage_mod.check_reachable(storage_cfg.url)
@@ -66,6 +71,22 @@ def check(
         uri = store.resolve(tracking_uri, workdir)
         store.check_reachable(uri)
     return Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), flush_every, flush_seconds)
+
+
+AUTO_POPULATION = 8  # trials a worker trains together when that pays (BENCHMARKS.md)
+AUTO_MAX_PARAMETERS = 10_000  # ... which it does for networks this small
+
+
+def auto_population(spec, dataset) -> int:
+    """The population size "auto" means: AUTO_POPULATION trials at once for a network of at
+    most AUTO_MAX_PARAMETERS parameters (a step's time is then mostly Python and NumPy call
+    overhead, which a population shares), one at a time for a larger one (its matrix products
+    already keep the cores busy)."""
+    layers = spec.train.get("layers", (5, 2))
+    n_out = 1 if dataset.n_classes == 2 else dataset.n_classes
+    dims = [dataset.X.shape[1], *layers, n_out]
+    n_params = sum((a + 1) * b for a, b in zip(dims, dims[1:], strict=False))
+    return AUTO_POPULATION if n_params <= AUTO_MAX_PARAMETERS else 1
 
 
 def check_options(workers: int = 1, timeout: float | None = None) -> None:

@@ -9,6 +9,7 @@
     objective = "val_cost"  # final val_cost, minimized; or val_accuracy, maximized
     report_every = 100      # epochs between trial.report calls (default: epochs / 25)
     diverged = "prune"      # how a diverged trial ends in Optuna: "prune" or "fail"
+    population = "auto"     # trials a worker trains at once (core.population); auto: by size
 
     [train]                 # fixed settings: the `optsweep train` options (dashes or underscores)
     data = "moons"
@@ -59,7 +60,7 @@ REPORTS_PER_TRIAL = 25  # without report_every: often enough to prune, rare enou
 SECTIONS = ("study", "train", "space")
 STUDY_KEYS = (
     "name", "trials", "sampler", "sampler_options", "pruner", "pruner_options", "seed",
-    "objective", "report_every", "diverged",
+    "objective", "report_every", "diverged", "population",
 )  # fmt: skip
 
 # The `optsweep train` options a sweep file may fix, with their TOML types. Data options go to
@@ -107,6 +108,7 @@ class SweepSpec:
     data: DataSpec
     train: dict  # fixed TrainConfig kwargs, only those the file sets (layers as a tuple)
     space: SearchSpace
+    population: int | None = None  # trials a worker trains together; None: auto (sweep.py)
 
     def config_for(self, values: Mapping[str, Any]) -> TrainConfig:
         """The TrainConfig of one trial: the fixed settings plus its hyperparameter values."""
@@ -163,6 +165,7 @@ class SweepSpec:
             "objective": self.objective,
             "direction": self.direction,
             "report_every": self.report_every,
+            "population": self.population,
             "diverged": self.diverged,
             "data": dataclasses.asdict(self.data),
             "train": {k: list(v) if isinstance(v, tuple) else v for k, v in self.train.items()},
@@ -304,7 +307,29 @@ def _study(table: Mapping, default_name: str) -> dict[str, Any]:
         "direction": OBJECTIVES[objective],
         "report_every": report_every,
         "diverged": diverged,
+        "population": population_size(get("population", "auto"), at("population")),
     }
+
+
+MAX_POPULATION = 256
+
+
+def population_size(value, where: str = "--population") -> int | None:
+    """A population size: "auto" (None: chosen by the network's size) or a whole number of
+    trials a worker trains together, 1 for one at a time."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return None
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise ConfigError(f"{where}: give auto or a whole number >= 1, got {value!r}") from None
+    if not is_int(value) or not 1 <= value <= MAX_POPULATION:
+        raise ConfigError(
+            f"{where}: give auto or a whole number from 1 to {MAX_POPULATION} (trials a worker "
+            f"trains together), got {value!r}"
+        )
+    return int(value)
 
 
 def _choice(value, known: tuple[str, ...], where: str, role: str) -> str:

@@ -86,57 +86,118 @@ def report_interval(spec, epochs: int) -> int:
     return every if every > 0 else max(1, math.ceil(epochs / 25))
 
 
+@dataclass
+class _Member:
+    """A claimed trial made ready to train: its configuration, MLflow run and recorder."""
+
+    trial: object
+    config: object  # core.train.TrainConfig
+    run: object | None
+    writer: CurveWriter
+    recorder: _Recorder
+    result: object | None = None  # core.train.TrainResult, once trained
+
+
 def run_trial(ctx: WorkerContext, study, trial):
-    """Run one claimed trial to its end; return its final Optuna state.
+    """Run one claimed trial to its end; return its final Optuna state (see `run_trials`)."""
+    return run_trials(ctx, study, [trial])[0]
 
-    The heartbeat (RDB storages) beats from the claim to the end, so a worker killed at any
-    point leaves a trial that the other workers fail and queue again. Ctrl-C and SIGTERM cut
-    training short, never a write to the storage or the tracking store: one that arrives during
-    a write waits for it to finish (a database call cut in the middle can fail with another
-    error, or leave its connection unusable for the closing writes).
+
+def run_trials(ctx: WorkerContext, study, trials: list) -> list:
+    """Run claimed trials to their end, together as one population (one trial: alone, with
+    core.train); return their final Optuna states, in order.
+
+    Each trial keeps everything a lone one has: its reports to Optuna and its own pruning
+    decision (its recorder stops it alone), its curves and MLflow run, its outcome and reason.
+    The heartbeat (RDB storages) beats for every one of them from the claim to the end, so a
+    worker killed at any point leaves trials that the other workers fail and queue again.
+    Ctrl-C and SIGTERM cut training short, never a write to the storage or the tracking store:
+    one that arrives during a write waits for it to finish (a database call cut in the middle
+    can fail with another error, or leave its connection unusable for the closing writes).
     """
-    with storage_mod.heartbeat(ctx.storage, trial):  # beats in its own thread: no write here
-        return _run_trial(ctx, study, trial)
+    with storage_mod.heartbeat(ctx.storage, *trials):  # beats in its own thread: no write here
+        return _run_trials(ctx, study, trials)
 
 
-def _run_trial(ctx: WorkerContext, study, trial):
-    from optuna.trial import TrialState
-
-    from core.train import train
-
-    spec = ctx.spec
-    run = result = None
+def _run_trials(ctx: WorkerContext, study, trials: list) -> list:
+    states: dict[int, object] = {}
+    members: list[_Member] = []
     try:
         with signals_deferred():
-            trial.set_user_attr(STATE_ATTR, "running")  # a retry inherits its predecessor's
-            values = spec.space.suggest(trial)
-            config = spec.config_for(values)
-            params = run_params(spec, config, values)
-            trial.set_user_attr(VALUES_ATTR, _jsonable(values))
-            trial.set_user_attr(PARAMS_ATTR, params)  # `optsweep sync` rebuilds the run from these
-            run = _start_run(ctx, trial, params, config)
-            writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
-            every = report_interval(spec, config.epochs)
-            recorder = _Recorder(trial, writer, spec.objective, every)
-        result = train(config, ctx.dataset, callback=recorder)
-        with signals_deferred():  # trained: the outcome is recorded whole, then an interrupt
-            writer.flush(send=False)  # the run's last epochs go with its end, in one batch
-            state, reason, value = _outcome(spec, result, recorder)
-            trial.set_user_attr(STATE_ATTR, result.status)
-            trial.set_user_attr(REASON_ATTR, reason)
-            trial.set_user_attr(FINAL_ATTR, _jsonable(result.summary()))
-            study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
-            _end_run(run, state.name, result, reason)
-            ctx.finished.append((trial.number, state.name))
-        return state
+            for trial in trials:
+                try:
+                    members.append(_begin(ctx, trial))
+                except Exception as e:  # one bad trial never stops the others
+                    states[trial.number] = _fail(ctx, study, trial, None, None, e)
+        for m, result in zip(members, _train(ctx, members), strict=True):
+            m.result = result
+        with signals_deferred():  # trained: each outcome is recorded whole, then an interrupt
+            for m in members:
+                try:
+                    states[m.trial.number] = _finish(ctx, study, m)
+                except Exception as e:
+                    states[m.trial.number] = _fail(ctx, study, m.trial, m.run, m.result, e)
+        return [states[t.number] for t in trials]
     except (KeyboardInterrupt, Interrupted):
         with deaf_to_signals():  # Ctrl-C reaches every worker, then the sweep sends SIGTERM
-            close_interrupted(study, trial)
-            _end_run(run, "FAIL", result, INTERRUPTED)
+            for m in members:
+                if m.trial.number not in states:
+                    close_interrupted(study, m.trial)
+                    _end_run(m.run, "FAIL", m.result, INTERRUPTED)
         raise
-    except Exception as e:  # one bad trial never stops the sweep
+    except Exception as e:  # training itself raised: every trial not yet told fails with it
         with signals_deferred():
-            return _fail(ctx, study, trial, run, result, e)
+            for m in members:
+                if m.trial.number not in states:
+                    states[m.trial.number] = _fail(ctx, study, m.trial, m.run, m.result, e)
+        return [states[t.number] for t in trials]
+
+
+def _begin(ctx: WorkerContext, trial) -> _Member:
+    """Suggest the trial's values, record them, open its MLflow run: ready to train."""
+    spec = ctx.spec
+    trial.set_user_attr(STATE_ATTR, "running")  # a retry inherits its predecessor's
+    values = spec.space.suggest(trial)
+    config = spec.config_for(values)
+    params = run_params(spec, config, values)
+    trial.set_user_attr(VALUES_ATTR, _jsonable(values))
+    trial.set_user_attr(PARAMS_ATTR, params)  # `optsweep sync` rebuilds the run from these
+    run = _start_run(ctx, trial, params, config)
+    writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
+    recorder = _Recorder(trial, writer, spec.objective, report_interval(spec, config.epochs))
+    return _Member(trial, config, run, writer, recorder)
+
+
+def _train(ctx: WorkerContext, members: list[_Member]) -> list:
+    """The members' training: alone with core.train, or as one population."""
+    if not members:
+        return []
+    if len(members) == 1:
+        from core.train import train
+
+        m = members[0]
+        return [train(m.config, ctx.dataset, callback=m.recorder)]
+    from core.population import train_population
+
+    return train_population(
+        [m.config for m in members], ctx.dataset, [m.recorder for m in members]
+    )
+
+
+def _finish(ctx: WorkerContext, study, m: _Member):
+    """Tell Optuna the trial's outcome, with its reason and final figures; end its run."""
+    from optuna.trial import TrialState
+
+    spec, trial, result = ctx.spec, m.trial, m.result
+    m.writer.flush(send=False)  # the run's last epochs go with its end, in one batch
+    state, reason, value = _outcome(spec, result, m.recorder)
+    trial.set_user_attr(STATE_ATTR, result.status)
+    trial.set_user_attr(REASON_ATTR, reason)
+    trial.set_user_attr(FINAL_ATTR, _jsonable(result.summary()))
+    study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
+    _end_run(m.run, state.name, result, reason)
+    ctx.finished.append((trial.number, state.name))
+    return state
 
 
 def _fail(ctx: WorkerContext, study, trial, run, result, error: Exception):

@@ -23,7 +23,7 @@ from sweeps.attrs import WORKER_ATTR
 from sweeps.signals import Interrupted, deaf_to_signals, signals_deferred
 from sweeps.study import Progress, close_runs, open_study, progress
 from sweeps.sweep import Sweep, check_options
-from sweeps.trial import WorkerContext, close_interrupted, run_trial
+from sweeps.trial import WorkerContext, close_interrupted, run_trials
 
 log = logging.getLogger("optsweep.sweeps")
 WATCH_SECONDS = 0.25  # how often an idle worker looks for trials of dead workers to retry
@@ -56,32 +56,39 @@ def _loop(sweep: Sweep, study, storage, tracker, deadline, on_trial) -> list[tup
         sweep.spec, data.load(sweep.spec.data), sweep.storage, storage, tracker,
         flush_every=sweep.flush_every, flush_seconds=sweep.flush_seconds,
     )  # fmt: skip
+    size = max(1, int(getattr(sweep.spec, "population", None) or 1))
     while deadline is None or time.time() < deadline:
-        trial = None
+        trials: list = []
         try:
             with (
                 signals_deferred(),
                 storage_mod.budget_lock(sweep.storage, sweep.spec.name, storage),
             ):
                 stale = storage_mod.fail_stale_trials(study, sweep.storage)
-                trial = storage_mod.claim_trial(study, sweep.spec.trials)
+                while len(trials) < size:  # up to a population's worth, within the budget
+                    trial = storage_mod.claim_trial(study, sweep.spec.trials)
+                    if trial is None:
+                        break
+                    trials.append(trial)
             close_runs(tracker, study, stale)
-            if trial is None:  # budget spent; but a worker that dies now leaves a trial to retry
+            if not trials:  # budget spent; but a worker that dies now leaves a trial to retry
                 with signals_deferred():
                     watched = storage_mod.watched_running(study, sweep.storage)
                 if not watched:
                     break
                 time.sleep(WATCH_SECONDS)
                 continue
-            state = run_trial(ctx, study, trial)
+            states = run_trials(ctx, study, trials)
         except (KeyboardInterrupt, Interrupted):
-            if trial is not None:  # closed by run_trial, or claimed and not yet in its hands
+            if trials:  # closed by run_trials, or claimed and not yet in its hands
                 with deaf_to_signals():
-                    close_interrupted(study, trial)
-                    close_runs(tracker, study, [trial.number])  # a run cut short while made
+                    for trial in trials:
+                        close_interrupted(study, trial)
+                    close_runs(tracker, study, [t.number for t in trials])  # runs cut short
             raise
         if on_trial is not None:
-            on_trial(trial.number, state.name)
+            for trial, state in zip(trials, states, strict=True):
+                on_trial(trial.number, state.name)
     return ctx.finished
 
 
