@@ -622,8 +622,8 @@ class _Cohort:
         # this batch's J: its cross-entropy + the training set's penalty, weights before the step
         c = ce if self.l2 is None else ce + self.l2.penalty(self.params, arch)
         stacked.predict(ZL, arch.output, out=self.labels[:, k * self.bs : k * self.bs + n])
-        finite = np.isfinite(c)
-        if not finite.all():
+        # the costs are >= 0: their sum is finite unless one is not (or they are huge)
+        if not math.isfinite(np.add.reduce(c)) and not (finite := np.isfinite(c)).all():
             self._retire(~finite, "diverged", nonfinite_step(e, k))
             c = c[finite]
             if not self.members:
