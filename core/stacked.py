@@ -283,7 +283,7 @@ def _product(A: np.ndarray, B: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def _activation_backward(g, dA, Z, G, scratch) -> np.ndarray:
     """dA * g'(Z) in place of dA: `g.backward`, but relu's [z > 0] as floats 1.0/0.0 in a
-    scratch array (what NumPy casts the boolean mask to anyway; twice as fast)."""
+    scratch array (what NumPy casts the boolean mask to anyway; ~1.7x faster)."""
     if g.name == "relu":
         return np.multiply(dA, np.greater(Z, 0, out=scratch), out=dA)
     return g.backward(dA, Z, G, out=dA)
