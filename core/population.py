@@ -28,11 +28,13 @@ cohort's arrays are compacted, so a retired member costs nothing more.
 
 Memory: the data set once, as float64 rows; per member its parameters and optimizer state, its
 row indices (the split, the epoch's order and labels), its standardization statistics, and its
-share of the batch buffers: each gathered batch is standardized with the member's statistics (in
-float64, then cast, as train standardizes). A full pass over a split (J at initialization, the
-epoch's validation, the final figures) takes the members in chunks whose inputs and workspace
-fit FULL_PASS_BYTES; a single chunk keeps its validation inputs from epoch to epoch. A batch-GD
-member's one batch is its training split, kept as its batch buffer.
+share of the batch buffers: the rows of a block of steps (GATHER_BLOCK_BYTES a member) are
+gathered and standardized with the member's statistics at once (in float64, then cast, as train
+standardizes); its epoch orders (ORDER_BLOCK_BYTES) and dropout masks (`core.stacked.Dropout`)
+are drawn a block at a time, one generator call each. A full pass over a split (J at
+initialization, the epoch's validation, the final figures) takes the members in chunks whose
+inputs and workspace fit FULL_PASS_BYTES; a single chunk keeps its validation inputs from epoch
+to epoch. A batch-GD member's one batch is its training split, kept as its batch buffer.
 
 `seconds` is the member's share of the pass: its own preparation, an equal share of the batched
 passes at initialization and at the end, and of each cohort epoch it trained (the epoch's wall
@@ -622,8 +624,8 @@ class _Cohort:
         # this batch's J: its cross-entropy + the training set's penalty, weights before the step
         c = ce if self.l2 is None else ce + self.l2.penalty(self.params, arch)
         stacked.predict(ZL, arch.output, out=self.labels[:, k * self.bs : k * self.bs + n])
-        finite = np.isfinite(c)
-        if not finite.all():
+        # the costs are >= 0: their sum is finite unless one is not (or they are huge)
+        if not math.isfinite(np.add.reduce(c)) and not (finite := np.isfinite(c)).all():
             self._retire(~finite, "diverged", nonfinite_step(e, k))
             c = c[finite]
             if not self.members:

@@ -256,7 +256,7 @@ def backward(
             l2.add_gradient(dW, params.W[l])
         np.add.reduce(dZ, axis=2, keepdims=True, out=grads.b[l])  # db[l] = sum over samples
         if l > 1:
-            dA = np.matmul(params.WT[l], dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
+            dA = _product(params.WT[l], dZ, out=work.dZ[l - 1])  # dA[l-1] = W[l]^T dZ[l]
             if work.D is not None:
                 dA *= work.D[l - 1]  # the same mask and scale as the forward pass
             # dZ[l-1] = dA[l-1] * g'(Z[l-1]), g' read from the unmasked G[l-1]
@@ -270,9 +270,20 @@ def predict(ZL: np.ndarray, output: str, out: np.ndarray | None = None) -> np.nd
     return np.argmax(ZL, axis=1, out=out)
 
 
+def _product(A: np.ndarray, B: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """A @ B per member. With an inner dimension of 1 (W[L]^T dZ[L] for one output unit) NumPy
+    computes each entry as 0 + a b in its own loop, slice by slice; the same element-wise, in
+    two operations for all members, is the same bits (0 + a b turns -0 into +0, as there)."""
+    if A.shape[2] != 1:
+        return np.matmul(A, B, out=out)
+    np.multiply(A, B, out=out)
+    out += 0.0
+    return out
+
+
 def _activation_backward(g, dA, Z, G, scratch) -> np.ndarray:
     """dA * g'(Z) in place of dA: `g.backward`, but relu's [z > 0] as floats 1.0/0.0 in a
-    scratch array (what NumPy casts the boolean mask to anyway; twice as fast)."""
+    scratch array (what NumPy casts the boolean mask to anyway; ~1.7x faster)."""
     if g.name == "relu":
         return np.multiply(dA, np.greater(Z, 0, out=scratch), out=dA)
     return g.backward(dA, Z, G, out=dA)
