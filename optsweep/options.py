@@ -107,6 +107,13 @@ FlushEvery = Annotated[
     int, typer.Option(help="Epochs between writes of a trial's curves (a killed worker loses less)")
 ]
 FlushSeconds = Annotated[float, typer.Option(help="Seconds between writes of a trial's curves.")]
+Population = Annotated[
+    str | None,
+    typer.Option(
+        help="Trials a worker trains together in one vectorized pass: a number (1: one at a "
+        "time) or auto (the sweep file's, else 8 for a small network); default: the file's."
+    ),
+]
 Host = Annotated[
     str, typer.Option(help="Interface to bind; another than 127.0.0.1 is warned about.")
 ]

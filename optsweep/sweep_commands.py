@@ -30,6 +30,7 @@ def sweep(
     no_track: opt.NoTrack = False,
     flush_every: opt.FlushEvery = 100,
     flush_seconds: opt.FlushSeconds = 5.0,
+    population: opt.Population = None,
     report_seeds: Annotated[
         str,
         typer.Option(
@@ -50,6 +51,7 @@ def sweep(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
+        population=population,
     )  # fmt: skip
     _sweep(plan, workers, timeout, report_seeds)
 
@@ -70,6 +72,7 @@ def worker(
     no_track: opt.NoTrack = False,
     flush_every: opt.FlushEvery = 100,
     flush_seconds: opt.FlushSeconds = 5.0,
+    population: opt.Population = None,
     wait_for_go: Annotated[
         bool, typer.Option(hidden=True, help="Wait for 'go' on stdin (optsweep sweep's own).")
     ] = False,
@@ -82,6 +85,7 @@ def worker(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
+        population=population,
     )  # fmt: skip
     workers.install_sigterm_handler()
     if wait_for_go and not workers.wait_for_go(plan):

@@ -83,6 +83,8 @@ def _sampler(spec: SweepSpec):
     name, options, seed = spec.sampler, dict(spec.sampler_options), spec.seed
     with _as_config_error("study.sampler_options"):
         if name == "tpe":
+            if (spec.population or 1) > 1:  # asked several trials at once: lie about the
+                options.setdefault("constant_liar", True)  # running ones, not repeat them
             return s.TPESampler(seed=seed, **options)
         if name == "random":
             return s.RandomSampler(seed=seed)

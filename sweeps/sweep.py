@@ -8,6 +8,7 @@ its study and the tracking store.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def auto_population(spec, dataset) -> int:
     layers = spec.train.get("layers", (5, 2))
     n_out = 1 if dataset.n_classes == 2 else dataset.n_classes
     dims = [dataset.X.shape[1], *layers, n_out]
-    n_params = sum((a + 1) * b for a, b in zip(dims, dims[1:], strict=False))
+    n_params = sum((a + 1) * b for a, b in itertools.pairwise(dims))
     return AUTO_POPULATION if n_params <= AUTO_MAX_PARAMETERS else 1
 
 

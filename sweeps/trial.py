@@ -179,9 +179,7 @@ def _train(ctx: WorkerContext, members: list[_Member]) -> list:
         return [train(m.config, ctx.dataset, callback=m.recorder)]
     from core.population import train_population
 
-    return train_population(
-        [m.config for m in members], ctx.dataset, [m.recorder for m in members]
-    )
+    return train_population([m.config for m in members], ctx.dataset, [m.recorder for m in members])
 
 
 def _finish(ctx: WorkerContext, study, m: _Member):

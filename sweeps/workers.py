@@ -174,6 +174,7 @@ def worker_argv(sweep: Sweep, index: int, deadline: float | None, gated: bool = 
         "--grace-period", str(sweep.storage.grace_period),
         "--max-retry", str(sweep.storage.max_retry),
         "--flush-every", str(sweep.flush_every), "--flush-seconds", repr(sweep.flush_seconds),
+        "--population", str(sweep.spec.population),
     ]  # fmt: skip
     if not sweep.tracking_uri:
         argv.append("--no-track")
