@@ -44,6 +44,7 @@ name = "{name}"
 trials = {trials}
 pruner = "none"
 report_every = {report_every}
+population = {population}
 seed = 0
 
 [train]
@@ -66,12 +67,13 @@ def write_sweep(
     report_every: int = 1,
     batch_size: int = 64,
     samples: int = 300,
+    population: int = 1,  # the worker and fault tests follow single trials
 ) -> Path:
     """A small sweep on moons; at most 1000 epochs, so MLflow keeps every epoch (no thinning)."""
     path = folder / f"{name}.toml"
     text = SWEEP.format(
         name=name, trials=trials, epochs=epochs, report_every=report_every,
-        batch_size=batch_size, samples=samples,
+        batch_size=batch_size, samples=samples, population=population,
     )  # fmt: skip
     path.write_text(textwrap.dedent(text))
     return path

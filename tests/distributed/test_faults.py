@@ -141,6 +141,50 @@ def test_a_killed_worker_s_trial_is_retried_when_the_next_worker_starts_on_the_j
     check_run_matches(view["client"], run, trials[doomed.number])
 
 
+def test_a_killed_worker_s_whole_population_is_retried_when_the_next_worker_starts(tmp_path, procs):
+    """kill -9 loses only the running population's trials: each is failed and queued again
+    (the same params), the budget is exact, and each retried trial has its own run."""
+    import shutil
+
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    shutil.copy(template_db(), tmp_path / "mlflow.db")
+    name = unique("population")
+    sweep_file = write_sweep(tmp_path, name, trials=5, population=3, **LONG)
+
+    def study():
+        storage = JournalStorage(JournalFileBackend(str(tmp_path / "optsweep.journal")))
+        return optuna.load_study(study_name=name, storage=storage)
+
+    def three_running():
+        try:
+            running = [t for t in study().trials if t.state == TrialState.RUNNING]
+        except KeyError:  # not created yet
+            return None
+        fresh = [t for t in running if t.user_attrs.get("curve_chunks", 0)]
+        return running if len(running) == 3 and len(fresh) == 3 else None
+
+    victim = procs.optsweep("worker", sweep_file, "--flush-seconds", 0.2, name="victim")
+    doomed = wait_for(three_running, 90, "a population of three with curves")
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(10)
+
+    workers.work(sweep.check(sweep_file, workdir=tmp_path, population=1))
+    trials = study().get_trials()
+    assert {t.number for t in doomed} == {t.number for t in trials if t.state == TrialState.FAIL}
+    for dead in doomed:
+        (again,) = [t for t in trials if t.system_attrs.get("failed_trial") == dead.number]
+        assert again.state == TrialState.COMPLETE and again.params == dead.params
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 5  # the budget, exactly
+    view = mlflow_runs(f"sqlite:///{tmp_path / 'mlflow.db'}", name)
+    assert sorted(view["children"]) == [t.number for t in trials]
+    for dead in doomed:
+        (run,) = view["children"][dead.number]
+        assert run.info.status == "FAILED" and "worker died" in run.data.tags["optsweep.reason"]
+
+
 def test_ctrl_c_then_sigterm_close_the_sweep_s_trials_and_runs_and_a_rerun_ends_the_same(
     tmp_path, pg_schema, mlflow_server, procs
 ):

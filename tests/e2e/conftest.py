@@ -13,6 +13,7 @@ name = "{name}"
 trials = {trials}
 pruner = "{pruner}"
 report_every = 1
+population = {population}
 seed = 0
 
 [train]
@@ -36,6 +37,7 @@ def write_sweep(
     pruner: str = "median",
     alpha_low: float = 1e-3,
     alpha_high: float = 1e-1,
+    population: int = 2,  # every sweep here trains populations: two trials a worker at a time
 ) -> Path:
     path = folder / f"{name}.toml"
     path.write_text(
@@ -47,6 +49,7 @@ def write_sweep(
                 pruner=pruner,
                 alpha_low=alpha_low,
                 alpha_high=alpha_high,
+                population=population,
             )
         )
     )

@@ -86,3 +86,48 @@ def test_an_interrupt_during_an_epoch_s_report_lands_in_training(claimed, monkey
     done = study.get_trials()[trial.number]
     assert done.intermediate_values == {hit[0][1]: hit[0][2]}  # the report was written whole
     assert done.state == TrialState.FAIL and done.user_attrs["optsweep.status"] == "interrupted"
+
+
+def test_a_population_of_trials_ends_each_one_as_a_lone_run_would(tmp_path):
+    """Trials trained together: each gets its own values, curves, reports and outcome; the
+    pruner stops one member alone; each trial's curves are its lone run's."""
+    import optuna
+
+    from core import data
+    from core.train import train
+    from sweeps.curves import read_curves
+    from sweeps.trial import run_trials
+
+    path = write_sweep(tmp_path, trials=4, epochs=8, pruner="none", population=4)
+    plan = sweep.check(path, workdir=tmp_path, track=False)
+    study, storage, _ = open_study(plan)
+    dataset = data.load(plan.spec.data)
+    ctx = WorkerContext(plan.spec, dataset, plan.storage, storage, None)
+    trials = [storage_mod.claim_trial(study, plan.spec.trials) for _ in range(4)]
+    stop_at = trials[1].number
+
+    def should_prune(trial):  # the pruner's decision, per trial: stop this one at epoch 3
+        return lambda: trial.number == stop_at and trial.report_steps >= 3
+
+    for t in trials:
+        t.report_steps = 0
+        report = t.report
+
+        def counted(value, step, t=t, report=report):
+            t.report_steps = step
+            report(value, step)
+
+        t.report, t.should_prune = counted, should_prune(t)
+    states = run_trials(ctx, study, trials)
+    assert [s.name for s in states] == ["COMPLETE", "PRUNED", "COMPLETE", "COMPLETE"]
+    done = study.get_trials(deepcopy=False)
+    for t in trials:
+        frozen = done[t.number]
+        lone = train(plan.spec.config_for(frozen.user_attrs["optsweep.values"]), dataset)
+        epochs = 3 if t.number == stop_at else 8
+        assert read_curves(frozen)["val_cost"] == pytest.approx(
+            list(lone.history["val_cost"][:epochs]), rel=1e-10
+        )
+        if frozen.state == optuna.trial.TrialState.COMPLETE:
+            assert frozen.value == pytest.approx(lone.final["val_cost"], rel=1e-10)
+    assert done[stop_at].user_attrs["optsweep.reason"].startswith("pruned by none at epoch 3")
