@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 from optuna.trial import TrialState
@@ -30,8 +29,8 @@ LONG_EPOCHS = 600  # of 1200 samples in batches of 32: 0.8-3 s of training on an
 LONG = {"epochs": LONG_EPOCHS, "report_every": 100, "batch_size": 32, "samples": 1200}
 
 
-def running_with_chunks(study_fn, pid: int | None = None):
-    """A RUNNING trial (of process `pid`, if given) that has flushed at least one chunk."""
+def running_with_chunks(study_fn, pid: int | None = None, chunks: int = 1):
+    """A RUNNING trial (of process `pid`, if given) that has flushed at least `chunks` chunks."""
 
     def find():
         try:
@@ -40,7 +39,9 @@ def running_with_chunks(study_fn, pid: int | None = None):
             return None
         for t in running:
             owner = t.user_attrs.get("optsweep.worker") or {}
-            if (pid is None or owner.get("pid") == pid) and t.user_attrs.get("curve_chunks", 0):
+            if (pid is None or owner.get("pid") == pid) and t.user_attrs.get(
+                "curve_chunks", 0
+            ) >= chunks:
                 return t
         return None
 
@@ -79,8 +80,8 @@ def test_a_killed_worker_s_trial_is_failed_by_a_survivor_and_retried_on_postgres
     args = ("--heartbeat-interval", 1, "--grace-period", 2, "--flush-seconds", 0.2)
     victim = procs.optsweep("worker", sweep_file, *args, env=env, name="victim")
     survivor = procs.optsweep("worker", sweep_file, "--worker-index", 1, *args, env=env)
-    doomed = wait_for(running_with_chunks(lambda: open_study(url, name), victim.pid), 90, "a trial")
-    time.sleep(0.3)  # one more flush of the doomed trial's curves
+    doomed = wait_for(running_with_chunks(lambda: open_study(url, name), victim.pid, 2), 90,
+                      "a trial with two flushes")  # fmt: skip
     os.kill(victim.pid, signal.SIGKILL)
     assert victim.wait(10) == -signal.SIGKILL
     assert survivor.wait(120) == 0, procs.output(survivor)
@@ -124,8 +125,7 @@ def test_a_killed_worker_s_trial_is_retried_when_the_next_worker_starts_on_the_j
         return optuna.load_study(study_name=name, storage=storage)
 
     victim = procs.optsweep("worker", sweep_file, "--flush-seconds", 0.2, name="victim")
-    doomed = wait_for(running_with_chunks(study), 90, "a trial with curves")
-    time.sleep(0.3)
+    doomed = wait_for(running_with_chunks(study, chunks=2), 90, "a trial with two flushes")
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(10)
     assert study().trials[doomed.number].state == TrialState.RUNNING  # nobody noticed yet
@@ -210,13 +210,11 @@ def test_ctrl_c_then_sigterm_close_the_sweep_s_trials_and_runs_and_a_rerun_ends_
             return len(running) == workers and fresh and trials
 
         wait_for(busy, 90, "every worker in a trial")
-        start = time.monotonic()
         if to_group:  # a terminal's Ctrl-C reaches the sweep and its workers
             os.killpg(sweep.pid, sig)
         else:  # `kill PID`, or a scheduler ending the job
             os.kill(sweep.pid, sig)
-        assert sweep.wait(10) == code, procs.output(sweep)
-        assert time.monotonic() - start < 5.0
+        assert sweep.wait(10) == code, procs.output(sweep)  # a hang guard, not a speed test
         err = procs.output(sweep)[1]
         assert "Traceback" not in err and ("interrupted" if code == 130 else "terminated") in err
 
@@ -228,17 +226,14 @@ def test_ctrl_c_then_sigterm_close_the_sweep_s_trials_and_runs_and_a_rerun_ends_
         stopped += [t.number for t in now]
         queued = [_previous(t) for t in trials if t.state == TrialState.WAITING]
         assert sorted(queued) == sorted(n for n in stopped if n not in _retried(trials))
-        # on an overloaded machine the server may not answer in time: then the writes were
-        # given up (and said so), and sync is the documented way back
-        degraded = "unavailable" in procs.all_output()
-        if degraded:
-            sync = ["sync", name, "--storage", url, "--tracking-uri", mlflow_server.url]
-            assert CliRunner().invoke(app, sync).exit_code == 0
+        # the local server answers: the interrupted runs and the parent are closed by the sweep
+        # itself, with no sync (a test that accepted "degraded" here could not fail)
+        assert "unavailable" not in procs.all_output()
         view = mlflow_runs(mlflow_server.url, name)
         for t in now:
             (run,) = view["children"][t.number]
             assert run.info.status == "FAILED" and "interrupted" in run.data.tags["optsweep.reason"]
-        assert view["parents"][0].info.status == "KILLED" or degraded
+        assert view["parents"][0].info.status == "KILLED"
 
     again = procs.optsweep("worker", sweep_file, env=env, name="again")  # the same loop, cheaper
     assert again.wait(120) == 0, procs.output(again)
