@@ -102,8 +102,8 @@ def _label(e) -> str:
 
 def gap_intervals(rows: list, report, path: Path) -> Path:
     """Per parameter: the paired gap default - tuned (positive: the default is worse) with its
-    one-sided 95% bounds, against the tolerance band; green holds up, red needs tuning, amber
-    inconclusive."""
+    one-sided bounds, against the margin its verdict used (each row's own: tolerance x |tuned
+    mean| on its seeds); green holds up, red needs tuning, amber inconclusive."""
     fig = figure(7.5, 1.2 + 0.6 * len(rows))
     ax = fig.add_subplot()
     y = list(range(len(rows)))
@@ -112,17 +112,18 @@ def gap_intervals(rows: list, report, path: Path) -> Path:
         colour = COLOURS.get(c.verdict, "grey")
         ax.plot([c.lower, c.upper], [yi, yi], color=colour, linewidth=3, solid_capstyle="butt")
         ax.plot([c.gap], [yi], "o", color=colour)
-    margin = report.tolerance * abs(report.tuned.mean)
-    if math.isfinite(margin) and margin > 0:
-        ax.axvspan(-margin, margin, color="grey", alpha=0.15,
-                   label=f"tolerance ±{report.tolerance:.0%} of tuned")  # fmt: skip
-        ax.legend(fontsize=8, loc="lower right")
+        if math.isfinite(c.margin) and c.margin > 0:
+            ax.plot([-c.margin, c.margin], [yi, yi], color="grey", alpha=0.3, linewidth=12,
+                    solid_capstyle="butt", zorder=0,
+                    label=f"±{report.tolerance:.0%} of tuned" if yi == 0 else None)  # fmt: skip
+    ax.legend(fontsize=8, loc="lower right")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, [r.label for r in rows])
     ax.invert_yaxis()
     sign = "-" if report.direction == "maximize" else ""
+    confidence = f"{100 * rows[0].comparison.confidence:.4g}%"
     ax.set_xlabel(f"{sign}({report.objective} at default - tuned), paired over seeds: the gap "
-                  "and its 95% bounds")  # fmt: skip
+                  f"and its one-sided {confidence} bounds")  # fmt: skip
     ax.set_title(f"{report.study}: what resetting one parameter to its default costs",
                  fontsize=10)  # fmt: skip
     ax.grid(True, axis="x", alpha=0.3)

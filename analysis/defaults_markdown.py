@@ -28,7 +28,7 @@ def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
         f"Tuned (trial {r.selection.chosen}) on the {len(r.seeds)} evaluation seeds "
         f"({_seeds(r.seeds)}): {r.objective} = {pm(r.tuned.mean, r.tuned.se)}"
         + (f" ({r.tuned.diverged} diverged)" if r.tuned.diverged else "")
-        + learned_nothing(r)
+        + learned_nothing_note(r)
         + ".",
         "",
         "## Parameters with a default",
@@ -37,7 +37,7 @@ def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
     if r.parameters:
         lines += table_lines(
             ["parameter", "default", "tuned", "fANOVA", "PED-ANOVA", "default - tuned "
-             "(95% bounds)", "seeds", "verdict", "sensitivity"],
+             f"({_confidence(r)} bounds)", "seeds", "verdict", "sensitivity"],
             [markdown_row(p) for p in r.parameters],
         )  # fmt: skip
         notes = [f"- {p.label}: {p.note}" for p in r.parameters if p.note]
@@ -141,7 +141,7 @@ def spread(p) -> str:
     return f"{fmt(s.spread)} over {len(s.bins)} bins"
 
 
-def learned_nothing(r: DefaultsReport) -> str:
+def learned_nothing_note(r: DefaultsReport) -> str:
     """The headline's aside when the tuned configuration learned nothing on some seeds: the
     mean over the other seeds, which is what the settings reach when the network trains."""
     dead = r.tuned.learned_nothing
@@ -151,6 +151,11 @@ def learned_nothing(r: DefaultsReport) -> str:
     return (
         f"; on seed {', '.join(map(str, dead))} the network learned nothing, on the others {rest}"
     )
+
+
+def _confidence(r: DefaultsReport) -> str:
+    """The one-sided confidence of each look's bounds: 95% for one look, 98.75% for four."""
+    return f"{100 * (1 - r.plan['look_alpha']):.4g}%"
 
 
 def _seeds(seeds) -> str:

@@ -272,12 +272,12 @@ def top_trials(study, k: int) -> list:
     return sorted(done, key=lambda t: (sign * t.value, t.number))[:k]
 
 
-class _Runner:
+class _Outcomes:
     """Re-trains on demand and keeps every outcome, keyed (arm, param, value, seed)."""
 
     def __init__(self, p: Prepared, on_done: Callable[[Outcome], None] | None, processes) -> None:
         self.p, self.on_done, self.processes = p, on_done, processes
-        self.outcomes: dict[tuple, Outcome] = {}
+        self.by_key: dict[tuple, Outcome] = {}
         self.order: list[tuple] = []
 
     def train(self, arms: Mapping[tuple, dict], seeds: Sequence[int]) -> None:
@@ -288,21 +288,21 @@ class _Runner:
         for key, values in arms.items():
             config = spec.config_for(values).to_dict()
             for s in seeds:
-                if (*key, s) not in self.outcomes:
+                if (*key, s) not in self.by_key:
                     jobs.append(Job((*key, s), {**config, "seed": s}, data))
         for o in run_jobs(jobs, self.p.workers, self.on_done, self.processes):
-            self.outcomes[o.key] = o
+            self.by_key[o.key] = o
             self.order.append(o.key)
 
     def values(self, key: tuple, seeds: Sequence[int], worst: float) -> list[float]:
         out = []
         for s in seeds:
-            v = self.outcomes[(*key, s)].value(self.p.spec.objective)
+            v = self.by_key[(*key, s)].value(self.p.spec.objective)
             out.append(worst if v is None or not math.isfinite(v) else float(v))
         return out
 
     def dead(self, key: tuple, seeds: Sequence[int]) -> list[int]:
-        return [s for s in seeds if self.outcomes[(*key, s)].learned_nothing]
+        return [s for s in seeds if self.by_key[(*key, s)].learned_nothing]
 
     def worst(self, study) -> float:
         from optuna.trial import TrialState
@@ -311,26 +311,26 @@ class _Runner:
         observed = [
             t.value for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         ]
-        observed += [o.value(spec.objective) for o in self.outcomes.values()]
-        n_classes = next(iter(self.outcomes.values())).n_classes if self.outcomes else 2
+        observed += [o.value(spec.objective) for o in self.by_key.values()]
+        n_classes = next(iter(self.by_key.values())).n_classes if self.by_key else 2
         return statistics.worst_value(spec.direction, observed, n_classes)
 
 
 TUNED = ("tuned", None, None)
 
 
-def select(p: Prepared, runner: _Runner) -> Selection:
+def select(p: Prepared, outcomes: _Outcomes) -> Selection:
     """Re-train the top trials on the selection seeds; the best mean there is "tuned"."""
     spec = p.spec
     top = top_trials(p.study, p.top_k)
     arms = {("select", None, t.number): trial_values(t, spec) for t in top}
     if len(top) > 1:
-        runner.train(arms, p.selection_seeds)
-    worst = runner.worst(p.study) if runner.outcomes else math.inf
+        outcomes.train(arms, p.selection_seeds)
+    worst = outcomes.worst(p.study) if outcomes.by_key else math.inf
     candidates = []
     for t in top:
         if len(top) > 1:
-            vals = runner.values(("select", None, t.number), p.selection_seeds, worst)
+            vals = outcomes.values(("select", None, t.number), p.selection_seeds, worst)
             m, se = statistics.mean_se(vals)
         else:
             m, se = math.nan, math.nan
@@ -368,67 +368,63 @@ def _parameters(p: Prepared, values: dict) -> tuple[list[ParameterVerdict], list
             free.append(FreeParameter(**common, trial_band=band_range))
             continue
         kind = "default" if e.default is not None else "reference"
-        row = ParameterVerdict(**common, default=reference, kind=kind)
+        row = ParameterVerdict(**common, default=reference, kind=kind, compared=True)
         if kind == "reference":
             row.note = f"no textbook default: compared with {reference:g}"
         if e.condition is not None and values.get(e.condition[0]) != e.condition[1]:
+            row.compared = False
             row.note = (f"n/a: the tuned configuration uses {e.condition[0]} "
                         f"{values.get(e.condition[0])}, not {e.condition[1]}")  # fmt: skip
         elif values.get(e.name) == reference:
+            row.compared = False
             row.note = f"the tuned configuration already uses the {kind}: gap 0"
         rows.append(row)
     return rows, free
 
 
-def _compared(row: ParameterVerdict) -> bool:
-    return (
-        row.kind in ("default", "reference")
-        and "n/a" not in row.note
-        and not (row.note.startswith("the tuned configuration already"))
-    )
-
-
 def compare_in_rounds(
-    p: Prepared, runner: _Runner, values: dict, rows: list[ParameterVerdict], worst_of
+    p: Prepared, outcomes: _Outcomes, values: dict, rows: list[ParameterVerdict], worst_of
 ) -> list[int]:
     """The sequential plan: each look trains the tuned arm and the undecided arms on the next
     round's seeds, then judges those again on all their seeds. Returns the seeds reached."""
-    active = [r for r in rows if _compared(r)]
-    seeds_done = 0
-    reached: list[int] = p.seeds[: p.rounds[0]]
-    for n in p.rounds:
+    active = [r for r in rows if r.compared]
+    n = p.rounds[0]
+    reached: list[int] = p.seeds[:n]
+    while n is not None:
         undecided = [r for r in active if r.verdict in (None, statistics.INCONCLUSIVE)]
-        if seeds_done and not undecided:
-            break
         seeds = p.seeds[:n]
         arms = {TUNED: values}
         arms.update({("default", r.param, None): {**values, r.name: r.default} for r in undecided})
-        runner.train(arms, seeds)
+        outcomes.train(arms, seeds)
         worst = worst_of()
         for r in undecided:
-            judge(p, runner, r, seeds, worst)
-        seeds_done, reached = n, seeds
+            judge(p, outcomes, r, seeds, worst)
+        reached = seeds
+        verdicts = [r.verdict or statistics.INCONCLUSIVE for r in active]
+        n = statistics.next_round(p.rounds, n, verdicts)  # None: all decided, or the cap
     return reached
 
 
-def judge(p: Prepared, runner: _Runner, row: ParameterVerdict, seeds: list[int], worst) -> None:
+def judge(p: Prepared, outcomes: _Outcomes, row: ParameterVerdict, seeds: list[int], worst) -> None:
     """Compare the tuned arm with `row`'s arm on `seeds`, leaving out the seeds on which both
     learned nothing; record the look."""
     spec = p.spec
     key = ("default", row.param, None)
-    both_dead = set(runner.dead(TUNED, seeds)) & set(runner.dead(key, seeds))
+    both_dead = set(outcomes.dead(TUNED, seeds)) & set(outcomes.dead(key, seeds))
     kept = [s for s in seeds if s not in both_dead]
     row.seeds_left_out = sorted(both_dead)
     row.default_diverged = sum(
-        runner.outcomes[(*key, s)].value(spec.objective) is None for s in seeds
+        outcomes.by_key[(*key, s)].value(spec.objective) is None for s in seeds
     )
     if len(kept) < 2:
         row.comparison = None
         row.note = (f"n/a: the network learned nothing in both arms on {len(both_dead)} of "
                     f"{len(seeds)} seeds")  # fmt: skip
         return
+    if row.note.startswith("n/a: the network learned nothing"):  # an earlier look's
+        row.note = ""
     cmp = statistics.compare(
-        runner.values(TUNED, kept, worst), runner.values(key, kept, worst),
+        outcomes.values(TUNED, kept, worst), outcomes.values(key, kept, worst),
         spec.direction, p.tolerance, alpha=p.look_alpha,
     )  # fmt: skip
     row.comparison = cmp
@@ -442,23 +438,19 @@ def range_values(entry, tuned: float) -> list[float]:
     import numpy as np
 
     low, high = float(entry.low), float(entry.high)
+    steps = RANGE_DECADES * np.linspace(-0.5, 0.5, RANGE_POINTS)  # decades around the tuned
     if entry.kind == "log":
-        half = RANGE_DECADES / 2
-        lo, hi = max(low, tuned * 10**-half), min(high, tuned * 10**half)
-        pts = np.geomspace(lo, hi, RANGE_POINTS)
+        pts = tuned * 10.0**steps  # the centre is tuned itself, exactly: 10**0 == 1
     elif entry.kind == "log1m":  # betas: 1 - beta on a log scale
-        one = 1 - tuned
-        half = RANGE_DECADES / 2
-        lo, hi = max(1 - high, one * 10**-half), min(1 - low, one * 10**half)
-        pts = 1 - np.geomspace(lo, hi, RANGE_POINTS)
+        pts = 1 - (1 - tuned) * 10.0**steps
     else:
-        pts = np.linspace(low, high, RANGE_POINTS)
-    values = sorted({float(v) for v in pts} | {float(tuned)})
-    return values
+        pts = tuned + (high - low) / 2 * np.linspace(-1, 1, RANGE_POINTS)
+    inside = {float(v) for v in pts if low <= v <= high} | {float(tuned)}
+    return sorted(inside)
 
 
 def measure_range(
-    p: Prepared, runner: _Runner, values: dict, f: FreeParameter, seeds: list[int], worst_of
+    p: Prepared, outcomes: _Outcomes, values: dict, f: FreeParameter, seeds: list[int], worst_of
 ) -> MeasuredRange | None:
     """Re-train the tuned configuration at values around its own on `seeds`; the safe range is
     the run of values around the tuned one that hold up against it (within the tolerance with
@@ -472,16 +464,16 @@ def measure_range(
     tuned = float(f.tuned)
     grid = range_values(entry, tuned)
     arms = {("range", f.param, v): {**values, f.name: v} for v in grid if v != tuned}
-    runner.train({TUNED: values, **arms}, seeds)
+    outcomes.train({TUNED: values, **arms}, seeds)
     worst = worst_of()
-    base = runner.values(TUNED, seeds, worst)
+    base = outcomes.values(TUNED, seeds, worst)
     points = []
     for v in grid:
         if v == tuned:
             m, se = statistics.mean_se(base)
             points.append(RangePoint(v, m, se, None))
             continue
-        vals = runner.values(("range", f.param, v), seeds, worst)
+        vals = outcomes.values(("range", f.param, v), seeds, worst)
         m, se = statistics.mean_se(vals)
         cmp = statistics.compare(base, vals, spec.direction, p.tolerance)
         points.append(RangePoint(v, m, se, cmp))
@@ -500,34 +492,34 @@ def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> De
     from analysis.retraining import pool
 
     with pool(p.workers) as processes:  # kept for every round: one start-up, not one a round
-        return _measure(p, _Runner(p, on_done, processes))
+        return _measure(p, _Outcomes(p, on_done, processes))
 
 
-def _measure(p: Prepared, runner: _Runner) -> DefaultsReport:
+def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
     from optuna.trial import TrialState
 
     study, spec = p.study, p.spec
-    selection = select(p, runner)
+    selection = select(p, outcomes)
     values = selection.values
     rows, free = _parameters(p, values)
 
     def worst_of() -> float:
-        return runner.worst(study)
+        return outcomes.worst(study)
 
-    reached = compare_in_rounds(p, runner, values, rows, worst_of)
-    runner.train({TUNED: values}, reached)  # the tuned arm, even when nothing is compared
+    reached = compare_in_rounds(p, outcomes, values, rows, worst_of)
+    outcomes.train({TUNED: values}, reached)  # the tuned arm, even when nothing is compared
     range_seeds = reached[:RANGE_MAX_SEEDS]
     for f in free:
-        f.measured = measure_range(p, runner, values, f, range_seeds, worst_of)
+        f.measured = measure_range(p, outcomes, values, f, range_seeds, worst_of)
     worst = worst_of()
-    tuned_values = runner.values(TUNED, reached, worst)
-    dead = runner.dead(TUNED, reached)
+    tuned_values = outcomes.values(TUNED, reached, worst)
+    dead = outcomes.dead(TUNED, reached)
     alive = [v for s, v in zip(reached, tuned_values, strict=True) if s not in dead]
     a_mean, a_se = statistics.mean_se(alive) if dead else (math.nan, math.nan)
     t_mean, t_se = statistics.mean_se(tuned_values)
     tuned = Arm(
         tuned_values,
-        sum(runner.outcomes[(*TUNED, s)].value(spec.objective) is None for s in reached),
+        sum(outcomes.by_key[(*TUNED, s)].value(spec.objective) is None for s in reached),
         dead, t_mean, t_se, a_mean, a_se,
     )  # fmt: skip
     trials = study.get_trials(deepcopy=False)
@@ -566,11 +558,11 @@ def _measure(p: Prepared, runner: _Runner) -> DefaultsReport:
         parameters=rows,
         free=free,
         rules=statistics.rules(
-            p.tolerance, statistics.worst_words(spec.direction, worst), statistics.ALPHA
+            p.tolerance, statistics.worst_words(spec.direction, worst), p.look_alpha
         )
         + _plan_rules(p),
-        notes=[*p.notes, *_notes(p, rows, trials, complete, runner, dead)],
-        runs=[_run_record(runner.outcomes[k], spec.objective) for k in runner.order],
+        notes=[*p.notes, *_notes(p, rows, trials, complete, outcomes, dead)],
+        runs=[_run_record(outcomes.by_key[k], spec.objective) for k in outcomes.order],
     )
 
 
@@ -593,11 +585,11 @@ def _plan_words(rounds) -> str:
     return "rounds of " + ", ".join(map(str, rounds)) if len(rounds) > 1 else str(rounds[0])
 
 
-def _notes(p, rows, trials, complete, runner, dead) -> list[str]:
+def _notes(p, rows, trials, complete, outcomes, dead) -> list[str]:
     out = [
         f"importances and sensitivity use the {len(complete)} completed trials; "
         f"{len(trials) - len(complete)} pruned or failed trials are left out",
-        f"re-trained {len(runner.outcomes)} runs, {p.spec.epochs} epochs each",
+        f"re-trained {len(outcomes.by_key)} runs, {p.spec.epochs} epochs each",
     ]
     undecided = [r for r in rows if r.verdict == statistics.INCONCLUSIVE]
     for r in undecided:

@@ -65,6 +65,7 @@ class ParameterVerdict:
     default: Any
     kind: str  # "default" | "reference" | "choice"
     importance: dict[str, dict]
+    compared: bool = False  # re-trained against tuned (False: a choice, n/a, or already gap 0)
     sensitivity: Sensitivity | None = None
     sensitivity_note: str = ""
     note: str = ""

@@ -39,7 +39,8 @@ The rules, stated once (`rules()` holds the words the report prints under its ta
 - Divergence. A re-training that diverged counts as the worst value (`worst_value`).
 - Sensitivity: completed trials in equal-count bins of the parameter's value; the spread of the
   best objective per bin.
-- Safe range: the span of a parameter's values over the trials within the band of the best.
+- Trials within the band: the span of a parameter's values over the trials whose objective is
+  within the band of the best (the report's safe range itself is measured by re-training).
 
 Nothing here imports numpy, optuna or mlflow (scipy, for the t quantiles, is imported on first
 use): the laws are tested on synthetic numbers.
@@ -85,16 +86,16 @@ def rules(tolerance: float, worst: str = "", alpha: float = ALPHA) -> list[str]:
         "seeds needed: the number of seeds at which, if the true gap and spread were the "
         "observed ones, the bound would clear the margin with probability about "
         f"{100 * POWER:.0f}%.",
-        "re-training: the best trial's configuration on seeds the sweep did not use; a diverged "
+        "re-training: the tuned configuration on seeds the sweep did not use; a diverged "
         f"re-training counts as the worst value{diverged}; a seed on which both arms learned "
         "nothing (final training cost within 1% of guessing the class frequencies) says nothing "
         "about the parameter and is left out of that comparison.",
         f"sensitivity: completed trials split into B = min({MAX_BINS}, n // {MIN_PER_BIN}) "
         "equal-count bins of the parameter's value; spread = best objective of the worst bin "
         "minus that of the best bin (how much the best reachable objective depends on it).",
-        "safe range (no default): the span of the parameter's values over the completed trials "
-        f"whose objective is within {pct} of the best trial's (other trials inside the span "
-        "are counted).",
+        "trials within the band (no default): the span of the parameter's values over the "
+        f"completed trials whose objective is within {pct} of the best trial's (other trials "
+        "inside the span are counted).",
     ]
 
 

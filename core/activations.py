@@ -113,15 +113,3 @@ def get(name: str) -> Activation:
     except KeyError:
         choices = ", ".join(ACTIVATIONS)
         raise ConfigError(f"unknown activation {name!r}; choose one of {choices}") from None
-
-
-def activate(name: str, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """a = g(z)."""
-    return get(name).forward(z, out=out)
-
-
-def backprop(
-    name: str, dA: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None
-) -> np.ndarray:
-    """dZ = dA * g'(z); `a` must be g(z) as `activate` returned it (never dropout-masked)."""
-    return get(name).backward(dA, z, a, out=out)

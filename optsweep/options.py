@@ -38,7 +38,9 @@ Epsilon = Annotated[float, typer.Option(help="RMSprop / Adam epsilon (> 0).")]
 NoBiasCorrection = Annotated[
     bool,
     typer.Option(
-        "--no-bias-correction", help="Adam without bias correction of m and v (for comparison)."
+        "--no-bias-correction",
+        help="Adam without bias correction of m and v (for comparison; Adam only: the other "
+        "rules have none to turn off).",
     ),
 ]
 BatchSize = Annotated[
@@ -111,7 +113,8 @@ Population = Annotated[
     str | None,
     typer.Option(
         help="Trials a worker trains together in one vectorized pass: a number (1: one at a "
-        "time) or auto (the sweep file's, else 8 for a small network); default: the file's."
+        "time), or auto (8 for a network of up to 10,000 parameters, else 1). Default: the "
+        "sweep file's population, itself auto unless it says."
     ),
 ]
 Host = Annotated[

@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from analysis.defaults_markdown import learned_nothing
 from optsweep import console
 from optsweep import options as opt
 
@@ -113,12 +112,14 @@ VERDICT_COLOUR = {"holds up": "green", "needs tuning": "red", "inconclusive": "y
 def print_report(r, where: dict) -> None:
     """One block per parameter, so that the report reads in an 80-column terminal; the full
     table is in the Markdown and the MLflow artifact."""
+    from analysis.defaults_markdown import learned_nothing_note
+
     out = console.out()
     t = r.tuned
     out.print(
         f"\n[bold]defaults report[/] {r.study}: tuned = trial {r.selection.chosen} (of the "
         f"sweep's top {len(r.selection.candidates)}), {r.objective} "
-        f"{_pm(t.mean, t.se)} on {len(r.seeds)} seeds{learned_nothing(r)}",
+        f"{_pm(t.mean, t.se)} on {len(r.seeds)} seeds{learned_nothing_note(r)}",
         highlight=False,
     )
     for p in r.parameters:
@@ -132,7 +133,8 @@ def print_report(r, where: dict) -> None:
         more = f"; ~{c.seeds_needed} seeds would decide" if (
             c.verdict == "inconclusive" and c.seeds_needed) else ""  # fmt: skip
         out.print(
-            f"  gap {c.gap:+.3g} [{c.lower:+.3g}, {c.upper:+.3g}] vs margin {c.margin:.3g} "
+            f"  gap {c.gap:+.3g}, {100 * c.confidence:.4g}% bounds [{c.lower:+.3g}, "
+            f"{c.upper:+.3g}] vs margin {c.margin:.3g} "
             f"on {len(c.tuned)} seeds{more}; fANOVA {_imp(p, 'fanova')}",
             highlight=False,
         )

@@ -45,14 +45,26 @@ class WorkerContext:
 
 
 class _Recorder:
-    """The per-epoch callback: curves out, reports to Optuna, and the pruning decision."""
+    """The per-epoch callback: curves out, reports to Optuna, and the pruning decision.
+
+    A write that raises stops this trial alone (its error is kept and fails it when the
+    population ends): in a population, one trial's storage or tracking error must not end the
+    others' training."""
 
     def __init__(self, trial, writer: CurveWriter, objective: str, report_every: int):
         self.trial, self.writer = trial, writer
         self.objective, self.report_every = objective, report_every
         self.pruned_at: int | None = None
+        self.error: Exception | None = None
 
     def __call__(self, m) -> bool:
+        try:
+            return self._record(m)
+        except Exception as e:
+            self.error = e
+            return True
+
+    def _record(self, m) -> bool:
         metrics = {
             "train_cost": m.train_cost,
             "val_cost": m.val_cost,
@@ -134,6 +146,8 @@ def _run_trials(ctx: WorkerContext, study, trials: list) -> list:
         with signals_deferred():  # trained: each outcome is recorded whole, then an interrupt
             for m in members:
                 try:
+                    if m.recorder.error is not None:  # its own write failed: it alone fails
+                        raise m.recorder.error
                     states[m.trial.number] = _finish(ctx, study, m)
                 except Exception as e:
                     states[m.trial.number] = _fail(ctx, study, m.trial, m.run, m.result, e)
@@ -163,7 +177,11 @@ def _begin(ctx: WorkerContext, trial) -> _Member:
     trial.set_user_attr(VALUES_ATTR, _jsonable(values))
     trial.set_user_attr(PARAMS_ATTR, params)  # `optsweep sync` rebuilds the run from these
     run = _start_run(ctx, trial, params, config)
-    writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
+    try:
+        writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
+    except Exception as e:  # the trial fails, and its run must not stay RUNNING
+        _end_run(run, "FAIL", None, f"{type(e).__name__}: {e}")
+        raise
     recorder = _Recorder(trial, writer, spec.objective, report_interval(spec, config.epochs))
     return _Member(trial, config, run, writer, recorder)
 

@@ -79,3 +79,9 @@ def test_the_l2_penalty_is_over_the_training_set_not_the_batch():
     assert small == whole == pytest.approx(2.0 / (2 * 240) * W2, rel=1e-14)
     np.testing.assert_allclose(grads["W1"] - without["W1"], 2.0 / 240 * params["W1"], rtol=1e-12)
     np.testing.assert_array_equal(grads["b1"], without["b1"])  # biases are not penalized
+
+
+def test_every_activation_a_user_can_choose_is_implemented():
+    from core import choices
+
+    assert tuple(ACTIVATIONS) == choices.ACTIVATIONS  # the CLI lists core/choices.py's names

@@ -131,3 +131,26 @@ def test_a_population_of_trials_ends_each_one_as_a_lone_run_would(tmp_path):
         if frozen.state == optuna.trial.TrialState.COMPLETE:
             assert frozen.value == pytest.approx(lone.final["val_cost"], rel=1e-10)
     assert done[stop_at].user_attrs["optsweep.reason"].startswith("pruned by none at epoch 3")
+
+
+def test_one_trial_s_failing_write_fails_it_alone_and_the_population_goes_on(tmp_path):
+    """A storage error in one member's report stops and fails that trial; the others train to
+    their end and complete, as they would without it."""
+    from core import data
+    from sweeps.trial import run_trials
+
+    path = write_sweep(tmp_path, trials=3, epochs=6, pruner="none", population=3)
+    plan = sweep.check(path, workdir=tmp_path, track=False)
+    study, storage, _ = open_study(plan)
+    ctx = WorkerContext(plan.spec, data.load(plan.spec.data), plan.storage, storage, None)
+    trials = [storage_mod.claim_trial(study, plan.spec.trials) for _ in range(3)]
+
+    def broken(value, step):
+        raise RuntimeError("the storage went away")
+
+    trials[0].report = broken
+    states = run_trials(ctx, study, trials)
+    assert [s.name for s in states] == ["FAIL", "COMPLETE", "COMPLETE"]
+    done = study.get_trials(deepcopy=False)
+    assert "the storage went away" in done[trials[0].number].user_attrs["optsweep.reason"]
+    assert [len(done[t.number].intermediate_values) for t in trials[1:]] == [6, 6]
