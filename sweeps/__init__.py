@@ -1,5 +1,5 @@
 """The search: a sweep file names the study, the fixed settings and the search space; Optuna
-searches it, one trial at a time per worker.
+searches it, each worker training a population of trials at a time (core/population.py).
 
     sweep_file.py   read and check a sweep file (TOML) -> SweepSpec; *.toml: the shipped ones
     space.py        the search space: each hyperparameter on the course's scale for its name
@@ -13,6 +13,8 @@ searches it, one trial at a time per worker.
     sync.py         MLflow rebuilt from the trials; summary.py, study_plots.py: the sweep's end
     dashboard.py    optuna-dashboard on the study
 
-Drives `core` and records through `tracking`; never imports `analysis` or the CLI. Nothing here
-imports optuna or numpy at import time, so the CLI starts fast.
+Drives `core` and records through `tracking`; never imports `analysis` or the CLI (but for
+verdicts.py, the old name of analysis/statistics.py, re-exported). The modules the CLI imports
+to parse its options (sweep_file, space, samplers) import neither optuna nor numpy at import
+time, so the CLI starts fast.
 """

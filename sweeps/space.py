@@ -568,7 +568,7 @@ def _uses(opt: str) -> str:
     return ", ".join(OPTIMIZER_PARAMS[opt])
 
 
-# --- small helpers shared with spec.py ---
+# --- small helpers shared with sweep_file.py ---
 
 
 def is_int(value) -> bool:

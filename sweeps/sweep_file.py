@@ -89,8 +89,8 @@ _EXAMPLES = {"data": '"moons"', "samples": "300", "noise": "0.2", "classes": "3"
 class SweepSpec:
     """A loaded, checked sweep file.
 
-    The objective trains `config_for(space.suggest(trial))`, reports `objective` at step = epoch
-    every `report_every` epochs, and ends a diverged trial as `diverged` says.
+    Each trial (sweeps/trial.py) trains `config_for(space.suggest(trial))`, reports `objective`
+    at step = epoch every `report_every` epochs, and ends a diverged trial as `diverged` says.
     """
 
     path: Path

@@ -48,7 +48,7 @@ def summary(xs: Sequence[float]) -> dict:
 
 
 def drop_dead_seeds(runs: dict, seeds: Sequence[int]) -> tuple[dict, list[int]]:
-    """Leave out the seeds on which every arm learned nothing (see retrain.learned_nothing):
+    """Leave out the seeds on which every arm learned nothing (see retraining.learned_nothing):
     whatever the setting, that seed's network died, so it says nothing about the settings.
     (runs without those seeds, the seeds left out)."""
     dead = [

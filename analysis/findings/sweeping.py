@@ -26,7 +26,7 @@ def sweep_all(store: Path, workers: int, track: bool, say: Callable[[str], None]
     from sweeps import sweep
     from sweeps import workers as workers_mod
 
-    store = Path(store).resolve()  # the runner resolves relative paths against the workdir
+    store = Path(store).resolve()  # sweep.check resolves relative paths against the workdir
     store.mkdir(parents=True, exist_ok=True)
     files = list(dict.fromkeys(f for c in CLAIMS for f in c.sweeps))
     seconds: dict[str, float] = {}

@@ -294,7 +294,7 @@ def test_fixed_settings_fail_with_the_same_message_as_the_cli(tmp_path):
     assert core_message in cli.output
 
 
-# --- what a loaded spec gives the runner and the objective ---
+# --- what a loaded spec gives a sweep and its trials ---
 
 
 def test_config_for_joins_fixed_settings_and_trial_values(tmp_path):

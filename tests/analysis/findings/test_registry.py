@@ -51,7 +51,7 @@ def test_a_grid_shared_by_two_workers_is_covered_once_and_ends_quietly():
 
     s = sweep_file.load(context.FINDINGS_DIR / "breast_cancer_raw.toml")
     study = optuna.create_study(storage=optuna.storages.InMemoryStorage())
-    # the runner offsets the sampler seed per worker; both must still walk the same grid
+    # the workers offset the sampler seed one each; both must still walk the same grid
     workers = [samplers.make_sampler(dataclasses.replace(s, seed=i)) for i in (0, 1)]
     for n in range(s.trials):
         study.sampler = workers[n % 2]
