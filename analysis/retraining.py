@@ -206,18 +206,32 @@ def _outcome(job: Job, config, dataset, clock: _Clock, result) -> Outcome:
 
 
 def learned_nothing(result, y) -> bool:
-    """The run ended no better than a constant guess: its final training cost is within
-    NOTHING_LEARNED of the cost of predicting the class frequencies (the labels' entropy), as a
-    network whose ReLUs all died does. Such a run says nothing about its hyperparameters."""
+    """The run ended no better than a constant guess (see `at_constant_guess`); a diverged run
+    and one with L2 (its cost has a penalty in it) never count."""
+    cost = result.final.get("train_cost")
+    if result.status == "diverged" or result.config.l2 > 0:
+        return False
+    return at_constant_guess(cost, y)
+
+
+def guess_cost(y) -> float:
+    """The cross-entropy of predicting every row by the class frequencies (their entropy)."""
     import numpy as np
 
-    cost = result.final.get("train_cost")
-    if result.status == "diverged" or cost is None or result.config.l2 > 0:
-        return False
-    counts = np.bincount(y)
+    counts = np.bincount(np.asarray(y))
     p = counts[counts > 0] / counts.sum()
-    guess = float(-(p * np.log(p)).sum())
-    return abs(cost - guess) <= NOTHING_LEARNED * guess
+    return float(-(p * np.log(p)).sum())
+
+
+def at_constant_guess(train_cost: float | None, y) -> bool:
+    """A final training cost within NOTHING_LEARNED of `guess_cost`, as a network whose ReLUs
+    all died ends: such a run says nothing about its hyperparameters."""
+    import math
+
+    if train_cost is None or not math.isfinite(train_cost):
+        return False
+    guess = guess_cost(y)
+    return abs(train_cost - guess) <= NOTHING_LEARNED * guess
 
 
 class _Clock:

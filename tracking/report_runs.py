@@ -6,8 +6,9 @@ or core.
 
 Each re-training becomes a run nested under the study's parent run (mlflow.parentRunId), tagged
 optsweep.role=report with optsweep.report.arm (select | tuned | default | range),
-optsweep.report.param and optsweep.report.seed, so trial views that filter on optsweep.role=trial never mix them in. Its
-final figures and its (thinned) per-epoch curves go in log_batch calls within MLflow's limits.
+optsweep.report.param and optsweep.report.seed, so trial views that filter on
+optsweep.role=trial never mix them in. Its final figures and its (thinned) per-epoch curves go
+in log_batch calls within MLflow's limits.
 The Markdown and its PNGs become artifacts of the parent under report/, and the parent is
 tagged with where they are (optsweep.report = the artifact path of the Markdown).
 """

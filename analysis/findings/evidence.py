@@ -10,9 +10,9 @@ from functools import lru_cache, partial
 import numpy as np
 
 from analysis import statistics
-from analysis.retraining import Outcome
+from analysis.retraining import Outcome, at_constant_guess, guess_cost
 
-NOTHING_LEARNED = 0.01  # as analysis.retraining: within 1% of the cost of a constant guess
+__all__ = ["at_constant_guess", "guess_cost"]  # the findings read the runs as the report does
 
 
 def final(outcomes: Sequence[Outcome], worst: float = math.log(2)) -> list[float]:
@@ -117,20 +117,3 @@ def dataset(name: str):
     from core.data import DataSpec, load
 
     return load(DataSpec(name))
-
-
-def guess_cost(y: np.ndarray) -> float:
-    """The cross-entropy of predicting every row by the class frequencies (their entropy)."""
-    counts = np.bincount(np.asarray(y))
-    p = counts[counts > 0] / counts.sum()
-    return float(-(p * np.log(p)).sum())
-
-
-def learned_nothing(train_cost: float | None, y: np.ndarray) -> bool:
-    """The run ended no better than a constant guess (a network whose ReLUs all died does):
-    such a seed says nothing about the settings compared, and is left out when every arm of a
-    comparison learned nothing on it (the rule of the other findings)."""
-    if train_cost is None or not math.isfinite(train_cost):
-        return False
-    guess = guess_cost(y)
-    return abs(train_cost - guess) <= NOTHING_LEARNED * guess

@@ -138,7 +138,7 @@ def adam_of(seed: int) -> dict:
             "val_cost": r.history["val_cost"].tolist(),
             "n_batches": r.n_batches,
             "status": r.status,
-            "dead": evidence.learned_nothing(r.final["train_cost"], data.y),
+            "dead": evidence.at_constant_guess(r.final["train_cost"], data.y),
         }
     return out
 

@@ -64,8 +64,8 @@ def test_learned_nothing_is_the_cost_of_guessing():
 
     y = np.array([0, 1] * 50)
     assert evidence.guess_cost(y) == pytest.approx(math.log(2))
-    assert evidence.learned_nothing(0.6931, y) and evidence.learned_nothing(0.70, y)
-    assert not evidence.learned_nothing(0.3, y) and not evidence.learned_nothing(None, y)
+    assert evidence.at_constant_guess(0.6931, y) and evidence.at_constant_guess(0.70, y)
+    assert not evidence.at_constant_guess(0.3, y) and not evidence.at_constant_guess(None, y)
 
 
 def test_map_seeds_keeps_the_order():
