@@ -135,7 +135,11 @@ def gradcheck(
 
 
 SweepFile = Annotated[
-    str, typer.Argument(help="A sweep definition (TOML), e.g. sweeps/default.toml.")
+    str,
+    typer.Argument(
+        help="A sweep file (TOML), or the name of a shipped one: default, optimizers, "
+        "breast_cancer."
+    ),
 ]
 Storage = Annotated[
     str | None,
@@ -183,7 +187,7 @@ FlushSeconds = Annotated[float, typer.Option(help="Seconds between writes of a t
 
 @app.command()
 def sweep(
-    sweep_file: SweepFile = "sweeps/default.toml",
+    sweep_file: SweepFile = "default",
     trials: Trials = None,
     workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
     storage: Storage = None,
