@@ -245,14 +245,16 @@ def worker(
     """Join a study as one worker (on this or any machine) and run trials until the budget."""
     from sweeps import runner
 
+    if wait_for_go:  # until the go, a stop (the sweep could not start) ends it without a word
+        runner.quiet_until_go()
     plan = runner.plan(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
     )  # fmt: skip
-    runner.install_sigterm_handler()
     if wait_for_go and not runner.wait_for_go(plan):
         return  # the sweep process stopped before the study was ready: nothing was touched
+    runner.install_sigterm_handler()
     runner.work(plan, worker_index, deadline)
 
 

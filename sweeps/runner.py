@@ -384,9 +384,27 @@ def _release(procs, go: bool) -> None:
             proc.stdin.close()
 
 
+def quiet_until_go() -> None:
+    """In a gated worker, first thing: until the GO, SIGTERM and Ctrl-C end the process at once
+    and without a word (`wait_for_go` gives them back their usual meaning).
+
+    Before the GO this worker has touched nothing, and a signal then means the sweep process is
+    stopping: it could not start (it prints the one error line) or it was interrupted (it says
+    so). With the usual handlers a worker still importing when the sweep gave up waiting and
+    sent SIGTERM printed `terminated` beside that one line, on a loaded machine.
+    """
+
+    def leave(signum, frame) -> None:
+        os._exit(0)  # nothing to close: no storage, no run, no trial yet
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, leave)
+
+
 def wait_for_go(p: Plan) -> bool:
     """In a gated worker: import what a trial needs while the sweep process creates the study,
-    then wait for its GO; False (nothing to do) when its input ends without one."""
+    then wait for its GO; False (nothing to do) when its input ends without one. Ctrl-C
+    interrupts again once the GO is in; the caller installs the SIGTERM handler."""
     import optuna  # noqa: F401
 
     import core.train  # noqa: F401
@@ -396,7 +414,10 @@ def wait_for_go(p: Plan) -> bool:
         from tracking.runs import preload
 
         preload(p.tracking_uri)
-    return sys.stdin.readline().strip() == GO
+    go = sys.stdin.readline().strip() == GO
+    if go:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    return go
 
 
 def _wait_for_workers(p: Plan, procs, study, show: Callable[[], None]) -> None:

@@ -143,6 +143,49 @@ def test_a_gated_worker_whose_input_ends_without_go_touches_nothing(workdir):
     assert set(workdir.iterdir()) == before  # no journal, no mlflow.db: the sweep never began
 
 
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process `pid` has a handler installed for `signum` (its SigCgt mask in /proc)."""
+    from pathlib import Path
+
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = int(
+        next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt")), 16
+    )
+    return bool(caught >> (signum - 1) & 1)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_gated_worker_stopped_before_its_go_leaves_without_a_word(workdir, signame):
+    """The sweep process stops its waiting workers when it cannot start: the signal may land at
+    any point before the GO, once the worker handles signals at all (SIGTERM caught), and the
+    worker must then leave silently, touching nothing. (It printed `terminated` when the signal
+    came after its SIGTERM handler was installed and before the GO.)"""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = write_sweep(workdir, trials=2, epochs=5)
+    before = set(workdir.iterdir())
+    argv = [sys.executable, "-m", "optsweep", "worker", str(path), "--wait-for-go"]
+    proc = subprocess.Popen(argv, cwd=workdir, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not _catches(proc.pid, signal.SIGTERM):  # the earliest a handler can run
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.001)
+        proc.send_signal(getattr(signal, signame))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert err == "" and out == "", err
+    assert proc.returncode == 0
+    assert set(workdir.iterdir()) == before
+
+
 def test_workers_of_a_sweep_that_cannot_start_leave_quietly(workdir):
     """The study exists and minimizes; a sweep that maximizes it with 2 workers stops at one
     line, and its workers, started before the study was opened, leave without a word or a
