@@ -42,6 +42,11 @@ class _OneLineErrors(TyperGroup):
         except (UserError, TrackingError) as e:
             typer.echo(f"error: {e}", err=True)
             rv = 2
+        except MemoryError as e:  # an allocation no check foresaw (a network too wide, ...)
+            why = " ".join(str(e).split()) or "MemoryError"
+            typer.echo(f"error: out of memory ({why}); use fewer or smaller --samples, "
+                       "--layers, --epochs or a larger --batch-size", err=True)  # fmt: skip
+            rv = 2
         except (typer.Abort, KeyboardInterrupt):
             typer.echo("interrupted", err=True)
             rv = 130
@@ -129,6 +134,7 @@ def gradcheck(
     """Compare backprop's gradient with two-sided numerical differences."""
     from optsweep import commands
 
+    opt.check_step(eps, threshold)
     spec, config = opt.resolve(locals())
     code = commands.gradcheck(spec, config, examples, eps, threshold)
     raise typer.Exit(code)
@@ -228,7 +234,7 @@ def worker(
     tracking_uri: TrackingUri = None,
     study: Study = None,
     trials: Trials = None,
-    worker_index: Annotated[int, typer.Option(help="Offsets the sampler seed.")] = 0,
+    worker_index: Annotated[int, typer.Option(min=0, help="Offsets the sampler seed.")] = 0,
     deadline: Annotated[
         float | None, typer.Option(help="Unix time after which no trial starts.")
     ] = None,
@@ -276,7 +282,7 @@ def ui(
     host: Annotated[
         str, typer.Option(help="Interface to bind (loopback by default).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the UI.")] = 5000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the UI.")] = 5000,
     workers: Annotated[int, typer.Option(min=1, help="Server processes (MLflow's own: 4).")] = 1,
 ) -> None:
     """Start the MLflow UI on the sweep's tracking store; print each study's page."""

@@ -85,9 +85,8 @@ def finish(plan, study, tracker, report_seeds: int = 0, report_workers: int = 1)
             tracker.log_parent(metrics=metrics, params=params, artifacts=pngs)
     if report_seeds:
         end_report(plan, study, tracker, report_seeds, report_workers)
-    if tracker is not None:
-        done = runner_done(study, plan)
-        tracker.finish_parent("FINISHED" if done else "RUNNING")
+    if tracker is not None and runner_done(study, plan):
+        tracker.finish_parent("FINISHED")  # else it stays RUNNING: a re-run resumes it
     _print_locations(plan, "end", tracker)
 
 

@@ -71,8 +71,9 @@ def check_options(seeds: int, tolerance: float, workers: int, flag: str = "--see
             f"--tolerance is relative: give a fraction in [0, 1), e.g. 0.01 for 1% "
             f"(got {tolerance})"
         )
-    if workers < 1:
-        raise ConfigError(f"--workers must be >= 1, got {workers}")
+    from sweeps.runner import check_workers
+
+    check_workers(workers)
 
 
 def default_out(study_name: str) -> Path:

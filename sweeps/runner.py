@@ -105,7 +105,10 @@ def _open_study(p: Plan, seed_offset: int = 0):
     from sweeps.samplers import make_pruner, make_sampler
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    spec = dataclasses.replace(p.spec, seed=p.spec.seed + seed_offset)
+    from sweeps.spec import MAX_SEED
+
+    # each worker samples with its own seed; past NumPy's largest seed it wraps around
+    spec = dataclasses.replace(p.spec, seed=(p.spec.seed + seed_offset) % (MAX_SEED + 1))
     storage = storage_mod.open_storage(p.storage)
     study = optuna.create_study(
         study_name=p.spec.name,
@@ -251,10 +254,22 @@ def progress(study, budget: int) -> Progress:
     return Progress(min(done, budget), budget, best, running)
 
 
-def check_options(workers: int = 1, timeout: float | None = None) -> None:
-    """The sweep's own options, checked before anything is printed or written."""
+MAX_WORKERS = 256  # local processes; more would meet the system's process and memory limits
+
+
+def check_workers(workers: int) -> None:
     if workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {workers}")
+    if workers > MAX_WORKERS:
+        raise ConfigError(
+            f"--workers must be at most {MAX_WORKERS} local processes, got {workers}; for more, "
+            "start `optsweep worker` on other machines (docs/distributed.md)"
+        )
+
+
+def check_options(workers: int = 1, timeout: float | None = None) -> None:
+    """The sweep's own options, checked before anything is printed or written."""
+    check_workers(workers)
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"--timeout must be > 0 seconds, got {timeout}")
 
