@@ -224,6 +224,9 @@ def sweep(
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
     )  # fmt: skip
+    if report_seeds:  # the report is written after the trials: its folder is checked before
+        out = plan.workdir / report.default_out(plan.spec.name)
+        report.check_out(out, fix="run from another folder, or skip it with --report-seeds 0")
     sweep_commands.sweep(plan, workers, timeout, report_seeds)
 
 
@@ -293,6 +296,7 @@ def ui(
     from tracking import ui as ui_mod
 
     uri = store.resolve(tracking_uri)
+    store.check_store(uri)  # MLflow would make its tables in another program's database
     warning = ui_mod.warn_if_public(host)
     if warning:
         typer.echo(f"warning: {warning}", err=True)

@@ -90,6 +90,7 @@ def plan(
     spec = spec.with_overrides(trials=trials, name=study)
     data.load(spec.data)  # a data set that cannot load fails here, before anything is created
     storage_cfg = storage_mod.resolve(storage, workdir, heartbeat_interval, grace_period, max_retry)
+    storage_mod.check_writable(storage_cfg)  # a read-only or full disk: refused before any trial
     if not storage_cfg.is_journal:
         storage_mod._check_reachable(storage_cfg.url)
     uri = None
