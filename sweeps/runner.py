@@ -189,12 +189,57 @@ def work(
     deadline: float | None = None,
     on_trial: Callable[[int, str], None] | None = None,
 ) -> list[tuple[int, str]]:
-    """This process's worker loop: claim and run trials until the budget or the deadline."""
+    """This process's worker loop: claim and run trials until the budget or the deadline; then,
+    if tracking writes gave up meanwhile, complete this worker's runs (`heal_tracking`)."""
     study, storage, tracker = prepare(p, seed_offset=worker_index)
     finished = _loop(p, study, storage, tracker, deadline, on_trial)
+    heal_tracking(study, tracker, [number for number, _ in finished])
     if tracker is not None and progress(study, p.spec.trials).done >= p.spec.trials:
         tracker.finish_parent("FINISHED")  # workers on their own: the last one out ends it
     return finished
+
+
+def heal_tracking(study, tracker, numbers: list[int]) -> str | None:
+    """At the end of a worker: if some of its tracking writes gave up (the store was down) and
+    the store answers again, give the runs of the trials it ran what `optsweep sync` would
+    (missing runs, epochs, final figures, the right status), and say so in one line; if the
+    store is still down, say that `optsweep sync` will do it. Returns the line said, or None
+    when no write had given up.
+
+    Each worker heals only its own trials, once it is done with them: the runs of another
+    worker's trials may still be being written by it, and writing them from here as well would
+    write them twice. (`optsweep sync` does the whole study, the parent run included.)
+    """
+    from sweeps import sync
+    from tracking import store
+    from tracking.errors import TrackingError
+
+    if tracker is None or not tracker.degraded:
+        return None
+    name, shown = tracker.study_name, store.mask(tracker.tracking_uri)
+    later = f"run `optsweep sync {name}` once it is back"
+    try:
+        store.check_reachable(tracker.tracking_uri)
+        with signals_deferred():
+            trials = study.get_trials(deepcopy=False)
+            runs = tracker.trial_runs()
+            done = [sync.sync_trial(tracker, trials[n], runs.get(n), trials) for n in numbers]
+    except TrackingError:
+        return _say(f"the MLflow store {shown} is still unavailable: {later}")
+    except Exception as e:  # never a traceback after the trials: they are safe in the study
+        from tracking.retry import describe
+
+        return _say(f"could not complete the MLflow runs of study {name} ({describe(e)}): {later}")
+    return _say(
+        f"the MLflow store {shown} answers again: completed this worker's runs of study {name} "
+        f"as `optsweep sync` does ({done.count('created')} created, {done.count('repaired')} "
+        "completed or re-ended)"
+    )
+
+
+def _say(line: str) -> str:
+    log.warning("%s", line)
+    return line
 
 
 def _loop(p: Plan, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
@@ -318,8 +363,9 @@ def sweep(
 
         show()
         if workers == 1:
-            _loop(p, study, storage, tracker, deadline, show)
-        else:
+            finished = _loop(p, study, storage, tracker, deadline, show)
+            heal_tracking(study, tracker, [number for number, _ in finished])
+        else:  # each worker process completes its own runs at its end
             _wait_for_workers(p, procs, study, wait)
     except (KeyboardInterrupt, Interrupted) as e:
         with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
