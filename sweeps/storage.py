@@ -236,11 +236,13 @@ def _check_url(url: str) -> None:
             raise ConfigError(f"--storage {url}: folder {Path(path).parent} does not exist")
 
 
-def open_storage(cfg: StorageConfig, must_exist: bool = False):
+def open_storage(cfg: StorageConfig, must_exist: bool = False, repair: bool = True):
     """An Optuna storage for `cfg`; ConfigError (one line) when it cannot be reached.
 
     With `must_exist`, a journal or SQLite file that is not there is an error rather than a new,
-    empty store: reading commands never create one.
+    empty store: reading commands never create one. A journal whose last record was torn is
+    repaired first (`repair_journal`), unless `repair` is False (tab completion: Optuna reads
+    past a torn last record, and a TAB press should write nothing).
     """
     import optuna
 
@@ -252,7 +254,8 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False):
             raise ConfigError(f"no study storage at {path}; run a sweep first or pass --storage")
         if not path.parent.is_dir():
             raise ConfigError(f"--storage {path}: folder {path.parent} does not exist")
-        repair_journal(path)
+        if repair:
+            repair_journal(path)
         try:
             return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
         except ValueError:  # Optuna's JSONDecodeError or "Invalid log format": a damaged line
