@@ -225,15 +225,16 @@ def heal_tracking(study, tracker, numbers: list[int]) -> str | None:
             runs = tracker.trial_runs()
             done = [sync.sync_trial(tracker, trials[n], runs.get(n), trials) for n in numbers]
     except TrackingError:
-        return _say(f"the MLflow store {shown} is still unavailable: {later}")
+        return _say(f"some MLflow writes gave up during the trials and the store {shown} is "
+                    f"still unavailable: {later}")  # fmt: skip
     except Exception as e:  # never a traceback after the trials: they are safe in the study
         from tracking.retry import describe
 
         return _say(f"could not complete the MLflow runs of study {name} ({describe(e)}): {later}")
     return _say(
-        f"the MLflow store {shown} answers again: completed this worker's runs of study {name} "
-        f"as `optsweep sync` does ({done.count('created')} created, {done.count('repaired')} "
-        "completed or re-ended)"
+        f"some MLflow writes gave up during the trials; the store {shown} answers now, so this "
+        f"worker's runs of study {name} were completed as `optsweep sync` does "
+        f"({done.count('created')} created, {done.count('repaired')} completed or re-ended)"
     )
 
 

@@ -187,15 +187,21 @@ def check_store(uri: str) -> None:
             f"MLflow store {db} is not a readable and writable file; fix its permissions "
             "or choose another --tracking-uri"
         )
-    with db.open("rb") as f:
-        header = f.read(100)
-    if not header:
-        return  # an empty file: MLflow makes its tables in it
-    if header[:16] != b"SQLite format 3\x00":
-        raise TrackingError(
-            f"{db} is not an SQLite database; choose another file with --tracking-uri"
-        )
-    _check_mlflow_schema(db, header)
+    # Another optsweep process may be making this store right now, table by table and revision
+    # by revision, under the store's lock (StudyTracker): wait for it rather than judge a store
+    # half made. The lock file exists by then; when it does not, nothing is creating the store
+    # (and no lock file is made here: a check writes nothing).
+    waiting = store_lock(uri) if _lock_path(db).exists() else contextlib.nullcontext()
+    with waiting:
+        with db.open("rb") as f:
+            header = f.read(100)
+        if not header:
+            return  # an empty file: MLflow makes its tables in it
+        if header[:16] != b"SQLite format 3\x00":
+            raise TrackingError(
+                f"{db} is not an SQLite database; choose another file with --tracking-uri"
+            )
+        _check_mlflow_schema(db, header)
 
 
 def _check_mlflow_schema(db: Path, header: bytes) -> None:
@@ -473,6 +479,10 @@ def _one_line(error: object) -> str:
     return " ".join(mask(str(error)).split()) or type(error).__name__
 
 
+def _lock_path(db: Path) -> Path:
+    return db.parent / f".{db.name}.lock"
+
+
 @contextlib.contextmanager
 def store_lock(uri: str, timeout: float = 120.0) -> Iterator[None]:
     """Serialize store set-up and get-or-create steps between processes on one SQLite store.
@@ -490,7 +500,7 @@ def store_lock(uri: str, timeout: float = 120.0) -> Iterator[None]:
     if db is None or fcntl is None or not db.parent.is_dir():
         yield
         return
-    lock_path = db.parent / f".{db.name}.lock"
+    lock_path = _lock_path(db)
     with open(lock_path, "a+b") as f:
         deadline = time.monotonic() + timeout
         while True:

@@ -228,6 +228,8 @@ SAYS = {  # what the line must say, beyond `error: `: the file and the fix
     "layers with an empty item": ("--layers", "5,,2"),
     "gradcheck eps subnormal": ("--eps",),
     "study name too long": ("--study", "at most 100"),
+    "data labels too large to tell apart": ("bigint.npz", "too large to be read exactly"),
+    "train labels too large to tell apart": ("bigint.npz", "too large to be read exactly"),
 }
 
 

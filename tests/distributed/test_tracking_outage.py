@@ -135,7 +135,7 @@ def test_a_tracking_outage_heals_itself_when_the_store_answers_again_by_the_end(
     err = "".join(procs.output(p)[1] for p in started)
     assert "Traceback" not in err
     gave_up = [line for line in err.splitlines() if "unavailable (" in line]
-    healed = [line for line in err.splitlines() if "answers again" in line]
+    healed = [line for line in err.splitlines() if "answers now" in line]
     assert 1 <= len(healed) <= len(gave_up) <= 2, err  # one line per worker that lost writes
     assert all(f"runs of study {name}" in line for line in healed), err
     assert "still unavailable" not in err
