@@ -107,6 +107,22 @@ def test_a_diverging_alpha_is_pruned_with_its_reason_and_the_sweep_goes_on(workd
         assert "diverged" in run.data.tags["optsweep.reason"]
 
 
+def test_a_sweep_its_timeout_stops_before_the_budget_ends_cleanly_and_resumes(workdir):
+    """The timeout is over before the first trial: the sweep ends with its summary, exit 0 and no
+    traceback (it used to fail ending the parent run as 'RUNNING'), leaves the parent run
+    RUNNING for the rest, and a re-run finishes the study and ends it."""
+    path = write_sweep(workdir, trials=2, epochs=5)
+    cut = runner.invoke(app, ["sweep", str(path), "--timeout", "1e-9", "--report-seeds", "0"])
+    assert cut.exit_code == 0, (cut.output, cut.exception)
+    assert "no completed trial yet" in cut.stdout and "Traceback" not in cut.output
+    (parent,) = mlflow_view(workdir, "small")["parents"]
+    assert parent.info.status == "RUNNING"
+    sweep(path, "--report-seeds", 0)
+    assert len(load_study(workdir, "small").get_trials(states=(TrialState.COMPLETE,))) == 2
+    view = mlflow_view(workdir, "small")
+    assert [p.info.status for p in view["parents"]] == ["FINISHED"]
+
+
 def test_a_bad_sweep_file_leaves_nothing_behind(workdir):
     path = workdir / "bad.toml"
     path.write_text('[study]\nname = "x"\ntrials = 3\n[space]\nalpha = { low = 0, high = 1 }\n')
