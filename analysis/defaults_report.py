@@ -131,8 +131,9 @@ def check_options(seeds, tolerance: float, workers: int, flag: str = "--seeds") 
             f"--tolerance is relative: give a fraction in [0, 1), e.g. 0.01 for 1% "
             f"(got {tolerance})"
         )
-    if workers < 1:
-        raise ConfigError(f"--workers must be >= 1, got {workers}")
+    from sweeps.sweep import check_workers
+
+    check_workers(workers)
     return rounds
 
 
@@ -141,7 +142,8 @@ def default_out(study_name: str) -> Path:
     return Path(REPORTS_DIR) / f"{safe}.md"
 
 
-def check_out(out: Path) -> Path:
+def check_out(out: Path, fix: str = "choose another --out") -> Path:
+    """The report's path: a .md file in a folder that takes writes now (or can be made)."""
     out = Path(out)
     if out.suffix.lower() != ".md":
         raise ConfigError(f"--out {out}: the report is Markdown; give a path ending in .md")
@@ -152,10 +154,11 @@ def check_out(out: Path) -> Path:
         probe = probe.parent
     if not probe.is_dir():
         raise ConfigError(f"--out {out}: {probe} is a file, not a folder")
-    import os
+    from tracking.store import write_problem
 
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise ConfigError(f"--out {out}: folder {probe} is not writable; choose another --out")
+    problem = write_problem(probe)  # tried, not read off permission bits (root ignores them)
+    if problem:
+        raise ConfigError(f"report {out}: folder {probe} cannot be written: {problem}; {fix}")
     return out
 
 

@@ -27,6 +27,8 @@ from core.errors import ConfigError, DataError
 BUILTIN: tuple[str, ...] = ("moons", "circles", "spiral", "blobs", "breast_cancer", "digits")
 FILE_SUFFIXES: tuple[str, ...] = (".npz", ".csv")
 MIN_PER_CLASS = 2  # one row for training and one for validation
+MAX_SAMPLES = 10_000_000  # rows to generate or keep: X alone is 80 MB per feature
+MAX_LABEL = 2**53  # labels are read as float64, whole numbers exact only below this
 CIRCLES_FACTOR = 0.8  # inner radius / outer radius: make_circles' default, as the course uses it
 BLOBS_CENTER_BOX = (-10.0, 10.0)  # blob centres are uniform in this square, as make_blobs
 
@@ -382,6 +384,13 @@ def _checked(X: np.ndarray, y: np.ndarray, path: Path, where: _Where):
     X, y = X.astype(np.float64), y.astype(np.float64)
     _check_finite(X, path, where)
     _check_finite(y[:, None], path, lambda i, j: where(i, None))
+    huge = np.flatnonzero(np.abs(y) >= MAX_LABEL)  # two labels this large may read the same
+    if huge.size:
+        i = int(huge[0])
+        raise DataError(
+            f"{path}: label {y[i]:g} at {where(i, None)} is too large to be read exactly "
+            "(2**53 or more); number the classes 0, 1, 2, ..."
+        )
     fractional = np.flatnonzero(y != np.round(y))
     if fractional.size:
         i = int(fractional[0])
@@ -471,6 +480,8 @@ def _check_samples(samples, n_classes: int, name: str) -> int:
             f"--samples {samples!r} is too few for {name}: it needs a whole number of at least "
             f"{least} ({MIN_PER_CLASS} per class); raise --samples"
         )
+    if samples > MAX_SAMPLES:
+        raise ConfigError(f"--samples {samples} is more than {MAX_SAMPLES} rows; use fewer")
     return int(samples)
 
 

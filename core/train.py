@@ -48,6 +48,8 @@ from core.normalize import Standardizer
 from core.schedules import Schedule
 
 METRICS = ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr")
+MAX_EPOCHS = 1_000_000  # the per-epoch curves (and per-batch costs) are arrays of this length
+MAX_UNITS = 100_000  # per hidden layer: a weight matrix is units x units
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class TrainConfig:
         object.__setattr__(self, "layers", tuple(int(n) for n in self.layers))
         if any(n < 1 for n in self.layers):
             raise ConfigError(f"hidden layer sizes must be >= 1, got {self.layers}")
+        if any(n > MAX_UNITS for n in self.layers):
+            raise ConfigError(f"hidden layer sizes must be at most {MAX_UNITS}, got {self.layers}")
         if self.optimizer not in optimizers.OPTIMIZERS:
             choices = ", ".join(optimizers.OPTIMIZERS)
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {choices}")
@@ -93,6 +97,9 @@ class TrainConfig:
             raise ConfigError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
         _require(self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}")
         _require(self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}")
+        _require(
+            self.epochs <= MAX_EPOCHS, f"epochs must be at most {MAX_EPOCHS}, got {self.epochs}"
+        )
         _require(self.l2 >= 0, f"L2 lambda must be >= 0, got {self.l2}")
         _require(0 < self.keep_prob <= 1, f"keep_prob must be in (0, 1], got {self.keep_prob}")
         _require(

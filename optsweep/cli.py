@@ -48,6 +48,11 @@ class _OneLineErrors(TyperGroup):
         except (UserError, TrackingError) as e:
             typer.echo(f"error: {e}", err=True)
             rv = 2
+        except MemoryError as e:  # an allocation no check foresaw (a network too wide, ...)
+            why = " ".join(str(e).split()) or "MemoryError"
+            typer.echo(f"error: out of memory ({why}); use fewer or smaller --samples, "
+                       "--layers, --epochs or a larger --batch-size", err=True)  # fmt: skip
+            rv = 2
         except (typer.Abort, KeyboardInterrupt):
             typer.echo("interrupted", err=True)
             rv = 130

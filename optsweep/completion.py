@@ -20,7 +20,8 @@ def study_names(ctx, incomplete: str) -> list[str]:
         url = (ctx.params or {}).get("storage") or os.environ.get("OPTSWEEP_STORAGE")
         cfg = storage_mod.resolve(url)
         optuna.logging.set_verbosity(optuna.logging.ERROR)
-        names = optuna.get_all_study_names(storage_mod.open_storage(cfg, must_exist=True))
+        storage = storage_mod.open_storage(cfg, must_exist=True, repair=False)
+        names = optuna.get_all_study_names(storage)
     except Exception:  # no storage yet, a server down, a bad URL: nothing to suggest
         return []
     return sorted(n for n in names if n.startswith(incomplete))

@@ -65,7 +65,11 @@ Dtype = Annotated[Literal[choices.DTYPES], typer.Option(help="Floating-point pre
 # --- the sweep, worker and study commands ---------------------------------------------------
 
 SweepFile = Annotated[
-    str, typer.Argument(help="A sweep file (TOML), or a shipped sweep's name, e.g. default.")
+    str,
+    typer.Argument(
+        help="A sweep file (TOML), or the name of a shipped one: default, optimizers, "
+        "breast_cancer."
+    ),
 ]
 Storage = Annotated[
     str | None,
@@ -132,7 +136,14 @@ def parse_layers(text: str | list | tuple) -> tuple[int, ...]:
     if isinstance(text, list | tuple):
         parts = list(text)
     else:
-        parts = [p.strip() for p in str(text).split(",") if p.strip()]
+        parts = [p.strip() for p in str(text).split(",")]
+        if parts == [""]:  # '' is no hidden layer
+            parts = []
+        if "" in parts:
+            raise ConfigError(
+                f"--layers has an empty size in {text!r}; give positive integers like 5,2 "
+                "('' for no hidden layer)"
+            )
     try:
         sizes = tuple(int(p) for p in parts)
     except (TypeError, ValueError):
@@ -141,6 +152,25 @@ def parse_layers(text: str | list | tuple) -> tuple[int, ...]:
     if parts is None or any(n < 1 for n in sizes) or any(isinstance(p, float) for p in parts):
         raise ConfigError(f"--layers takes positive integers like 5,2; got {text!r}")
     return sizes
+
+
+STEP_RANGE = (1e-12, 1.0)  # gradcheck's --eps: below, float64 rounding swamps the difference
+
+
+def check_step(eps: float, threshold: float) -> None:
+    """gradcheck's --eps and --threshold: a step that gives a derivative, a positive bound."""
+    import math
+
+    from core.errors import ConfigError
+
+    low, high = STEP_RANGE
+    if not (math.isfinite(eps) and low <= eps <= high):
+        raise ConfigError(
+            f"--eps must be a step from {low:g} to {high:g}, got {eps!r}: a smaller one "
+            "drowns in float64 rounding (or divides by zero); the course uses 1e-7"
+        )
+    if not (math.isfinite(threshold) and threshold > 0):
+        raise ConfigError(f"--threshold must be a number > 0, got {threshold!r}; e.g. 1e-5")
 
 
 def resolve(values: dict):

@@ -19,7 +19,7 @@ def ui(
     host: Annotated[
         str, typer.Option(help="Interface to bind (loopback by default).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the UI.")] = 5000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the UI.")] = 5000,
     workers: Annotated[int, typer.Option(min=1, help="Server processes (MLflow's own: 4).")] = 1,
 ) -> None:
     """Start the MLflow UI on the sweep's tracking store; print each study's page."""
@@ -31,6 +31,7 @@ def ui(
     from tracking import ui as ui_mod
 
     uri = store.resolve(tracking_uri)
+    store.check_store(uri)  # MLflow would make its tables in another program's database
     warning = public_warning(host, "mlflow")
     if warning:
         typer.echo(f"warning: {warning}", err=True)

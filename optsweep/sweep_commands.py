@@ -15,7 +15,7 @@ from optsweep import options as opt
 
 
 def sweep(
-    sweep_file: opt.SweepFile = "sweeps/default.toml",
+    sweep_file: opt.SweepFile = "default",
     trials: opt.Trials = None,
     workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
     storage: opt.Storage = None,
@@ -53,6 +53,9 @@ def sweep(
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
         population=population,
     )  # fmt: skip
+    if report_seeds:  # the report is written after the trials: its folder is checked before
+        out = plan.workdir / report.default_out(plan.spec.name)
+        report.check_out(out, fix="run from another folder, or skip it with --report-seeds 0")
     _sweep(plan, workers, timeout, report_seeds)
 
 
@@ -62,7 +65,7 @@ def worker(
     tracking_uri: opt.TrackingUri = None,
     study: opt.Study = None,
     trials: opt.Trials = None,
-    worker_index: Annotated[int, typer.Option(help="Offsets the sampler seed.")] = 0,
+    worker_index: Annotated[int, typer.Option(min=0, help="Offsets the sampler seed.")] = 0,
     deadline: Annotated[
         float | None, typer.Option(help="Unix time after which no trial starts.")
     ] = None,
@@ -87,6 +90,8 @@ def worker(
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
         population=population,
     )  # fmt: skip
+    if wait_for_go:  # until the go, a stop (the sweep could not start) ends it without a word
+        workers.quiet_until_go()
     workers.install_sigterm_handler()
     if wait_for_go and not workers.wait_for_go(plan):
         return  # the sweep process stopped before the study was ready: nothing was touched

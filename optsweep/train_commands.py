@@ -84,6 +84,7 @@ def gradcheck(
 ) -> None:
     """Compare backprop's gradient with two-sided numerical differences (with dropout: under
     one mask held fixed)."""
+    opt.check_step(eps, threshold)
     spec, config = opt.resolve(locals())
     raise typer.Exit(_gradcheck(spec, config, examples, eps, threshold, fresh_masks))
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
+import shutil
 import socket
 import threading
+import time
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -25,9 +28,12 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from sweeps.attrs import WORKER_ATTR
-from tracking.store import mask
+from tracking.store import mask, write_problem
 
+log = logging.getLogger("optsweep.storage")
 DEFAULT_JOURNAL = "optsweep.journal"
+TORN_SUFFIX = ".torn-"  # + UTC time: the copy of a journal kept before its torn record is dropped
+_RECORD_START = b'{"op_code"'  # how every record of Optuna's journal begins
 
 
 @dataclass(frozen=True)
@@ -88,13 +94,129 @@ def _check_journal(path: Path) -> None:
         return
     try:
         with path.open("rb") as f:
-            first = json.loads(f.readline())
+            line = f.readline()
+        if not line.endswith(b"\n") and (
+            line.startswith(_RECORD_START) or _RECORD_START.startswith(line)
+        ):
+            return  # a journal whose first record was torn: open_storage repairs it
+        first = json.loads(line)
     except (OSError, ValueError):
         first = None
     if not isinstance(first, dict) or "op_code" not in first:
         raise ConfigError(
             f"--storage {path} is not an Optuna journal; name a new file or an optsweep.journal"
         )
+
+
+def check_writable(cfg: StorageConfig) -> None:
+    """The folder of a journal or SQLite study storage must take writes now (not read-only, not
+    full): ConfigError (one line) otherwise, before any trial runs."""
+    if cfg.is_journal:
+        path = Path(cfg.url)
+    elif cfg.url.startswith("sqlite:///"):
+        path = Path(cfg.url.removeprefix("sqlite:///").partition("?")[0]).expanduser().resolve()
+    else:
+        return  # a database server: it says so when a write fails
+    problem = write_problem(path.parent)
+    if problem:
+        raise ConfigError(
+            f"study storage {path}: folder {path.parent} cannot be written: {problem}; free "
+            "space, fix its permissions, or run from another folder (or pass --storage)"
+        )
+
+
+def repair_journal(path: Path) -> Path | None:
+    """Drop a torn last record from the journal at `path`, keeping a copy of the file first;
+    return the copy's path, or None when the journal was whole (or is not there).
+
+    A process that dies in the middle of a write (power loss, OOM kill, a full disk) leaves a
+    last line without its newline. Optuna reads past such a line, but its next write would be
+    appended to it, making one line nobody can read: the study could never be opened again.
+    No reader has seen the torn record (Optuna skips a line without its newline), so dropping it
+    loses nothing that was recorded. Done under Optuna's own journal lock, so a write still in
+    progress in another worker is waited for, never cut.
+    """
+    if _complete(path):
+        return None
+    from optuna.storages.journal import JournalFileSymlinkLock
+
+    lock = JournalFileSymlinkLock(str(path))
+    lock.acquire()
+    try:
+        if _complete(path):  # another worker was writing, or repaired it first
+            return None
+        size = path.stat().st_size
+        keep = _end_of_last_line(path, size)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        backup = path.with_name(f"{path.name}{TORN_SUFFIX}{stamp}")
+        n = 1
+        while backup.exists():
+            n += 1
+            backup = path.with_name(f"{path.name}{TORN_SUFFIX}{stamp}-{n}")
+        try:
+            shutil.copyfile(path, backup)
+            with backup.open("rb+") as f:
+                os.fsync(f.fileno())
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                backup.unlink()
+            raise ConfigError(
+                f"{path} ends in a torn record (a write cut short), but no copy of it could be "
+                f"kept before repairing it ({e.strerror or e}); free some space and run again"
+            ) from None
+        os.truncate(path, keep)
+    finally:
+        lock.release()
+    log.warning(
+        "%s: its last record was torn (a write cut short by a crash, a kill or a full disk); "
+        "kept the file as it was in %s, dropped the torn %d bytes; resuming",
+        path.name, backup.name, size - keep,
+    )  # fmt: skip
+    return backup
+
+
+def _complete(path: Path) -> bool:
+    """True when the file is missing, empty or ends with a newline (its last record whole)."""
+    try:
+        with path.open("rb") as f:
+            if f.seek(0, os.SEEK_END) == 0:
+                return True
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
+    except FileNotFoundError:
+        return True
+
+
+def _end_of_last_line(path: Path, size: int, chunk: int = 1 << 16) -> int:
+    """The offset just past the file's last newline (0 when it has none)."""
+    with path.open("rb") as f:
+        end = size
+        while end > 0:
+            start = max(0, end - chunk)
+            f.seek(start)
+            at = f.read(end - start).rfind(b"\n")
+            if at >= 0:
+                return start + at + 1
+            end = start
+    return 0
+
+
+def _damaged_journal(path: Path) -> str:
+    """The one-line refusal for a journal damaged before its last line (see docs/repair.md)."""
+    number = 0
+    with path.open("rb") as f:
+        for number, line in enumerate(f, 1):  # noqa: B007 -- the number is used below
+            try:
+                if line.endswith(b"\n") and isinstance(json.loads(line), dict):
+                    continue
+            except ValueError:
+                pass
+            break
+    return (
+        f"{path}: line {number} is not a whole journal record (the file was damaged there), "
+        f"so the study cannot be read; keep a copy, then cut the file before that line "
+        f"(head -n {number - 1}) to resume from the records before it: see docs/repair.md"
+    )
 
 
 def _check_url(url: str) -> None:
@@ -114,11 +236,13 @@ def _check_url(url: str) -> None:
             raise ConfigError(f"--storage {url}: folder {Path(path).parent} does not exist")
 
 
-def open_storage(cfg: StorageConfig, must_exist: bool = False):
+def open_storage(cfg: StorageConfig, must_exist: bool = False, repair: bool = True):
     """An Optuna storage for `cfg`; ConfigError (one line) when it cannot be reached.
 
     With `must_exist`, a journal or SQLite file that is not there is an error rather than a new,
-    empty store: reading commands never create one.
+    empty store: reading commands never create one. A journal whose last record was torn is
+    repaired first (`repair_journal`), unless `repair` is False (tab completion: Optuna reads
+    past a torn last record, and a TAB press should write nothing).
     """
     import optuna
 
@@ -130,7 +254,12 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False):
             raise ConfigError(f"no study storage at {path}; run a sweep first or pass --storage")
         if not path.parent.is_dir():
             raise ConfigError(f"--storage {path}: folder {path.parent} does not exist")
-        return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+        if repair:
+            repair_journal(path)
+        try:
+            return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+        except ValueError:  # Optuna's JSONDecodeError or "Invalid log format": a damaged line
+            raise ConfigError(_damaged_journal(path)) from None
 
     if must_exist and cfg.url.startswith("sqlite:///"):
         path = Path(cfg.url.removeprefix("sqlite:///"))

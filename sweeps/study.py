@@ -22,7 +22,10 @@ def _create_or_load(sweep: Sweep, seed_offset: int = 0):
     from sweeps.samplers import make_pruner, make_sampler
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    spec = dataclasses.replace(sweep.spec, seed=sweep.spec.seed + seed_offset)
+    from sweeps.sweep_file import MAX_SEED
+
+    # each worker samples with its own seed; past NumPy's largest seed it wraps around
+    spec = dataclasses.replace(sweep.spec, seed=(sweep.spec.seed + seed_offset) % (MAX_SEED + 1))
     storage = storage_mod.open_storage(sweep.storage)
     study = optuna.create_study(
         study_name=sweep.spec.name,
@@ -122,6 +125,7 @@ def progress(study, budget: int) -> Progress:
 
 
 def finish_parent(tracker, study, budget: int) -> None:
-    """End the parent run FINISHED once the budget is done, else leave it RUNNING (resumable)."""
-    done = progress(study, budget).done >= budget
-    tracker.finish_parent("FINISHED" if done else "RUNNING")
+    """End the parent run FINISHED once the budget is done, else leave it RUNNING: a re-run
+    resumes it."""
+    if progress(study, budget).done >= budget:
+        tracker.finish_parent("FINISHED")

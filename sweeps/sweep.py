@@ -65,6 +65,7 @@ def check(
     size = spec.population if population is None else population_size(population)
     spec = dataclasses.replace(spec, population=size or auto_population(spec, dataset))
     storage_cfg = storage_mod.resolve(storage, workdir, heartbeat_interval, grace_period, max_retry)
+    storage_mod.check_writable(storage_cfg)  # a read-only or full disk: refused before any trial
     if not storage_cfg.is_journal:
         storage_mod.check_reachable(storage_cfg.url)
     uri = None
@@ -90,9 +91,21 @@ def auto_population(spec, dataset) -> int:
     return AUTO_POPULATION if n_params <= AUTO_MAX_PARAMETERS else 1
 
 
-def check_options(workers: int = 1, timeout: float | None = None) -> None:
-    """The sweep's own options, checked before anything is printed or written."""
+MAX_WORKERS = 256  # local processes; more would meet the system's process and memory limits
+
+
+def check_workers(workers: int) -> None:
     if workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {workers}")
+    if workers > MAX_WORKERS:
+        raise ConfigError(
+            f"--workers must be at most {MAX_WORKERS} local processes, got {workers}; for more, "
+            "start `optsweep worker` on other machines (docs/distributed.md)"
+        )
+
+
+def check_options(workers: int = 1, timeout: float | None = None) -> None:
+    """The sweep's own options, checked before anything is printed or written."""
+    check_workers(workers)
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"--timeout must be > 0 seconds, got {timeout}")

@@ -38,6 +38,7 @@ import dataclasses
 import math
 import os
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,9 @@ BUILTIN_SWEEPS_DIR: Path = Path(__file__).resolve().parent
 OBJECTIVES: dict[str, str] = {"val_cost": "minimize", "val_accuracy": "maximize"}
 DIVERGED: tuple[str, ...] = ("prune", "fail")
 REPORTS_PER_TRIAL = 25  # without report_every: often enough to prune, rare enough to be cheap
+MAX_TRIALS = 100_000  # every look at a study (progress, summary, report) reads all its trials
+MAX_NAME = 100  # characters of a study name: it names the report's files and MLflow's folder
+MAX_SEED = 2**32 - 1  # NumPy's RandomState, behind Optuna's samplers, takes no larger seed
 
 SECTIONS = ("study", "train", "space")
 STUDY_KEYS = (
@@ -117,14 +121,16 @@ class SweepSpec:
         return TrainConfig(**{**self.train, **values})
 
     def with_overrides(self, *, trials: int | None = None, name: str | None = None) -> SweepSpec:
-        """The same sweep with another trial budget or study name (the CLI's --trials/--name)."""
+        """The same sweep with another trial budget or study name (the CLI's --trials/--study)."""
         changes: dict[str, Any] = {}
         if trials is not None:
-            if not is_int(trials) or trials < 1:
-                raise ConfigError(f"--trials must be a whole number >= 1, got {trials!r}")
+            if not is_int(trials) or not 1 <= trials <= MAX_TRIALS:
+                raise ConfigError(
+                    f"--trials must be a whole number from 1 to {MAX_TRIALS}, got {trials!r}"
+                )
             changes["trials"] = int(trials)
         if name is not None:
-            changes["name"] = _study_name(name, "--name")
+            changes["name"] = _study_name(name, "--study")
         return dataclasses.replace(self, **changes)
 
     @property
@@ -280,12 +286,13 @@ def _study(table: Mapping, default_name: str) -> dict[str, Any]:
     if "trials" not in keys:
         raise ConfigError("study.trials: missing; give the trial budget, e.g. trials = 40")
     trials = get("trials", None)
-    if not is_int(trials) or trials < 1:
-        raise ConfigError(f"{at('trials')}: must be a whole number >= 1 (got {trials!r}); "
-                          "e.g. trials = 40")  # fmt: skip
+    if not is_int(trials) or not 1 <= trials <= MAX_TRIALS:
+        raise ConfigError(f"{at('trials')}: must be a whole number from 1 to {MAX_TRIALS} "
+                          f"(got {trials!r}); e.g. trials = 40")  # fmt: skip
     seed = get("seed", 0)
-    if not is_int(seed) or seed < 0:
-        raise ConfigError(f"{at('seed')}: must be a whole number >= 0 (got {seed!r})")
+    if not is_int(seed) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"{at('seed')}: must be a whole number from 0 to {MAX_SEED} "
+                          f"(got {seed!r})")  # fmt: skip
     report_every = get("report_every", None)  # None: set from the epochs, see _build
     if report_every is not None and (not is_int(report_every) or report_every < 1):
         raise ConfigError(f"{at('report_every')}: must be a whole number of epochs >= 1 "
@@ -340,8 +347,20 @@ def _choice(value, known: tuple[str, ...], where: str, role: str) -> str:
 
 
 def _study_name(name, where: str) -> str:
+    """A name that every store and file can carry: one line, no control characters, at most
+    MAX_NAME characters (the report's files are named after it; other characters than letters,
+    digits, '-', '_' and '.' become '_' there)."""
     if not isinstance(name, str) or not name.strip() or "\n" in name:
         raise ConfigError(f"{where}: must be a non-empty one-line name (got {name!r})")
+    control = next((c for c in name if unicodedata.category(c).startswith("C")), None)
+    if control is not None:
+        raise ConfigError(
+            f"{where}: {name!r} holds the control character {control!r}, which no file name "
+            "or terminal line should; use letters, digits, - _ ."
+        )
+    if len(name) > MAX_NAME:
+        raise ConfigError(f"{where}: {len(name)} characters is too long for the file names made "
+                          f"from it (reports/NAME.md); use at most {MAX_NAME}")  # fmt: skip
     return name
 
 
@@ -411,7 +430,11 @@ def _example(where: str) -> str:
 
 def _layers(value, where: str) -> tuple[int, ...]:
     """[5, 2] (or the CLI's "5,2"); [] is no hidden layer (logistic/softmax regression)."""
-    parts = value if isinstance(value, list) else [p.strip() for p in value.split(",") if p.strip()]
+    parts = value if isinstance(value, list) else [p.strip() for p in value.split(",")]
+    if parts == [""]:  # "" is no hidden layer, as []
+        parts = []
+    if "" in parts:
+        raise ConfigError(f"{where}: has an empty layer size (got {value!r}); e.g. [5, 2]")
     try:
         sizes = tuple(int(p) if isinstance(p, str) else p for p in parts)
     except ValueError:

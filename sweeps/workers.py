@@ -41,12 +41,57 @@ def work(
     deadline: float | None = None,
     on_trial: Callable[[int, str], None] | None = None,
 ) -> list[tuple[int, str]]:
-    """This process's worker loop: claim and run trials until the budget or the deadline."""
+    """This process's worker loop: claim and run trials until the budget or the deadline; then,
+    if tracking writes gave up meanwhile, complete this worker's runs (`heal_tracking`)."""
     study, storage, tracker = open_study(sweep, seed_offset=worker_index)
     finished = _loop(sweep, study, storage, tracker, deadline, on_trial)
     if tracker is not None and progress(study, sweep.spec.trials).done >= sweep.spec.trials:
         tracker.finish_parent("FINISHED")  # workers on their own: the last one out ends it
     return finished
+
+
+def heal_tracking(study, tracker, numbers: list[int]) -> str | None:
+    """At the end of a worker: if some of its tracking writes gave up (the store was down) and
+    the store answers again, give the runs of the trials it ran what `optsweep sync` would
+    (missing runs, epochs, final figures, the right status), and say so in one line; if the
+    store is still down, say that `optsweep sync` will do it. Returns the line said, or None
+    when no write had given up.
+
+    Each worker heals only its own trials, once it is done with them: the runs of another
+    worker's trials may still be being written by it, and writing them from here as well would
+    write them twice. (`optsweep sync` does the whole study, the parent run included.)
+    """
+    from sweeps import sync
+    from tracking import store
+    from tracking.errors import TrackingError
+
+    if tracker is None or not tracker.degraded:
+        return None
+    name, shown = tracker.study_name, store.mask(tracker.tracking_uri)
+    later = f"run `optsweep sync {name}` once it is back"
+    try:
+        store.check_reachable(tracker.tracking_uri)
+        with signals_deferred():
+            trials = study.get_trials(deepcopy=False)
+            runs = tracker.trial_runs()
+            done = [sync.sync_trial(tracker, trials[n], runs.get(n), trials) for n in numbers]
+    except TrackingError:
+        return _say(f"some MLflow writes gave up during the trials and the store {shown} is "
+                    f"still unavailable: {later}")  # fmt: skip
+    except Exception as e:  # never a traceback after the trials: they are safe in the study
+        from tracking.retry import describe
+
+        return _say(f"could not complete the MLflow runs of study {name} ({describe(e)}): {later}")
+    return _say(
+        f"some MLflow writes gave up during the trials; the store {shown} answers now, so this "
+        f"worker's runs of study {name} were completed as `optsweep sync` does "
+        f"({done.count('created')} created, {done.count('repaired')} completed or re-ended)"
+    )
+
+
+def _say(line: str) -> str:
+    log.warning("%s", line)
+    return line
 
 
 def _loop(sweep: Sweep, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
@@ -135,8 +180,9 @@ def run_sweep(
 
         show()
         if workers == 1:
-            _loop(sweep, study, storage, tracker, deadline, show)
-        else:
+            finished = _loop(sweep, study, storage, tracker, deadline, show)
+            heal_tracking(study, tracker, [number for number, _ in finished])
+        else:  # each worker process completes its own runs at its end
             _wait_for_workers(sweep, procs, study, wait)
     except (KeyboardInterrupt, Interrupted) as e:
         with deaf_to_signals():  # a second Ctrl-C does not cut the closing short
@@ -220,9 +266,27 @@ def _release(procs, go: bool) -> None:
             proc.stdin.close()
 
 
+def quiet_until_go() -> None:
+    """In a gated worker, first thing: until the GO, SIGTERM and Ctrl-C end the process at once
+    and without a word (`wait_for_go` gives them back their usual meaning).
+
+    Before the GO this worker has touched nothing, and a signal then means the sweep process is
+    stopping: it could not start (it prints the one error line) or it was interrupted (it says
+    so). With the usual handlers a worker still importing when the sweep gave up waiting and
+    sent SIGTERM printed `terminated` beside that one line, on a loaded machine.
+    """
+
+    def leave(signum, frame) -> None:
+        os._exit(0)  # nothing to close: no storage, no run, no trial yet
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, leave)
+
+
 def wait_for_go(sweep: Sweep) -> bool:
     """In a gated worker: import what a trial needs while the sweep process creates the study,
-    then wait for its GO; False (nothing to do) when its input ends without one."""
+    then wait for its GO; False (nothing to do) when its input ends without one. Ctrl-C
+    interrupts again once the GO is in; the caller installs the SIGTERM handler."""
     import optuna  # noqa: F401
 
     import core.train  # noqa: F401
@@ -232,7 +296,10 @@ def wait_for_go(sweep: Sweep) -> bool:
         from tracking.runs import preload
 
         preload(sweep.tracking_uri)
-    return sys.stdin.readline().strip() == GO
+    go = sys.stdin.readline().strip() == GO
+    if go:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    return go
 
 
 def _wait_for_workers(sweep: Sweep, procs, study, show: Callable[[], None]) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
+import functools
 import os
 import re
 import socket
@@ -31,6 +33,9 @@ SQLITE_PREFIX = "sqlite:///"
 DATABASES = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}  # scheme -> default port
 _HOW = "use sqlite:///path/to/mlflow.db (a local store), http://host:port (a tracking server) or "
 _HOW += "postgresql://user:password@host/db"
+LOCK_WAIT = 5.0  # seconds another program may hold an existing store's write lock at the start
+QUICK_CHECK_BYTES = 64 * 2**20  # a store up to this size gets SQLite's quick_check (~0.3 s)
+MIN_FREE_BYTES = 16 * 2**20  # below this much free space a sweep is refused at the start
 
 # user:password@ in any scheme://...; the password runs to the last '@' before the path
 _USERINFO = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^\s:/?#@]*:)[^\s/?#]*@")
@@ -162,18 +167,212 @@ def _check_sqlite(uri: str) -> None:
         resolve(uri)
         return
     _check_folder(db.parent, mask(uri))
-    if db.exists():
-        if not db.is_file() or not os.access(db, os.R_OK | os.W_OK):
-            raise TrackingError(
-                f"MLflow store {db} is not a readable and writable file; fix its permissions "
-                "or choose another --tracking-uri"
-            )
+    check_store(uri)
+
+
+def check_store(uri: str) -> None:
+    """An existing SQLite store must be an MLflow store this MLflow can use as it is, and free:
+    TrackingError (one line, naming the file and the fix) when it is not. Anything else
+    passes (a new store, a server, a database server).
+
+    MLflow itself would create its tables in another program's SQLite database, silently
+    upgrade a store of an older MLflow (after which that MLflow cannot read it), and wait
+    forever or fail mid-sweep on a store another program holds. Nothing is written: the file
+    is read, and its write lock taken and released at once (BEGIN IMMEDIATE; ROLLBACK)."""
+    db = sqlite_path(uri)
+    if db is None or not db.exists():
+        return
+    if not db.is_file() or not os.access(db, os.R_OK | os.W_OK):
+        raise TrackingError(
+            f"MLflow store {db} is not a readable and writable file; fix its permissions "
+            "or choose another --tracking-uri"
+        )
+    # Another optsweep process may be making this store right now, table by table and revision
+    # by revision, under the store's lock (StudyTracker): wait for it rather than judge a store
+    # half made. The lock file exists by then; when it does not, nothing is creating the store
+    # (and no lock file is made here: a check writes nothing).
+    waiting = store_lock(uri) if _lock_path(db).exists() else contextlib.nullcontext()
+    with waiting:
         with db.open("rb") as f:
-            header = f.read(16)
-        if header and header != b"SQLite format 3\x00":
+            header = f.read(100)
+        if not header:
+            return  # an empty file: MLflow makes its tables in it
+        if header[:16] != b"SQLite format 3\x00":
             raise TrackingError(
                 f"{db} is not an SQLite database; choose another file with --tracking-uri"
             )
+        _check_mlflow_schema(db, header)
+
+
+def _check_mlflow_schema(db: Path, header: bytes) -> None:
+    import sqlite3
+
+    damaged = (
+        f"MLflow store {db} is damaged ({{}}); move it aside (mv {db} {db}.damaged) to start "
+        "a new store there, or restore a backup"
+    )
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96]  # the page count is current (SQLite file format)
+    if valid and pages and db.stat().st_size < pages * page_size:
+        raise TrackingError(damaged.format(f"cut short: {db.stat().st_size} of "
+                                           f"{pages * page_size} bytes"))  # fmt: skip
+    try:
+        con = sqlite3.connect(
+            f"{db.resolve().as_uri()}?mode=rw", uri=True, timeout=LOCK_WAIT, isolation_level=None
+        )
+    except sqlite3.Error as e:
+        raise TrackingError(damaged.format(_one_line(e))) from None
+    try:
+        try:
+            con.execute("BEGIN IMMEDIATE")  # waits up to LOCK_WAIT for another writer
+            con.execute("ROLLBACK")
+            tables = {
+                n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if tables and db.stat().st_size <= QUICK_CHECK_BYTES:
+                (verdict,) = con.execute("PRAGMA quick_check(1)").fetchone()
+                if verdict != "ok":
+                    raise TrackingError(damaged.format(f"SQLite's check: {_one_line(verdict)}"))
+            rows = (
+                con.execute("SELECT version_num FROM alembic_version").fetchall()
+                if {"alembic_version", "experiments", "runs"} <= tables
+                else None
+            )
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise TrackingError(damaged.format(_one_line(e))) from None
+            raise TrackingError(
+                f"MLflow store {db} is locked by another program (for over {LOCK_WAIT:g} s); "
+                "close it (a sqlite3 shell, a DB browser, a stuck process) or choose another "
+                "--tracking-uri"
+            ) from None
+        except sqlite3.DatabaseError as e:
+            raise TrackingError(damaged.format(_one_line(e))) from None
+    finally:
+        con.close()
+    if not tables:
+        return  # an SQLite file without tables: MLflow makes its own
+    if rows is None:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise TrackingError(
+            f"{db} is an SQLite database but not an MLflow store (its tables: {shown}); "
+            "choose another file with --tracking-uri"
+        )
+    if len(rows) != 1 or not rows[0][0]:
+        raise TrackingError(
+            f"MLflow store {db} has no schema revision (its set-up was cut short?); move it "
+            f"aside (mv {db} {db}.damaged) to start a new store there, or choose another "
+            "--tracking-uri"
+        )
+    _check_revision(db, str(rows[0][0]))
+
+
+def _check_revision(db: Path, revision: str) -> None:
+    known = _mlflow_revisions()
+    if known is None:
+        return  # MLflow's own check applies
+    revisions, head = known
+    version = _mlflow_version()
+    if revision == head:
+        return
+    if revision not in revisions:
+        raise TrackingError(
+            f"MLflow store {db} has schema revision {revision}, which the installed MLflow "
+            f"{version} does not know (a newer MLflow made it); upgrade MLflow "
+            "(pip install -U mlflow) or choose another --tracking-uri"
+        )
+    raise TrackingError(
+        f"MLflow store {db} has the schema of an older MLflow (revision {revision}; MLflow "
+        f"{version} needs {head}); back it up, then upgrade it with: mlflow db upgrade "
+        f"{SQLITE_PREFIX}{db}"
+    )
+
+
+@functools.cache
+def _mlflow_revisions() -> tuple[frozenset[str], str] | None:
+    """(every schema revision the installed MLflow knows, its newest), or None.
+
+    Read from the header lines of MLflow's migration scripts (`revision = "..."`,
+    `down_revision = "..."`, as Alembic writes them), not through MLflow and Alembic, which
+    take seconds to import: this runs before any trial. None when they cannot be read that way
+    (another layout in a future MLflow): MLflow's own schema check then applies.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("mlflow")  # locates the package; imports nothing
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    versions = Path(next(iter(spec.submodule_search_locations)), "store/db_migrations/versions")
+    revisions, parents = set(), set()
+    for script in versions.glob("*.py"):
+        text = script.read_text(errors="replace")
+        rev = re.search(r"""^revision\s*(?::[^=]*)?=\s*["'](\w+)["']""", text, re.M)
+        down = re.search(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", text, re.M)
+        if rev:
+            revisions.add(rev.group(1))
+        if down:
+            parents.update(re.findall(r"""["'](\w+)["']""", down.group(1)))
+    heads = revisions - parents
+    if len(heads) != 1 or not parents <= revisions:
+        return None
+    return frozenset(revisions), heads.pop()
+
+
+def _mlflow_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("mlflow")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def write_problem(folder: Path) -> str | None:
+    """Why files cannot be written in `folder` now, or None.
+
+    A probe file is created, written, flushed to disk and removed: permission bits say nothing
+    when running as root, and a full disk still lets an empty file be created. Less than
+    MIN_FREE_BYTES free is a problem too: a sweep would stop half-way.
+    """
+    probe = Path(folder, f".optsweep-probe-{os.getpid()}")
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as e:
+        return _os_reason(e)
+    try:
+        try:
+            os.write(fd, b"\0" * 4096)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        return _os_reason(e)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return None
+    free = stat.f_bavail * stat.f_frsize
+    if free < MIN_FREE_BYTES:
+        return f"its disk is nearly full ({free / 2**20:.1f} MB free)"
+    return None
+
+
+def _os_reason(e: OSError) -> str:
+    return {
+        errno.EROFS: "it is on a read-only file system",
+        errno.ENOSPC: "its disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }.get(e.errno, _one_line(e.strerror or e))
 
 
 def _check_folder(folder: Path, shown: str, may_create: bool = False) -> None:
@@ -185,10 +384,11 @@ def _check_folder(folder: Path, shown: str, may_create: bool = False) -> None:
             f"folder {folder} for the MLflow store {shown} does not exist; "
             "create it or choose another --tracking-uri"
         )
-    if not os.access(probe, os.W_OK | os.X_OK):
+    problem = write_problem(probe)
+    if problem:
         raise TrackingError(
-            f"folder {probe} for the MLflow store {shown} is not writable; "
-            "fix its permissions or choose another --tracking-uri"
+            f"folder {probe} for the MLflow store {shown} cannot be written: {problem}; "
+            "free space, fix its permissions or choose another --tracking-uri"
         )
 
 
@@ -279,6 +479,10 @@ def _one_line(error: object) -> str:
     return " ".join(mask(str(error)).split()) or type(error).__name__
 
 
+def _lock_path(db: Path) -> Path:
+    return db.parent / f".{db.name}.lock"
+
+
 @contextlib.contextmanager
 def store_lock(uri: str, timeout: float = 120.0) -> Iterator[None]:
     """Serialize store set-up and get-or-create steps between processes on one SQLite store.
@@ -296,7 +500,7 @@ def store_lock(uri: str, timeout: float = 120.0) -> Iterator[None]:
     if db is None or fcntl is None or not db.parent.is_dir():
         yield
         return
-    lock_path = db.parent / f".{db.name}.lock"
+    lock_path = _lock_path(db)
     with open(lock_path, "a+b") as f:
         deadline = time.monotonic() + timeout
         while True:

@@ -107,6 +107,22 @@ def test_a_diverging_alpha_is_pruned_with_its_reason_and_the_sweep_goes_on(workd
         assert "diverged" in run.data.tags["optsweep.reason"]
 
 
+def test_a_sweep_its_timeout_stops_before_the_budget_ends_cleanly_and_resumes(workdir):
+    """The timeout is over before the first trial: the sweep ends with its summary, exit 0 and no
+    traceback (it used to fail ending the parent run as 'RUNNING'), leaves the parent run
+    RUNNING for the rest, and a re-run finishes the study and ends it."""
+    path = write_sweep(workdir, trials=2, epochs=5)
+    cut = runner.invoke(app, ["sweep", str(path), "--timeout", "1e-9", "--report-seeds", "0"])
+    assert cut.exit_code == 0, (cut.output, cut.exception)
+    assert "no completed trial yet" in cut.stdout and "Traceback" not in cut.output
+    (parent,) = mlflow_view(workdir, "small")["parents"]
+    assert parent.info.status == "RUNNING"
+    sweep(path, "--report-seeds", 0)
+    assert len(load_study(workdir, "small").get_trials(states=(TrialState.COMPLETE,))) == 2
+    view = mlflow_view(workdir, "small")
+    assert [p.info.status for p in view["parents"]] == ["FINISHED"]
+
+
 def test_a_bad_sweep_file_leaves_nothing_behind(workdir):
     path = workdir / "bad.toml"
     path.write_text('[study]\nname = "x"\ntrials = 3\n[space]\nalpha = { low = 0, high = 1 }\n')
@@ -141,6 +157,49 @@ def test_a_gated_worker_whose_input_ends_without_go_touches_nothing(workdir):
     done = _optsweep(workdir, "worker", path, "--wait-for-go", stdin=subprocess_devnull())
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr
     assert set(workdir.iterdir()) == before  # no journal, no mlflow.db: the sweep never began
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process `pid` has a handler installed for `signum` (its SigCgt mask in /proc)."""
+    from pathlib import Path
+
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = int(
+        next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt")), 16
+    )
+    return bool(caught >> (signum - 1) & 1)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_gated_worker_stopped_before_its_go_leaves_without_a_word(workdir, signame):
+    """The sweep process stops its waiting workers when it cannot start: the signal may land at
+    any point before the GO, once the worker handles signals at all (SIGTERM caught), and the
+    worker must then leave silently, touching nothing. (It printed `terminated` when the signal
+    came after its SIGTERM handler was installed and before the GO.)"""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = write_sweep(workdir, trials=2, epochs=5)
+    before = set(workdir.iterdir())
+    argv = [sys.executable, "-m", "optsweep", "worker", str(path), "--wait-for-go"]
+    proc = subprocess.Popen(argv, cwd=workdir, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not _catches(proc.pid, signal.SIGTERM):  # the earliest a handler can run
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.001)
+        proc.send_signal(getattr(signal, signame))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert err == "" and out == "", err
+    assert proc.returncode == 0
+    assert set(workdir.iterdir()) == before
 
 
 def test_workers_of_a_sweep_that_cannot_start_leave_quietly(workdir):

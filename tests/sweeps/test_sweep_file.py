@@ -353,7 +353,7 @@ def test_with_overrides_changes_only_the_budget_and_the_name(tmp_path):
     assert s.with_overrides() == s
     with pytest.raises(ConfigError, match="--trials"):
         s.with_overrides(trials=0)
-    with pytest.raises(ConfigError, match="--name"):
+    with pytest.raises(ConfigError, match="--study"):
         s.with_overrides(name=" ")
 
 

@@ -172,3 +172,27 @@ def test_check_reachable_accepts_any_mlflow_like_answer_and_explains_the_rest(fr
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_store_mlflow_made_passes_and_its_revision_is_the_newest_mlflow_knows(tmp_path, store):
+    """The schema check reads MLflow's migration scripts instead of importing MLflow: the newest
+    revision it finds is the one MLflow stamps on a store it creates, and checking that store
+    imports no MLflow (it runs before any trial) and changes not a byte."""
+    import sqlite3
+
+    from tracking.store import _mlflow_revisions
+
+    db = tmp_path / "mlflow.db"
+    with sqlite3.connect(db) as c:
+        (stamped,) = c.execute("SELECT version_num FROM alembic_version").fetchone()
+    c.close()
+    revisions, newest = _mlflow_revisions()
+    assert newest == stamped and len(revisions) > 10
+    before = db.read_bytes()
+    code = (
+        "import sys\nfrom tracking.store import check_reachable\n"
+        f"check_reachable({store!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mlflow', 'alembic')))"
+    )
+    assert fresh_python(code) == "[]"
+    assert db.read_bytes() == before
