@@ -84,14 +84,14 @@ def worker(
     from sweeps import sweep as sweep_checks
     from sweeps import workers
 
+    if wait_for_go:  # until the go, a stop (the sweep could not start) ends it without a word
+        workers.quiet_until_go()
     plan = sweep_checks.check(
         sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
         population=population,
     )  # fmt: skip
-    if wait_for_go:  # until the go, a stop (the sweep could not start) ends it without a word
-        workers.quiet_until_go()
     workers.install_sigterm_handler()
     if wait_for_go and not workers.wait_for_go(plan):
         return  # the sweep process stopped before the study was ready: nothing was touched

@@ -45,6 +45,7 @@ def work(
     if tracking writes gave up meanwhile, complete this worker's runs (`heal_tracking`)."""
     study, storage, tracker = open_study(sweep, seed_offset=worker_index)
     finished = _loop(sweep, study, storage, tracker, deadline, on_trial)
+    heal_tracking(study, tracker, [number for number, _ in finished])
     if tracker is not None and progress(study, sweep.spec.trials).done >= sweep.spec.trials:
         tracker.finish_parent("FINISHED")  # workers on their own: the last one out ends it
     return finished

@@ -42,9 +42,9 @@ class Context:
     def study(self, sweep_file: str):
         """(study, spec) of a claim's sweep file (beside it), as swept into the store."""
         from sweeps import storage as storage_mod
-        from sweeps import sweep_file
+        from sweeps.sweep_file import load
 
-        spec = sweep_file.load(FINDINGS_DIR / sweep_file)
+        spec = load(FINDINGS_DIR / sweep_file)
         cfg = storage_mod.resolve(str(self.store / storage_mod.DEFAULT_JOURNAL))
         return storage_mod.load_study(cfg, spec.name), spec
 

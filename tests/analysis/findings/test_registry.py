@@ -60,3 +60,11 @@ def test_a_grid_shared_by_two_workers_is_covered_once_and_ends_quietly():
         study.tell(trial, 1.0)  # the last tell once raised from GridSampler's study.stop()
     seen = {(t.params["optimizer"], t.params["alpha"]) for t in study.trials}
     assert len(seen) == s.space.grid_size() == len(study.trials)
+
+
+def test_a_claims_study_that_was_never_swept_is_one_clear_error(tmp_path):
+    from analysis.findings.context import Context
+    from core.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        Context(store=tmp_path, seeds=[1]).study("decay.toml")
