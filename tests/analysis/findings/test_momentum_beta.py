@@ -126,3 +126,51 @@ def test_selection_seeds_never_evaluate():
     from analysis.defaults_report import MAX_SEEDS
 
     assert min(momentum_beta.SELECTION_SEEDS) > MAX_SEEDS
+
+
+def _result() -> dict:
+    """A measured result's shape, from hand-made numbers: better on moons, the same elsewhere."""
+    rows = []
+    for i, s in enumerate(momentum_beta.DATASETS):
+        mom = shifted(-0.2 if i == 0 else 0.0)
+        rows.append({
+            "data": s.data, "layers": list(s.layers), "epochs": s.epochs, "why": s.why,
+            "alpha": {"gd": 0.1, "momentum": momentum_beta.ALPHAS[-1]},
+            "selection": {o: [0.3 - 0.01 * k for k in range(len(momentum_beta.ALPHAS))]
+                          for o in momentum_beta.OPTIMIZERS},
+            "seeds": [1, 2, 3, 4, 5], "left_out": [],
+            "gd": {"mean": 0.248, "se": 0.02, "values": GD},
+            "momentum": {"mean": sum(mom) / 5, "se": 0.02, "values": mom},
+            **momentum_beta.compare_pair(GD, mom),
+        })  # fmt: skip
+    comparison = {"verdict": statistics.HOLDS, "default_mean": 0.07, "default_se": 0.01,
+                  "tuned_mean": 0.08, "tuned_se": 0.02, "gap": -0.01, "lower": -0.04,
+                  "upper": 0.0, "tuned": [0.08] * 5}  # fmt: skip
+    beta = {
+        "holds": True, "seeds": [4, 5, 6, 7, 8], "selection_seeds": [1, 2, 3],
+        "row": {**_beta_row(statistics.HOLDS), "comparison": comparison,
+                "importance": {"fanova": {"value": 0.1}}},
+        "alpha": {"tuned": 0.27, "measured": {"low": 0.15, "high": 0.47}},
+        "report": {"markdown": "docs/findings/claim-momentum-beta.md"},
+        "trials": [{"alpha": 0.1, "beta": 0.9, "value": 0.1}, {"alpha": 1, "beta": 0.99,
+                                                             "value": 0.3}],
+    }  # fmt: skip
+    across = momentum_beta.almost_always(
+        [x["not_worse"] for x in rows], [x["better"] for x in rows]
+    )
+    return {"beta": beta, "datasets": rows, "across": across, "alphas": list(momentum_beta.ALPHAS),
+            "selection_seeds": list(momentum_beta.SELECTION_SEEDS)}  # fmt: skip
+
+
+def test_the_section_prints_every_data_set_and_the_across_part(tmp_path):
+    r = _result()
+    assert r["across"]["never_worse"] is True and r["across"]["better_on_most"] is False
+    text = "\n".join(momentum_beta.section(r))
+    for s in momentum_beta.DATASETS:
+        assert f"| {s.data} | {'-'.join(map(str, s.layers))} | {s.epochs} |" in text
+    assert "0.1 / 3*" in text  # the grid's edge is marked
+    assert "Better on at least 4 of 6: no (better on 1, shown not better on 5)" in text
+    assert "(findings/claim-momentum-beta.md)" in text
+    png = momentum_beta.figure({momentum_beta.KEY: r}, tmp_path)
+    assert png is not None and png.stat().st_size > 0
+    assert momentum_beta.figure({}, tmp_path) is None
