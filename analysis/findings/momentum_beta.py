@@ -129,13 +129,19 @@ def beta_holds(row: dict) -> bool | None:
 
 def measure_datasets(ctx: Context, study, spec) -> tuple[list[dict], dict]:
     """Select each (data set, optimizer)'s alpha, re-train both on the evaluation seeds, and
-    compare them per data set; (the rows, the evaluation runs)."""
+    compare them per data set; (the rows, the evaluation runs each comparison kept)."""
     specs = {s.data: spec_for(spec, s) for s in DATASETS}
     chosen, means = select_alphas(ctx, study, spec, specs)
     arms = {(d, opt): arm(opt, chosen[(d, opt)]) for d in specs for opt in OPTIMIZERS}
     runs = ctx.retrain(study, spec, arms, spec_of=lambda label: specs[label[0]])
-    rows = [dataset_row(s, runs, chosen, means) for s in DATASETS]
-    return rows, runs
+    rows, kept = [], {}
+    for s in DATASETS:
+        pair = {opt: runs[(s.data, opt)] for opt in OPTIMIZERS}
+        seeds = [o.key[1] for o in pair["gd"]]
+        pair, dead = drop_dead_seeds(pair, seeds)  # both rules learned nothing: no evidence
+        kept.update({(s.data, opt): outs for opt, outs in pair.items()})
+        rows.append(dataset_row(s, pair, dead, chosen, means))
+    return rows, kept
 
 
 def spec_for(base, s: Setting):
@@ -178,13 +184,10 @@ def worst_of(outcomes) -> float:
     return statistics.worst_value("minimize", observed, n_classes)
 
 
-def dataset_row(s: Setting, runs: dict, chosen: dict, means: dict) -> dict:
-    """One data set's comparison, leaving out the seeds on which both rules learned nothing."""
-    pair = {opt: runs[(s.data, opt)] for opt in OPTIMIZERS}
-    seeds = [o.key[1] for o in pair["gd"]]
-    kept, dead = drop_dead_seeds(pair, seeds)
+def dataset_row(s: Setting, pair: dict, dead: list[int], chosen: dict, means: dict) -> dict:
+    """One data set's comparison of its kept runs (optimizer -> outcomes by seed)."""
     worst = worst_of([o for outs in pair.values() for o in outs])
-    gd, mom = final(kept["gd"], worst), final(kept["momentum"], worst)
+    gd, mom = final(pair["gd"], worst), final(pair["momentum"], worst)
     return {
         "data": s.data,
         "layers": list(s.layers),
@@ -192,7 +195,7 @@ def dataset_row(s: Setting, runs: dict, chosen: dict, means: dict) -> dict:
         "why": s.why,
         "alpha": {opt: chosen[(s.data, opt)] for opt in OPTIMIZERS},
         "selection": {opt: means[(s.data, opt)] for opt in OPTIMIZERS},
-        "seeds": [x for x in seeds if x not in dead],
+        "seeds": [o.key[1] for o in pair["gd"]],
         "left_out": dead,
         "gd": summary(gd),
         "momentum": summary(mom),
@@ -296,7 +299,7 @@ def _alpha_range(b: dict) -> list[str]:
     tuned, low, high = b["alpha"]["tuned"], measured["low"], measured["high"]
     span = (
         "no other value of the two decades around it holds up against it"
-        if low == high
+        if math.isclose(low, high, rel_tol=1e-9)  # the report may list the tuned value twice
         else f"values from {low:.3g} to {high:.3g} hold up against it"
     )
     return ["", f"Momentum's alpha (the report's safe range, beta {b['row']['tuned']:.4g}): "

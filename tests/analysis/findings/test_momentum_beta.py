@@ -3,10 +3,14 @@ GD-vs-Momentum comparison, and "almost always better" on hand-made per-seed valu
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import pytest
 
 from analysis import statistics
 from analysis.findings import context, momentum_beta, registry
+from tests.analysis.findings.runs import outcome
 
 # Final validation costs on 5 seeds. GD's spread is the seeds' luck; Momentum adds a per-seed
 # difference of known mean and small spread, so each comparison's answer is known.
@@ -174,3 +178,53 @@ def test_the_section_prints_every_data_set_and_the_across_part(tmp_path):
     png = momentum_beta.figure({momentum_beta.KEY: r}, tmp_path)
     assert png is not None and png.stat().st_size > 0
     assert momentum_beta.figure({}, tmp_path) is None
+
+
+@dataclasses.dataclass
+class FakeContext:
+    """Context's seeds and retrain, with hand-made finals: selection runs (data, optimizer,
+    alpha) cost least at GD 0.1 and Momentum 0.3; evaluation runs (data, optimizer) give
+    Momentum 20% below GD on the first three data sets, GD's own costs on the rest; on moons,
+    seed 2 learned nothing under both rules."""
+
+    seeds: list[int]
+    tracking_uri: str | None = None
+    asked: list = dataclasses.field(default_factory=list)
+
+    def retrain(self, study, spec, arms, spec_of=None):
+        self.asked.append((list(self.seeds), [spec_of(label).data.name for label in arms]))
+        return {label: [self._run(label, s) for s in self.seeds] for label in arms}
+
+    def _run(self, label, seed):
+        data, opt, *alpha = label
+        if alpha:
+            best = 0.1 if opt == "gd" else 0.3
+            cost = 0.1 + abs(math.log10(alpha[0] / best))
+        else:
+            better = data in [s.data for s in momentum_beta.DATASETS[:3]] and opt == "momentum"
+            cost = shifted(-0.2)[seed - 1] if better else GD[seed - 1]
+        o = outcome([cost])
+        return dataclasses.replace(
+            o, key=(label, seed), learned_nothing=(data, seed) == ("moons", 2)
+        )
+
+
+def test_alphas_are_chosen_on_selection_seeds_and_compared_on_the_others():
+    from sweeps import sweep_file
+
+    spec = sweep_file.load(context.FINDINGS_DIR / momentum_beta.SWEEP)
+    ctx = FakeContext(seeds=[1, 2, 3, 4, 5])
+    rows, kept = momentum_beta.measure_datasets(ctx, None, spec)
+    (select_seeds, select_data), (eval_seeds, eval_data) = ctx.asked
+    assert select_seeds == list(momentum_beta.SELECTION_SEEDS) and eval_seeds == ctx.seeds
+    assert set(select_data) == set(eval_data) == {s.data for s in momentum_beta.DATASETS}
+    assert all(x["alpha"] == {"gd": 0.1, "momentum": 0.3} for x in rows)
+    moons = rows[0]
+    assert moons["left_out"] == [2] and moons["seeds"] == [1, 3, 4, 5]
+    assert len(kept[("moons", "gd")]) == 4  # and so nothing_learned does not list it
+    assert [x["better"] for x in rows] == [True, True, True, False, False, False]
+    assert all(x["not_worse"] is True for x in rows)
+    across = momentum_beta.almost_always(
+        [x["not_worse"] for x in rows], [x["better"] for x in rows]
+    )
+    assert across["holds"] is False  # better on 3 of 6: not most
