@@ -70,7 +70,27 @@ def run(
     }
     out.write_text(render(results, timings, pngs, out, seeds, workers))
     say(f"wrote {out} and {len(pngs)} plots in {figures}")
+    if ctx.tracking_uri:
+        run_id = log_page(ctx.tracking_uri, out, figures, results)
+        say(f"MLflow: the page and its plots are artifacts of run {run_id} (experiment {FINDINGS})")
     return timings, results
+
+
+FINDINGS = "findings"  # the MLflow experiment whose parent run holds the page and its plots
+
+
+def log_page(uri: str, page: Path, figures: Path, results: dict) -> str:
+    """The page, its plots and the claims' own reports as artifacts of the `findings`
+    experiment's parent run, each claim's verdict a tag: the page in the MLflow UI."""
+    from tracking.runs import StudyTracker
+
+    tracker = StudyTracker(uri, FINDINGS)
+    run_id = tracker.open_parent({"claims": len(results)})
+    files = [page, *sorted(figures.glob("*.png")), *sorted(figures.glob("*.md"))]
+    tags = {f"optsweep.findings.{k}": r["verdict"] for k, r in results.items()}
+    tracker.log_parent(tags=tags, artifacts=files)
+    tracker.finish_parent("FINISHED")
+    return run_id
 
 
 def _cpu_seconds() -> float:
