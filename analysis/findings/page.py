@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -68,7 +69,9 @@ def run(
         "load": (load, os.getloadavg()[0]),
         "reused": sorted(reused),
     }
-    out.write_text(render(results, timings, pngs, out, seeds, workers))
+    previous = out.read_text() if out.exists() else ""
+    page = render(results, timings, pngs, out, seeds, workers, previous)
+    out.write_text(page)
     say(f"wrote {out} and {len(pngs)} plots in {figures}")
     if ctx.tracking_uri:
         run_id = log_page(ctx.tracking_uri, out, figures, results)
@@ -114,7 +117,16 @@ def draw(results: dict, folder: Path) -> dict[str, Path]:
     return pngs
 
 
-def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, workers: int) -> str:
+def render(
+    results: dict,
+    timings: dict,
+    pngs: dict,
+    out: Path,
+    seeds: int,
+    workers: int,
+    previous: str = "",
+) -> str:
+    """The page; `previous` (the page it replaces) gives its section on changed verdicts."""
     rel = lambda p: Path(p).relative_to(out.parent).as_posix()  # noqa: E731
     sweeps_rel = "../analysis/findings"
     total = timings["total"]
@@ -155,6 +167,7 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
         lines.append(
             f"| {i} | [{c.title}](#{i}-{_anchor(c.title)}) | **{r['verdict']}** | {r['why']} |"
         )
+    lines += changes(previous, results)
     for i, c in enumerate(CLAIMS, 1):
         r = results[c.key]
         sweeps = ", ".join(f"[`{f}`]({sweeps_rel}/{f})" for f in c.sweeps)
@@ -206,6 +219,53 @@ def render(results: dict, timings: dict, pngs: dict, out: Path, seeds: int, work
     return "\n".join(lines).rstrip() + "\n"
 
 
+SUMMARY_ROW = re.compile(
+    r"^\| \d+ \| \[(?P<title>[^\]]+)\]\([^)]*\) \| \*\*(?P<verdict>[^*]+)\*\* \|"
+)
+OLD_RULE = "2 standard errors"  # the rule the pages before the three-way verdicts stated
+
+
+def previous_verdicts(page: str) -> dict[str, str]:
+    """Claim title -> verdict, read off a page's summary table."""
+    return {m["title"]: m["verdict"] for m in map(SUMMARY_ROW.match, page.splitlines()) if m}
+
+
+def changes(previous: str, results: dict) -> list[str]:
+    """What the new verdicts change against the page they replace, and why."""
+    before = previous_verdicts(previous)
+    if not before:
+        return []
+    now = {c.title: results[c.key] for c in CLAIMS}
+    changed = [
+        (t, before[t], r) for t, r in now.items() if before.get(t, r["verdict"]) != r["verdict"]
+    ]
+    new = [t for t in now if t not in before]
+    gone = [t for t in before if t not in now]
+    lines = ["", "## What changed since the previous page", ""]
+    if OLD_RULE in previous:
+        lines += [
+            "The previous page judged with the earlier rule: a difference counted beyond 2 "
+            "standard errors, and a failure to show one was read as proof of none, so the "
+            "noisier the evidence, the more claims held. This page uses the three-way rule "
+            "above (95% one-sided bounds): a part the seeds decide neither way is inconclusive.",
+            "",
+        ]
+    if changed:
+        lines += table_lines(
+            ["claim", "was", "now", "why now"],
+            [[t, f"**{was}**", f"**{r['verdict']}**", r["why"]] for t, was, r in changed],
+        )
+        lines.append("")
+    kept = len([t for t in now if t in before]) - len(changed)
+    lines.append(
+        f"{len(changed)} verdict(s) changed, {kept} kept"
+        + (f"; new on this page: {'; '.join(new)}" if new else "")
+        + (f"; no longer on this page: {'; '.join(gone)}" if gone else "")
+        + "."
+    )
+    return lines
+
+
 def _ran(timings: dict) -> float:
     """Wall seconds of the sweep step (sweeps run side by side, so not the sum of their times)."""
     if "sweeping" in timings:
@@ -233,6 +293,4 @@ def _nothing(r: dict) -> list[str]:
 
 
 def _anchor(title: str) -> str:
-    import re
-
     return re.sub(r"[^a-z0-9 -]", "", title.lower()).replace(" ", "-")
