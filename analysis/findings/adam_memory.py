@@ -20,7 +20,7 @@ import numpy as np
 
 from analysis import canvas
 from analysis.findings import evidence, rules
-from analysis.findings.claim import Claim
+from analysis.findings.claim import measured_directly
 from analysis.formatting import table_lines
 from core import optimizers
 from core.network import Parameters
@@ -217,13 +217,4 @@ def figure(result: dict, folder: Path) -> Path:
     return canvas.save(fig, folder / f"{KEY}.png")
 
 
-CLAIM = Claim(
-    key=KEY,
-    title=TITLE,
-    quote=QUOTE,
-    sweeps=(),  # measured directly through core, no sweep
-    rule=RULE,
-    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
-    section=section,
-    figure=lambda results, folder: figure(results[KEY], folder),
-)
+CLAIM = measured_directly(KEY, TITLE, QUOTE, RULE, measure, section, figure)

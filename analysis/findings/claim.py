@@ -19,3 +19,26 @@ class Claim:
     measure: Callable[[Any], dict]  # (Context) -> evidence with "parts", "verdict", "why"
     section: Callable[[dict], list[str]]  # its numbers as Markdown lines
     figure: Callable[[dict, Path], Path | None] | None = None  # (every claim's results, folder)
+
+
+def measured_directly(
+    key: str,
+    title: str,
+    quote: str,
+    rule: str,
+    measure: Callable[[list[int], int], dict],
+    section: Callable[[dict], list[str]],
+    figure: Callable[[dict, Path], Path | None],
+) -> Claim:
+    """A claim measured through core with no sweep: measure(seeds, workers), and a figure
+    drawn from its own result alone."""
+    return Claim(
+        key=key,
+        title=title,
+        quote=quote,
+        sweeps=(),
+        rule=rule,
+        measure=lambda ctx: measure(ctx.seeds, ctx.workers),
+        section=section,
+        figure=lambda results, folder: figure(results[key], folder),
+    )

@@ -21,7 +21,7 @@ import numpy as np
 
 from analysis import canvas, statistics
 from analysis.findings import evidence, rules, tables
-from analysis.findings.claim import Claim
+from analysis.findings.claim import measured_directly
 from analysis.formatting import table_lines
 from core import defaults
 from core.optimizers import ewa
@@ -365,19 +365,7 @@ def figure(result: dict, folder: Path) -> Path:
     from matplotlib.ticker import NullFormatter
 
     ax_a.yaxis.set_minor_formatter(NullFormatter())  # log ticks at the decades only
-    for ax in (ax_w, ax_a):
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
-    return canvas.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png", axes=(ax_w, ax_a))
 
 
-CLAIM = Claim(
-    key=KEY,
-    title=TITLE,
-    quote=QUOTE,
-    sweeps=(),  # measured directly through core, no sweep
-    rule=RULE,
-    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
-    section=section,
-    figure=lambda results, folder: figure(results[KEY], folder),
-)
+CLAIM = measured_directly(KEY, TITLE, QUOTE, RULE, measure, section, figure)

@@ -21,7 +21,7 @@ import numpy as np
 
 from analysis import canvas
 from analysis.findings import evidence, rules, tables
-from analysis.findings.claim import Claim
+from analysis.findings.claim import measured_directly
 from analysis.formatting import table_lines
 from core import gradcheck, network
 from core.network import Parameters
@@ -394,19 +394,7 @@ def figure(result: dict, folder: Path) -> Path:
         xlabel="parameters",
         title=f"cost (slope {result['ratio_slope']:.2f})",
     )
-    for a in (ax, ax_t):
-        a.grid(True, alpha=0.3)
-        a.legend(fontsize=7)
-    return canvas.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png", axes=(ax, ax_t))
 
 
-CLAIM = Claim(
-    key=KEY,
-    title=TITLE,
-    quote=QUOTE,
-    sweeps=(),  # measured directly through core, no sweep
-    rule=RULE,
-    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
-    section=section,
-    figure=lambda results, folder: figure(results[KEY], folder),
-)
+CLAIM = measured_directly(KEY, TITLE, QUOTE, RULE, measure, section, figure)

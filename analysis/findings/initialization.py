@@ -27,7 +27,7 @@ import numpy as np
 
 from analysis import canvas
 from analysis.findings import evidence, rules, tables
-from analysis.findings.claim import Claim
+from analysis.findings.claim import measured_directly
 from analysis.formatting import table_lines
 from core import optimizers
 from core.init import weight_scale
@@ -496,19 +496,7 @@ def figure(result: dict, folder: Path) -> Path:
         title=f"training: Adam, {STEPS} steps",
     )
     ax_t.set_xticks(list(TRAIN_DEPTHS), [str(d) for d in TRAIN_DEPTHS])
-    for ax in (ax_a, ax_g, ax_t):
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
-    return canvas.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png", axes=(ax_a, ax_g, ax_t))
 
 
-CLAIM = Claim(
-    key=KEY,
-    title=TITLE,
-    quote=QUOTE,
-    sweeps=(),  # measured directly through core, no sweep
-    rule=RULE,
-    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
-    section=section,
-    figure=lambda results, folder: figure(results[KEY], folder),
-)
+CLAIM = measured_directly(KEY, TITLE, QUOTE, RULE, measure, section, figure)

@@ -21,7 +21,7 @@ import numpy as np
 
 from analysis import canvas
 from analysis.findings import evidence, rules, tables
-from analysis.findings.claim import Claim
+from analysis.findings.claim import measured_directly
 from analysis.formatting import table_lines
 from core import optimizers
 from core.network import Parameters, Workspace, cost_and_gradients
@@ -363,19 +363,7 @@ def figure(result: dict, folder: Path) -> Path:
         ylabel="training cost (mean over seeds)",
         title="raw breast cancer, full batch",
     )
-    for ax in (ax_q, ax_c):
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
-    return canvas.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png", axes=(ax_q, ax_c))
 
 
-CLAIM = Claim(
-    key=KEY,
-    title=TITLE,
-    quote=QUOTE,
-    sweeps=(),  # measured directly through core, no sweep
-    rule=RULE,
-    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
-    section=section,
-    figure=lambda results, folder: figure(results[KEY], folder),
-)
+CLAIM = measured_directly(KEY, TITLE, QUOTE, RULE, measure, section, figure)

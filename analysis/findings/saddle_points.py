@@ -22,7 +22,7 @@ import numpy as np
 
 from analysis import canvas
 from analysis.findings import evidence, rules, tables
-from analysis.findings.claim import Claim
+from analysis.findings.claim import measured_directly
 from analysis.formatting import table_lines
 from core import optimizers
 from core.network import Architecture, Parameters, Workspace, cost_and_gradients
@@ -395,19 +395,7 @@ def figure(result: dict, folder: Path) -> Path:
         yscale="log",
         title="minima among the critical points found",
     )
-    for a in (ax, ax_p):
-        a.grid(True, alpha=0.3)
-        a.legend(fontsize=7)
-    return canvas.save(fig, folder / f"{KEY}.png")
+    return canvas.save(fig, folder / f"{KEY}.png", axes=(ax, ax_p))
 
 
-CLAIM = Claim(
-    key=KEY,
-    title=TITLE,
-    quote=QUOTE,
-    sweeps=(),  # measured directly through core, no sweep
-    rule=RULE,
-    measure=lambda ctx: measure(ctx.seeds, ctx.workers),
-    section=section,
-    figure=lambda results, folder: figure(results[KEY], folder),
-)
+CLAIM = measured_directly(KEY, TITLE, QUOTE, RULE, measure, section, figure)
