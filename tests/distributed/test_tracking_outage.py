@@ -4,6 +4,8 @@ exactly the Optuna state (a second sync changes nothing)."""
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,11 +97,30 @@ def journal_study(folder: Path, name: str):
     return optuna.load_study(study_name=name, storage=JournalStorage(backend))
 
 
-def completed_in(folder: Path, name: str) -> int:
+def completed_in(folder: Path, name: str, state=TrialState.COMPLETE) -> int:
     try:
-        return len(journal_study(folder, name).get_trials(states=(TrialState.COMPLETE,)))
+        return len(journal_study(folder, name).get_trials(states=(state,)))
     except (KeyError, FileNotFoundError):
         return 0
+
+
+@contextmanager
+def locked_while_a_trial_runs(folder: Path, name: str, timeout: float = 120):
+    """The study's budget lock, taken at a moment a trial is running (so that it is still
+    running when the server goes, and its writes give up): a lock taken between two trials
+    would leave both workers waiting on it, with nothing to write."""
+    from sweeps import storage as storage_mod
+
+    cfg = storage_mod.resolve(str(folder / "optsweep.journal"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        wait_for(lambda: completed_in(folder, name, TrialState.RUNNING), timeout, "a trial to run")
+        with storage_mod.budget_lock(cfg, name):
+            if completed_in(folder, name, TrialState.RUNNING):
+                yield
+                return
+        # it ended meanwhile: the lock is let go so the next trial can start
+    raise AssertionError(f"no trial was running under the lock within {timeout:.0f} s")
 
 
 @pytest.mark.parametrize("how", ["sweep --workers 2", "two workers"])
@@ -109,8 +130,6 @@ def test_a_tracking_outage_heals_itself_when_the_store_answers_again_by_the_end(
     """The server goes away while trials run and is back before they end: each worker whose
     writes gave up completes its runs at its end, saying so in one line, so that MLflow holds
     exactly the Optuna state and a manual `optsweep sync` afterwards has nothing to do."""
-    from sweeps import storage as storage_mod
-
     srv = own_mlflow_server
     name = unique("heal")
     budget = 6
@@ -125,8 +144,7 @@ def test_a_tracking_outage_heals_itself_when_the_store_answers_again_by_the_end(
             procs.optsweep("worker", sweep_file, "--worker-index", i, env=env) for i in (0, 1)
         ]
     wait_for(lambda: completed_in(tmp_path, name) >= 2, 120, "two trials tracked")
-    cfg = storage_mod.resolve(str(tmp_path / "optsweep.journal"))
-    with storage_mod.budget_lock(cfg, name):  # no trial starts while the server is away
+    with locked_while_a_trial_runs(tmp_path, name):  # no trial starts while the server is away
         srv.stop()  # the running trials end meanwhile, and their writes give up
         wait_for(lambda: "unavailable" in procs.all_output(), 120, "a tracking write to give up")
         srv.start()  # back, on the same port and store
