@@ -5,7 +5,8 @@ naive stack, and how two local workers scale.
     .venv/bin/python bench/sweep_bench.py --json     # the same figures as JSON
 
 Each stack runs in a new temporary folder:
-  ours, 1 and 2 workers: `optsweep sweep sweeps/default.toml --workers N --report-seeds 0`, as
+  ours, 1 and 2 workers: `optsweep sweep sweeps/default.toml --workers N --report-seeds 0
+      --population 1`, as
       `make sweep` runs it (journal file, MLflow's SQLite store) without the defaults report
       at the end (it re-trains; its runs are not trials);
   naive, 1 worker: the first trials of the same sweep file, the same search space, sampler and
@@ -26,6 +27,9 @@ A trial's overhead is its wall time minus its training time (`TrainResult.second
 excludes the per-epoch callback): the time from its start to the next trial's start on the same
 worker, less its training (a worker's last trial: to its completion). The overhead share is the
 sum over trials divided by workers x the sweep's wall time, the whole command end to end.
+Every worker trains one trial at a time (`--population 1`): a population's members overlap on
+one worker, so "from its start to the next start" has no meaning there; what populations do
+to the whole command is bench/population_sweep_bench.py's.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ def ours(
     if replay is not None:
         _queue(folder, replay)
     argv = [sys.executable, "-m", "optsweep", "sweep", str(SWEEP), "--workers", str(workers),
-            "--report-seeds", "0"]  # fmt: skip
+            "--report-seeds", "0", "--population", "1"]  # fmt: skip
     if trials is not None:
         argv += ["--trials", str(trials)]
     start = time.monotonic()
