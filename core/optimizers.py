@@ -34,8 +34,8 @@ def _check_beta(name: str, beta: float) -> float:
 
 
 def _check_eps(eps: float) -> float:
-    if not eps > 0:
-        raise ConfigError(f"epsilon must be > 0, got {eps}")
+    if not (eps > 0 and np.isfinite(eps)):
+        raise ConfigError(f"epsilon must be > 0 and finite, got {eps}")
     return float(eps)
 
 

@@ -100,7 +100,18 @@ class TrainConfig:
         _require(
             self.epochs <= MAX_EPOCHS, f"epochs must be at most {MAX_EPOCHS}, got {self.epochs}"
         )
-        _require(self.l2 >= 0, f"L2 lambda must be >= 0, got {self.l2}")
+        _require(
+            isinstance(self.seed, int | np.integer) and not isinstance(self.seed, bool)
+            and self.seed >= 0,
+            f"seed must be a whole number >= 0, got {self.seed!r}",
+        )  # fmt: skip
+        _require(
+            self.l2 >= 0 and math.isfinite(self.l2),
+            f"L2 lambda must be finite and >= 0, got {self.l2}",
+        )
+        for name in ("beta", "beta1", "beta2"):  # all three, whichever the optimizer reads
+            value = getattr(self, name)
+            _require(0 <= value < 1, f"{name} must be in [0, 1), got {value}")
         _require(0 < self.keep_prob <= 1, f"keep_prob must be in (0, 1], got {self.keep_prob}")
         _require(
             0 < self.val_fraction < 1,
@@ -172,8 +183,11 @@ class TrainResult:
         }
 
     def curves(self) -> dict[str, list]:
-        """Per-epoch curves as lists, JSON-ready."""
-        return {k: [float(x) for x in v] for k, v in self.history.items()}
+        """Per-epoch curves as lists, JSON-ready (a non-finite value, as a diverging run's last
+        costs, becomes None)."""
+        return {
+            k: [float(x) if math.isfinite(x) else None for x in v] for k, v in self.history.items()
+        }
 
 
 Callback = Callable[[EpochMetrics], bool | None]

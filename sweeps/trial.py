@@ -236,12 +236,15 @@ def _outcome(spec, result, recorder):
     """(Optuna state, reason, objective value) for a finished training run."""
     from optuna.trial import TrialState
 
+    diverged = TrialState.FAIL if spec.diverged == "fail" else TrialState.PRUNED
     if result.status == "completed":
-        return TrialState.COMPLETE, result.reason, result.final[spec.objective]
+        value = result.final[spec.objective]
+        if value is None or not math.isfinite(value):  # Optuna cannot tell COMPLETE with it
+            return diverged, f"diverged: the final {spec.objective} is {value}", None
+        return TrialState.COMPLETE, result.reason, value
     if result.status == "stopped":
         return TrialState.PRUNED, f"pruned by {spec.pruner} at epoch {recorder.pruned_at}", None
-    state = TrialState.FAIL if spec.diverged == "fail" else TrialState.PRUNED
-    return state, f"diverged: {result.reason}", None
+    return diverged, f"diverged: {result.reason}", None
 
 
 def run_params(spec, config, values: dict) -> dict:

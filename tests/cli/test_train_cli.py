@@ -190,3 +190,13 @@ def test_python_dash_m_entry_point():
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["metrics"]["epochs_run"] == 2
+
+
+def test_train_json_stays_standard_json_when_a_cost_overflows():
+    """A run whose costs overflow (a huge L2 lambda) still prints one standard JSON document:
+    its non-finite figures are null (json.dumps(allow_nan=False) raised here before)."""
+    r = invoke("train", "--epochs", "2", "--l2", "1e308", "--json")
+    assert r.exit_code == 0, r.output
+    payload = json.loads(r.stdout, parse_constant=lambda c: pytest.fail(f"non-standard {c}"))
+    assert payload["metrics"]["status"] == "diverged"
+    assert None in payload["curves"]["train_cost"]

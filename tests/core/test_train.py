@@ -197,7 +197,12 @@ def test_softmax_output_for_many_classes():
         (dict(activation="gelu"), "unknown activation 'gelu'"),
         (dict(dtype="float16"), "unknown dtype 'float16'"),
         (dict(val_fraction=0), "validation fraction must be in (0, 1)"),
-        (dict(l2=-1), "L2 lambda must be >= 0"),
+        (dict(l2=-1), "L2 lambda must be finite and >= 0"),
+        (dict(l2=float("inf")), "L2 lambda must be finite and >= 0"),
+        (dict(epsilon=float("inf")), "epsilon must be > 0 and finite"),
+        (dict(beta1=float("nan"), optimizer="gd"), "beta1 must be in [0, 1)"),  # unused, checked
+        (dict(seed=-1), "seed must be a whole number >= 0"),
+        (dict(seed=1.5), "seed must be a whole number >= 0"),
         (dict(decay="inverse-time", decay_rate=-1), "decay rate must be >= 0"),
     ],
 )

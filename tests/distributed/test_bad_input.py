@@ -118,6 +118,7 @@ def setup(folder: Path) -> None:
     changed(folder, "huge-samples", "epochs = 3", f"epochs = 3\nsamples = {10**18}")
     changed(folder, "huge-trials", "trials = 2", f"trials = {10**18}")
     changed(folder, "huge-seed", "trials = 2", f"trials = 2\nseed = {10**18}")
+    changed(folder, "neg-train-seed", "epochs = 3", "epochs = 3\nseed = -1")
     changed(folder, "tab-name", 'name = "bad-input"', 'name = "bad\\tinput"')
     changed(folder, "long-name", 'name = "bad-input"', f'name = "{"x" * 300}"')
     mlflow_stores(folder)
@@ -205,6 +206,11 @@ CASES = {
     "sweep file: samples too many": ["sweep", "huge-samples.toml"],
     "sweep file: trials too many": ["sweep", "huge-trials.toml"],
     "sweep file: seed too large": ["sweep", "huge-seed.toml"],
+    "sweep file: training seed negative": ["sweep", "neg-train-seed.toml"],
+    "train seed negative": ["train", "--seed", "-1"],
+    "train l2 infinite": ["train", "--l2", "inf"],
+    "train epsilon infinite": ["train", "--epsilon", "inf"],
+    "train unused beta not a number": ["train", "--optimizer", "gd", "--beta1", "nan"],
     "sweep file: name with a tab": ["sweep", "tab-name.toml"],
     "sweep file: name too long": ["sweep", "long-name.toml"],
     "data labels too large to tell apart": ["sweep", "data-bigint.toml"],
@@ -227,6 +233,9 @@ SAYS = {  # what the line must say, beyond `error: `: the file and the fix
     "tracking store older": ("older.db", "mlflow db upgrade sqlite:///"),
     "layers with an empty item": ("--layers", "5,,2"),
     "gradcheck eps subnormal": ("--eps",),
+    "sweep file: training seed negative": ("train.seed", ">= 0"),
+    "train seed negative": ("seed", ">= 0"),
+    "train unused beta not a number": ("beta1", "nan"),
     "study name too long": ("--study", "at most 100"),
     "data labels too large to tell apart": ("bigint.npz", "too large to be read exactly"),
     "train labels too large to tell apart": ("bigint.npz", "too large to be read exactly"),
