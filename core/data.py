@@ -84,7 +84,7 @@ class Split:
 
 def load(spec: DataSpec) -> Dataset:
     """The data set `spec` names: generated, shipped with scikit-learn, or read from a file."""
-    _check_seed(spec.seed)
+    check_seed(spec.seed)
     if spec.name in _SYNTHETIC:
         return _load_synthetic(spec)
     if spec.name in _TABLES:
@@ -115,7 +115,7 @@ def split_indices(y: np.ndarray, val_fraction: float, seed: int) -> tuple[np.nda
     side so that the classes are mixed.
     """
     _check_val_fraction(val_fraction)
-    _check_seed(seed)
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     train, val = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
     for k in np.unique(y):
@@ -498,7 +498,7 @@ def _check_classes(classes) -> int:
     return int(classes)
 
 
-def _check_seed(seed) -> None:
+def check_seed(seed) -> None:
     if not _is_int(seed) or seed < 0:
         raise ConfigError(f"--seed must be a whole number >= 0, got {seed!r}")
 

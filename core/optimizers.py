@@ -27,13 +27,13 @@ def _check_alpha(lr: float) -> float:
     return float(lr)
 
 
-def _check_beta(name: str, beta: float) -> float:
+def check_beta(name: str, beta: float) -> float:
     if not 0 <= beta < 1:
         raise ConfigError(f"{name} must be in [0, 1), got {beta}")
     return float(beta)
 
 
-def _check_eps(eps: float) -> float:
+def check_eps(eps: float) -> float:
     if not (eps > 0 and np.isfinite(eps)):
         raise ConfigError(f"epsilon must be > 0 and finite, got {eps}")
     return float(eps)
@@ -55,7 +55,7 @@ class Momentum:
 
     def __init__(self, *, lr: float, beta: float = defaults.BETA) -> None:
         self.lr = _check_alpha(lr)
-        self.beta = _check_beta("beta", beta)
+        self.beta = check_beta("beta", beta)
         self.v: dict[str, np.ndarray] = {}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
@@ -73,8 +73,8 @@ class RMSProp:
         self, *, lr: float, beta: float = defaults.BETA, eps: float = defaults.EPSILON
     ) -> None:
         self.lr = _check_alpha(lr)
-        self.beta = _check_beta("beta", beta)
-        self.eps = _check_eps(eps)
+        self.beta = check_beta("beta", beta)
+        self.eps = check_eps(eps)
         self.s: dict[str, np.ndarray] = {}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
@@ -110,9 +110,9 @@ class Adam:
         bias_correction: bool = True,
     ) -> None:
         self.lr = _check_alpha(lr)
-        self.beta1 = _check_beta("beta1", beta1)
-        self.beta2 = _check_beta("beta2", beta2)
-        self.eps = _check_eps(eps)
+        self.beta1 = check_beta("beta1", beta1)
+        self.beta2 = check_beta("beta2", beta2)
+        self.eps = check_eps(eps)
         self.bias_correction = bool(bias_correction)
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
@@ -171,7 +171,7 @@ def ewa(values, beta: float, bias_correction: bool = True) -> np.ndarray:
     Averages over roughly the last 1/(1 - beta) values. With bias correction each v_t is divided
     by 1 - beta^t (t = 1, 2, ...), which lifts the start of the curve to the data's level.
     """
-    beta = _check_beta("beta", beta)
+    beta = check_beta("beta", beta)
     x = np.asarray(values, dtype=np.float64).ravel()
     if x.size == 0:
         return x.copy()

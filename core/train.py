@@ -29,7 +29,7 @@ import numpy as np
 
 from core import defaults, optimizers
 from core.activations import ACTIVATIONS
-from core.data import Dataset, split
+from core.data import Dataset, check_seed, split
 from core.errors import ConfigError
 from core.init import INITS, initialize
 from core.network import (
@@ -100,18 +100,14 @@ class TrainConfig:
         _require(
             self.epochs <= MAX_EPOCHS, f"epochs must be at most {MAX_EPOCHS}, got {self.epochs}"
         )
-        _require(
-            isinstance(self.seed, int | np.integer) and not isinstance(self.seed, bool)
-            and self.seed >= 0,
-            f"seed must be a whole number >= 0, got {self.seed!r}",
-        )  # fmt: skip
+        check_seed(self.seed)  # the split's, the init's and the shuffles' seed
         _require(
             self.l2 >= 0 and math.isfinite(self.l2),
             f"L2 lambda must be finite and >= 0, got {self.l2}",
         )
-        for name in ("beta", "beta1", "beta2"):  # all three, whichever the optimizer reads
-            value = getattr(self, name)
-            _require(0 <= value < 1, f"{name} must be in [0, 1), got {value}")
+        for name in ("beta", "beta1", "beta2"):  # all, whichever the optimizer reads
+            optimizers.check_beta(name, getattr(self, name))
+        optimizers.check_eps(self.epsilon)
         _require(0 < self.keep_prob <= 1, f"keep_prob must be in (0, 1], got {self.keep_prob}")
         _require(
             0 < self.val_fraction < 1,
@@ -119,7 +115,6 @@ class TrainConfig:
         )
         _require(self.diverge_factor > 1, f"diverge factor must be > 1, got {self.diverge_factor}")
         self.schedule()  # validates alpha, decay and its rate
-        optimizers.make(self.optimizer, **self._optimizer_kwargs())  # validates betas, epsilon
 
     def schedule(self) -> Schedule:
         return Schedule(self.decay, self.alpha, self.decay_rate, self.time_interval)

@@ -456,7 +456,7 @@ def _data(train: Mapping[str, Any], written: Mapping[str, str], folder: Path) ->
 
     kwargs = {DATA_OPTIONS[k]: train[k] for k in DATA_OPTIONS if k in train}
     spec = core_data.DataSpec(**kwargs)
-    _as_key(at("data_seed"), core_data._check_seed, spec.seed)
+    _as_key(at("data_seed"), core_data.check_seed, spec.seed)
     if spec.name in core_data.BUILTIN:
         synthetic = core_data._SYNTHETIC.get(spec.name)
         fixed_shape = ("noise", "classes") if synthetic is None else ("classes",)
