@@ -233,18 +233,16 @@ def _fail(ctx: WorkerContext, study, trial, run, result, error: Exception):
 
 
 def _outcome(spec, result, recorder):
-    """(Optuna state, reason, objective value) for a finished training run."""
+    """(Optuna state, reason, objective value) for a finished training run (core calls a run
+    completed only with finite final figures: tests/core/test_train.py)."""
     from optuna.trial import TrialState
 
-    diverged = TrialState.FAIL if spec.diverged == "fail" else TrialState.PRUNED
     if result.status == "completed":
-        value = result.final[spec.objective]
-        if value is None or not math.isfinite(value):  # Optuna cannot tell COMPLETE with it
-            return diverged, f"diverged: the final {spec.objective} is {value}", None
-        return TrialState.COMPLETE, result.reason, value
+        return TrialState.COMPLETE, result.reason, result.final[spec.objective]
     if result.status == "stopped":
         return TrialState.PRUNED, f"pruned by {spec.pruner} at epoch {recorder.pruned_at}", None
-    return diverged, f"diverged: {result.reason}", None
+    state = TrialState.FAIL if spec.diverged == "fail" else TrialState.PRUNED
+    return state, f"diverged: {result.reason}", None
 
 
 def run_params(spec, config, values: dict) -> dict:

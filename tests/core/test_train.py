@@ -239,3 +239,16 @@ def test_time_spent_in_the_callback_is_not_training_time(moons, monkeypatch):
     r = train(quick(epochs=10), moons, callback=slow)
     assert r.callback_seconds == 50.0
     assert r.seconds == 0.0
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+@pytest.mark.parametrize("alpha, l2", [(0.01, 0), (1e3, 0), (1e6, 0), (0.1, 1e300), (1e3, 1e300)])
+def test_only_a_run_whose_final_figures_are_finite_is_completed(moons, optimizer, alpha, l2):
+    """A sweep tells Optuna a completed run's objective, which must be a number: the per-step,
+    validation and explosion checks end any run that would not have one as diverged."""
+    r = train(TrainConfig(optimizer=optimizer, alpha=alpha, l2=l2, epochs=5), moons)
+    assert r.status in ("completed", "diverged"), r.reason
+    if r.status == "completed":
+        assert all(math.isfinite(r.final[k]) for k in ("train_cost", "val_cost")), r.final
+    if alpha == 0.01 and l2 == 0:
+        assert r.status == "completed"  # the case that must complete does

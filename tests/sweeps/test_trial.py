@@ -154,22 +154,3 @@ def test_one_trial_s_failing_write_fails_it_alone_and_the_population_goes_on(tmp
     done = study.get_trials(deepcopy=False)
     assert "the storage went away" in done[trials[0].number].user_attrs["optsweep.reason"]
     assert [len(done[t.number].intermediate_values) for t in trials[1:]] == [6, 6]
-
-
-@pytest.mark.parametrize(
-    "diverged, state", [("prune", TrialState.PRUNED), ("fail", TrialState.FAIL)]
-)
-def test_a_completed_run_with_a_non_finite_objective_ends_as_a_divergence(diverged, state):
-    """Optuna cannot tell a COMPLETE trial a NaN or None value: such a run ends as the sweep
-    file says diverged runs end, with the reason, not as an Optuna error."""
-    from types import SimpleNamespace
-
-    from sweeps.trial import _outcome
-
-    spec = SimpleNamespace(objective="val_cost", diverged=diverged, pruner="none")
-    for value in (float("nan"), None, float("inf")):
-        result = SimpleNamespace(status="completed", reason="done", final={"val_cost": value})
-        got, reason, told = _outcome(spec, result, recorder=None)
-        assert (got, told) == (state, None) and reason.startswith("diverged: the final val_cost")
-    ok = SimpleNamespace(status="completed", reason="done", final={"val_cost": 0.25})
-    assert _outcome(spec, ok, recorder=None) == (TrialState.COMPLETE, "done", 0.25)
