@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from analysis import canvas
 from analysis.canvas import figure
 
 COLOURS = {"holds up": "#2e7d32", "needs tuning": "#c62828", "inconclusive": "#f9a825"}
@@ -76,9 +77,7 @@ def objective_vs_params(entries, points: dict, rows: dict, report, path: Path) -
         if i == 0:
             ax.legend(fontsize=7, loc="best")
     fig.suptitle(f"{report.study}: {objective} of every completed trial", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    return path
+    return canvas.save(fig, path)
 
 
 def _axis(e):
@@ -127,9 +126,7 @@ def gap_intervals(rows: list, report, path: Path) -> Path:
     ax.set_title(f"{report.study}: what resetting one parameter to its default costs",
                  fontsize=10)  # fmt: skip
     ax.grid(True, axis="x", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    return path
+    return canvas.save(fig, path)
 
 
 def safe_range(f, entry, report, path: Path) -> Path:
@@ -158,6 +155,4 @@ def safe_range(f, entry, report, path: Path) -> Path:
     ax.set_title(f"{report.study}: {f.label} around the tuned value", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    return path
+    return canvas.save(fig, path)
