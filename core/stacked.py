@@ -18,6 +18,8 @@ one network, in the same order, so that every member's bits are those of a lone 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from core import activations
@@ -101,7 +103,9 @@ class Dropout:
         self.threshold = np.where(keep < 1, keep, np.inf).astype(dtype)[:, None]
         self.scale = keep.astype(dtype)[:, None]
         self.hidden = arch.layer_dims[1:-1]
+        self.units = sum(self.hidden)  # u per sample of a step
         self.sizes = sizes  # the epoch's batch sizes, step by step
+        self.starts = [0, *itertools.accumulate(sizes)]  # samples before each step
         self.blocks = self._blocks(np.dtype(dtype).itemsize)
         width = max(self._values(a, b) for a, b in self.blocks.values())
         self.u = np.zeros((len(keep), width), dtype)  # 0 < +inf: D = 1 from the first step on
@@ -109,7 +113,7 @@ class Dropout:
 
     def _values(self, a: int, b: int) -> int:
         """How many u the steps a..b-1 draw per member."""
-        return sum(self.hidden) * sum(self.sizes[a:b])
+        return self.units * (self.starts[b] - self.starts[a])
 
     def _blocks(self, item: int) -> dict[int, tuple[int, int]]:
         """{first step: (first step, end step)}: consecutive whole steps, BLOCK_BYTES apiece."""
