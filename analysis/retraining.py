@@ -157,7 +157,7 @@ def run_population(jobs: Sequence[Job]) -> list[Outcome]:
     'error', and the others go on."""
     from core.errors import UserError
     from core.population import train_population
-    from core.train import TrainConfig, train
+    from core.train import TrainConfig
 
     out: dict[int, Outcome] = {}
     ready = []
@@ -173,10 +173,7 @@ def run_population(jobs: Sequence[Job]) -> list[Outcome]:
         clocks = [_Clock(job.stop_below, job.max_seconds) for _, job, _, _ in ready]
         dataset = ready[0][2]
         configs = [config for *_, config in ready]
-        if len(ready) == 1:
-            results = [train(configs[0], dataset, callback=clocks[0])]
-        else:
-            results = train_population(configs, dataset, clocks)
+        results = train_population(configs, dataset, clocks)  # a lone job trains alone
         for (i, job, ds, config), clock, result in zip(ready, clocks, results, strict=True):
             out[i] = _outcome(job, config, ds, clock, result)
     return [out[i] for i in range(len(jobs))]

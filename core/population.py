@@ -74,6 +74,7 @@ from core.train import (
     nonfinite_validation,
     seeds,
     stopped,
+    train,
 )
 
 MEMORY_BUDGET = 512 * 2**20  # bytes of stacked arrays one pass may hold (see member_bytes)
@@ -88,9 +89,12 @@ def train_population(
     memory_budget: int = MEMORY_BUDGET,
 ) -> list[TrainResult]:
     """Train every config on `data`; result i is what train(configs[i], data, callbacks[i])
-    returns. A config is a TrainConfig or a mapping of its fields; see the module docstring."""
+    returns. A config is a TrainConfig or a mapping of its fields; see the module docstring.
+    A lone config trains in train's own loop: a population of one costs more (BENCHMARKS.md)."""
     configs = _configs(configs)
     callbacks = _callbacks(callbacks, len(configs))
+    if len(configs) == 1:
+        return [train(configs[0], data, callbacks[0])]
     source = _Source(data, configs[0])
     members = [
         _prepare(i, c, source, data, cb)

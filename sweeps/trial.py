@@ -187,14 +187,9 @@ def _begin(ctx: WorkerContext, trial) -> _Member:
 
 
 def _train(ctx: WorkerContext, members: list[_Member]) -> list:
-    """The members' training: alone with core.train, or as one population."""
+    """The members' training, as one population (a lone member trains alone)."""
     if not members:
         return []
-    if len(members) == 1:
-        from core.train import train
-
-        m = members[0]
-        return [train(m.config, ctx.dataset, callback=m.recorder)]
     from core.population import train_population
 
     return train_population([m.config for m in members], ctx.dataset, [m.recorder for m in members])
