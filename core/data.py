@@ -94,6 +94,15 @@ def load(spec: DataSpec) -> Dataset:
 
 def split(data: Dataset, val_fraction: float, seed: int) -> Split:
     """Seeded, stratified train/validation split of `data` (see `split_indices`)."""
+    check_classes(data)
+    train, val = split_indices(data.y, val_fraction, seed)
+    X = np.asarray(data.X, dtype=np.float64)
+    y = np.asarray(data.y, dtype=np.int64)
+    return Split(np.ascontiguousarray(X[train]), y[train], np.ascontiguousarray(X[val]), y[val])
+
+
+def check_classes(data: Dataset) -> None:
+    """Every class 0..K-1 has rows: a class with none cannot be trained on."""
     counts = np.bincount(data.y, minlength=data.n_classes)
     if (counts == 0).any():
         missing = int(np.flatnonzero(counts == 0)[0])
@@ -101,10 +110,6 @@ def split(data: Dataset, val_fraction: float, seed: int) -> Split:
             f"{data.name}: class {missing} has no rows, so it cannot be trained on; "
             "relabel the classes as 0..K-1 without gaps"
         )
-    train, val = split_indices(data.y, val_fraction, seed)
-    X = np.asarray(data.X, dtype=np.float64)
-    y = np.asarray(data.y, dtype=np.int64)
-    return Split(np.ascontiguousarray(X[train]), y[train], np.ascontiguousarray(X[val]), y[val])
 
 
 def split_indices(y: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -52,7 +52,7 @@ from time import perf_counter
 import numpy as np
 
 from core import stacked
-from core.data import Dataset, split, split_indices
+from core.data import Dataset, check_classes, split_indices
 from core.errors import ConfigError
 from core.init import initialize
 from core.network import Architecture, Parameters
@@ -95,7 +95,7 @@ def train_population(
     callbacks = _callbacks(callbacks, len(configs))
     if len(configs) == 1:
         return [train(configs[0], data, callbacks[0])]
-    source = _Source(data, configs[0])
+    source = _Source(data)
     members = [
         _prepare(i, c, source, data, cb)
         for i, (c, cb) in enumerate(zip(configs, callbacks, strict=True))
@@ -111,7 +111,7 @@ def plan(
 ) -> list[list[int]]:
     """The indices of the configs that train together, pass by pass, in the order they run."""
     configs = _configs(configs)
-    source = _Source(data, configs[0])
+    source = _Source(data)
     members = [_prepare(i, c, source, data, None) for i, c in enumerate(configs)]
     return [sorted(mb.index for mb in p) for p in _passes(members, memory_budget)]
 
@@ -323,8 +323,8 @@ def _batch_bytes(arch: Architecture, m: int, item: int, *, backward=True, dropou
 class _Source:
     """The data set once, as float64 rows and int64 labels, and each member's samples from it."""
 
-    def __init__(self, data: Dataset, config: TrainConfig) -> None:
-        split(data, config.val_fraction, seed=0)  # a data set train cannot split fails as there
+    def __init__(self, data: Dataset) -> None:
+        check_classes(data)  # as train's split does; each member's split_indices the rest
         self.X = np.ascontiguousarray(data.X, dtype=np.float64)
         self.y = np.ascontiguousarray(data.y, dtype=np.int64)
 
