@@ -15,6 +15,7 @@ from analysis.findings.context import (
 )
 from analysis.findings.evidence import (
     final,
+    guess_cost,
     nothing_learned,
     summary,
     to_target,
@@ -95,13 +96,9 @@ def largest_learning_alpha(study, optimizer: str, prior_cost: float) -> float | 
 
 def _prior_cost(spec) -> float:
     """Cross-entropy of predicting every row's class by the class frequencies."""
-    import numpy as np
-
     from core import data
 
-    counts = np.bincount(data.load(spec.data).y)
-    p = counts[counts > 0] / counts.sum()
-    return float(-(p * np.log(p)).sum())
+    return guess_cost(data.load(spec.data).y)
 
 
 def section(r: dict) -> list[str]:
