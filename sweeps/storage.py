@@ -553,12 +553,22 @@ def trial_id(trial) -> int:
 
 def claim_trial(study, budget: int):
     """Under `budget_lock`: the next trial to run (a queued one first), or None when spent."""
+    claimed = claim_trials(study, budget, 1)
+    return claimed[0] if claimed else None
+
+
+def claim_trials(study, budget: int, n: int) -> list:
+    """Under `budget_lock`: up to `n` trials to run (queued ones first), within the budget.
+    The study is read once: each ask starts exactly one trial, so the room stays exact."""
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
     started = [t for t in counted(trials) if t.state != TrialState.WAITING]
-    if len(started) >= budget:  # queued trials beyond a lowered budget are left waiting
-        return None
+    room = budget - len(started)  # queued trials beyond a lowered budget are left waiting
+    return [_claim(study) for _ in range(max(0, min(n, room)))]
+
+
+def _claim(study):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "heartbeat is supposed to be used with optimize"
         trial = study.ask()  # pops the oldest WAITING trial, or creates one

@@ -111,11 +111,7 @@ def _loop(sweep: Sweep, study, storage, tracker, deadline, on_trial) -> list[tup
                 storage_mod.budget_lock(sweep.storage, sweep.spec.name, storage),
             ):
                 stale = storage_mod.fail_stale_trials(study, sweep.storage)
-                while len(trials) < size:  # up to a population's worth, within the budget
-                    trial = storage_mod.claim_trial(study, sweep.spec.trials)
-                    if trial is None:
-                        break
-                    trials.append(trial)
+                trials = storage_mod.claim_trials(study, sweep.spec.trials, size)
             close_runs(tracker, study, stale)
             if not trials:  # budget spent; but a worker that dies now leaves a trial to retry
                 with signals_deferred():
