@@ -142,8 +142,11 @@ def _tasks(jobs: Sequence[Job], workers: int) -> list[list[int]]:
 
 def _work(job: Job) -> float:
     """A rough cost: epochs x mini-batches per epoch (samples unknown here: relative only)."""
-    epochs = job.config.get("epochs", 1000)
-    return epochs * (1 + 64 / max(1, job.config.get("batch_size", 64)))
+    from core.train import TrainConfig
+
+    epochs = job.config.get("epochs", TrainConfig.epochs)
+    batch = TrainConfig.batch_size
+    return epochs * (1 + batch / max(1, job.config.get("batch_size", batch)))
 
 
 def run_job(job: Job) -> Outcome:

@@ -52,6 +52,11 @@ class Architecture:
     def output(self) -> str:
         return "sigmoid" if self.layer_dims[-1] == 1 else "softmax"
 
+    @property
+    def n_params(self) -> int:
+        """How many weights and biases the network has (the flat vector's length)."""
+        return sum(r * c for _, (r, c) in self.shapes())
+
     def shapes(self) -> list[tuple[str, tuple[int, int]]]:
         """(name, shape) of W1, b1, ..., WL, bL in the order they sit in the flat vector."""
         dims = self.layer_dims
@@ -68,7 +73,7 @@ class Parameters:
         if dtype not in DTYPES:
             raise ConfigError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
         shapes = arch.shapes()
-        self.flat = np.zeros(sum(r * c for _, (r, c) in shapes), dtype=dtype)
+        self.flat = np.zeros(arch.n_params, dtype=dtype)
         self.views: dict[str, np.ndarray] = {}
         offset = 0
         for name, (r, c) in shapes:

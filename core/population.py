@@ -287,7 +287,7 @@ def _bytes(config: TrainConfig, arch: Architecture, m: int) -> int:
     epoch's order, labels, targets and predictions; the curves. (The full passes are bounded
     apart, by FULL_PASS_BYTES.)"""
     item = np.dtype(config.dtype).itemsize
-    n_params = sum(r * c for _, (r, c) in arch.shapes())
+    n_params = arch.n_params
     state = {"gd": 0, "momentum": 1, "rmsprop": 1, "adam": 3}[config.optimizer]
     bs = min(config.batch_size, m)
     n_batches = math.ceil(m / bs)

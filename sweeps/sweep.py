@@ -8,7 +8,6 @@ its study and the tracking store.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,11 +83,12 @@ def auto_population(spec, dataset) -> int:
     most AUTO_MAX_PARAMETERS parameters (a step's time is then mostly Python and NumPy call
     overhead, which a population shares), one at a time for a larger one (its matrix products
     already keep the cores busy)."""
-    layers = spec.train.get("layers", (5, 2))
-    n_out = 1 if dataset.n_classes == 2 else dataset.n_classes
-    dims = [dataset.X.shape[1], *layers, n_out]
-    n_params = sum((a + 1) * b for a, b in itertools.pairwise(dims))
-    return AUTO_POPULATION if n_params <= AUTO_MAX_PARAMETERS else 1
+    from core.network import Architecture
+    from core.train import TrainConfig
+
+    layers = tuple(spec.train.get("layers", TrainConfig.layers))
+    arch = Architecture.for_data(dataset.X.shape[1], layers, dataset.n_classes, "relu")
+    return AUTO_POPULATION if arch.n_params <= AUTO_MAX_PARAMETERS else 1
 
 
 MAX_WORKERS = 256  # local processes; more would meet the system's process and memory limits
