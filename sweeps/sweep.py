@@ -8,7 +8,7 @@ its study and the tracking store.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import ConfigError
@@ -29,6 +29,8 @@ class Sweep:
     workdir: Path
     flush_every: int = FLUSH_EVERY  # epochs between writes of a trial's curves (a killed
     flush_seconds: float = FLUSH_SECONDS  # worker loses at most this much of its trial)
+    dataset: object = field(default=None, compare=False, repr=False)  # core.data.Dataset, as
+    # loaded by check: a worker trains on it instead of loading (a file: parsing) it again
 
 
 def check(
@@ -71,7 +73,8 @@ def check(
     if track:
         uri = store.resolve(tracking_uri, workdir)
         store.check_reachable(uri)
-    return Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), flush_every, flush_seconds)
+    workdir = Path(workdir).resolve()
+    return Sweep(spec, storage_cfg, uri, workdir, flush_every, flush_seconds, dataset)
 
 
 AUTO_POPULATION = 8  # trials a worker trains together when that pays (BENCHMARKS.md)

@@ -98,8 +98,9 @@ def _say(line: str) -> str:
 def _loop(sweep: Sweep, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
     from core import data
 
+    dataset = sweep.dataset if sweep.dataset is not None else data.load(sweep.spec.data)
     ctx = WorkerContext(
-        sweep.spec, data.load(sweep.spec.data), sweep.storage, storage, tracker,
+        sweep.spec, dataset, sweep.storage, storage, tracker,
         flush_every=sweep.flush_every, flush_seconds=sweep.flush_seconds,
     )  # fmt: skip
     size = max(1, int(getattr(sweep.spec, "population", None) or 1))
