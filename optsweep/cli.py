@@ -84,12 +84,17 @@ for command in (
     sweep_commands.trials,
     server_commands.ui,
     server_commands.dashboard,
-    server_commands.server,
     server_commands.sync,
     report_commands.report,
     report_commands.findings,
 ):
     app.command()(command)
+
+# `optsweep server` starts the server; `optsweep server add-user NAME` gives a worker a login
+server_app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+server_app.callback(invoke_without_command=True)(server_commands.server)
+server_app.command("add-user")(server_commands.add_user)
+app.add_typer(server_app, name="server")
 
 
 def main() -> None:

@@ -122,7 +122,19 @@ Population = Annotated[
     ),
 ]
 Host = Annotated[
-    str, typer.Option(help="Interface to bind; another than 127.0.0.1 is warned about.")
+    str,
+    typer.Option(
+        help="Interface to bind; another than 127.0.0.1 needs a login (server --auth) or "
+        "--insecure."
+    ),
+]
+Insecure = Annotated[
+    bool,
+    typer.Option(
+        "--insecure",
+        help="Serve beyond loopback without a login: anyone who reaches the port can read and "
+        "change the data. Only on a network you trust.",
+    ),
 ]
 
 # Option names that describe the data rather than the training run.

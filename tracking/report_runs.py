@@ -23,7 +23,7 @@ from typing import Any
 from tracking import thinning, values
 from tracking.errors import TrackingError
 from tracking.runs import PARENT_TAG, ROLE_TAG, STUDY_TAG, open_client
-from tracking.store import mask, sqlite_path, store_lock
+from tracking.store import check_reachable, is_server, mask, sqlite_path, store_lock
 
 REPORT_ROLE = "report"
 ARTIFACT_DIR = "report"
@@ -44,6 +44,8 @@ def check_parent(uri: str, run_id: str) -> None:
             f"no MLflow store at {db} (the study's parent run {run_id} lives in the store the "
             "sweep used); pass --tracking-uri"
         )
+    if is_server(uri):  # a login refused is one line naming what to set, not a traceback
+        check_reachable(uri)
     client = open_client(uri)
     try:
         run = client.get_run(run_id)

@@ -24,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracking import auth as auth_mod
 from tracking import store, ui
 from tracking.errors import TrackingError
 
@@ -46,6 +47,7 @@ class Server:
     url: str  # where workers send their runs
     backend_shown: str  # the backend URL, password masked
     artifacts: str
+    users: str | None = None  # the user database of an --auth server
 
 
 def configure(
@@ -56,12 +58,14 @@ def configure(
     workers: int | None = None,
     workdir: str | Path = ".",
     allowed_hosts: str | None = None,
+    auth: bool = False,
 ) -> Server:
     """Check the backend store and settings; TrackingError (one line) when they cannot work.
 
     MLflow answers only requests whose Host header it allows (against DNS rebinding): by default
     loopback and private IP addresses. Bound beyond loopback, this machine's own name is added,
     since that is the address printed for the workers; `allowed_hosts` replaces the list.
+    `auth`: MLflow's basic-auth app, its users in a database beside the store (tracking.auth).
     """
     backend = store.resolve(backend_uri, workdir)
     base = backend.split(":", 1)[0].lower().split("+", 1)[0]
@@ -87,6 +91,11 @@ def configure(
     env = dict(os.environ)
     env[BACKEND_ENV] = backend
     env.setdefault(JOBS_ENV, "false")
+    auth_files = None
+    if auth:
+        auth_files = auth_mod.files_for(backend, workdir)
+        env.update(auth_mod.server_env(auth_files, env))
+        argv += ["--app-name", auth_mod.APP_NAME]
     if allowed_hosts:
         env[HOSTS_ENV] = allowed_hosts
     elif not ui.is_loopback(host) and HOSTS_ENV not in env:
@@ -102,6 +111,7 @@ def configure(
         url=f"http://{shown_host}:{int(port)}",
         backend_shown=store.mask(backend),
         artifacts=str(artifacts),
+        users=str(auth_files.database) if auth_files else None,
     )
 
 

@@ -393,23 +393,23 @@ def _check_folder(folder: Path, shown: str, may_create: bool = False) -> None:
 
 
 def _check_server(uri: str, timeout: float) -> None:
-    """Any answer from MLflow's health route (or, behind a proxy without it, its API) will do."""
+    """Any answer from MLflow's health route (or, behind a proxy without it, its API) will do,
+    and then the API must accept this client's login, as MLflow's client will send it (from
+    the URL or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD): a server started with
+    `--auth` answers its health route to anyone, and would refuse the first write."""
     shown = mask(uri)
     fix = "start it with `optsweep server` or fix --tracking-uri"
     base, headers = _without_userinfo(uri)
-    for endpoint in ("/health", "/api/2.0/mlflow/experiments/search?max_results=1"):
+    for endpoint in ("/health", API_PROBE):
         route = endpoint.split("?")[0]
         try:
             request = urllib.request.Request(base + endpoint, headers=headers)
             with urllib.request.urlopen(request, timeout=timeout):
-                return
+                if endpoint == API_PROBE:
+                    return
         except urllib.error.HTTPError as e:
             if e.code in (401, 403):
-                raise TrackingError(
-                    f"tracking server at {shown} refused access ({e.code} {e.reason}); "
-                    "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD "
-                    "(or MLFLOW_TRACKING_TOKEN)"
-                ) from None
+                raise TrackingError(_refused(shown, e, uri)) from None
             if e.code >= 500:
                 raise TrackingError(
                     f"tracking server at {shown} is failing ({route} answered {e.code} "
@@ -427,17 +427,48 @@ def _check_server(uri: str, timeout: float) -> None:
     )
 
 
+API_PROBE = "/api/2.0/mlflow/experiments/search?max_results=1"
+USERNAME_ENV, PASSWORD_ENV = "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"
+
+
+def _refused(shown: str, e, uri: str) -> str:
+    """One line for a server that refused this client, naming what to set (never a password)."""
+    user = urlsplit(uri).username or os.environ.get(USERNAME_ENV)
+    if e.code == 403:
+        return (
+            f"tracking server at {shown} refused user {user or '(none)'} ({e.code} {e.reason}); "
+            "an admin can give it access with `optsweep server add-user NAME --study STUDY`"
+        )
+    if not user:
+        return (
+            f"tracking server at {shown} asks for a login ({e.code} {e.reason}); set "
+            f"{USERNAME_ENV} and {PASSWORD_ENV} (an admin adds users with `optsweep server "
+            "add-user`)"
+        )
+    return (
+        f"tracking server at {shown} refused the login of user {user} ({e.code} {e.reason}); "
+        f"check {PASSWORD_ENV}"
+    )
+
+
 def _without_userinfo(uri: str) -> tuple[str, dict[str, str]]:
     """`http://user:password@host` as urllib needs it: the URL without the user, and a basic
     auth header (MLflow's client, through requests, sends the same credentials)."""
     parts = urlsplit(uri)
     if parts.username is None:
-        return uri, {}
+        user, password = os.environ.get(USERNAME_ENV), os.environ.get(PASSWORD_ENV)
+        if not user:
+            return uri, {}
+        return uri, {"Authorization": f"Basic {_basic(user, password or '')}"}
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     user, password = unquote(parts.username), unquote(parts.password or "")
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    token = _basic(user, password)
     return urlunsplit(parts._replace(netloc=netloc)), {"Authorization": f"Basic {token}"}
+
+
+def _basic(user: str, password: str) -> str:
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _check_database(uri: str, timeout: float) -> None:

@@ -219,8 +219,11 @@ class MlflowServer:
     """`optsweep server` run as a subprocess on a free loopback port, its backend store URL (a
     password in it, for PostgreSQL) passed through the environment as a user would."""
 
-    def __init__(self, folder: Path, backend: str | None = None) -> None:
+    def __init__(
+        self, folder: Path, backend: str | None = None, args: tuple = (), env: dict | None = None
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        self.args, self.env = tuple(map(str, args)), dict(env or {})  # e.g. --auth, its password
         self.folder = folder
         if backend is None:  # a SQLite store, pre-migrated
             shutil.copy(template_db(), folder / "mlflow.db")
@@ -235,11 +238,11 @@ class MlflowServer:
     def start(self, timeout: float = 120.0) -> None:
         from tracking import server
 
-        env = dict(os.environ, MLFLOW_BACKEND_STORE_URI=self.backend)
+        env = dict(os.environ, MLFLOW_BACKEND_STORE_URI=self.backend, **self.env)
         env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
         artifacts = str(self.folder / "artifacts")
         argv = [sys.executable, "-m", "optsweep", "server", "--port", str(self.port),
-                "--workers", "1", "--artifacts-destination", artifacts]  # fmt: skip
+                "--workers", "1", "--artifacts-destination", artifacts, *self.args]  # fmt: skip
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -280,6 +283,7 @@ class MlflowServer:
         srv.folder, srv.backend, srv.port = folder, backend, port
         srv.url, srv.log = f"http://127.0.0.1:{port}", folder / "server.log"
         srv.proc, srv.pid = None, pid
+        srv.args, srv.env = (), {}
         return srv
 
 

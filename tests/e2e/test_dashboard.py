@@ -94,8 +94,9 @@ def test_a_missing_study_or_storage_and_a_taken_port_are_one_line_errors(swept):
         first.server.server_close()
 
 
-def test_a_public_host_is_warned_about_and_loopback_is_not():
-    result = runner.invoke(app, ["dashboard", "dash", "--host", "0.0.0.0", "--port", "70000"])
+def test_a_public_host_said_insecure_is_warned_about_and_loopback_is_not():
+    args = ["dashboard", "dash", "--host", "0.0.0.0", "--insecure", "--port", "70000"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert result.stderr.startswith("warning: binding optuna-dashboard to 0.0.0.0")
     assert "error: --port must be between 0 and 65535" in result.stderr
