@@ -1,10 +1,11 @@
 """Where a study lives: the embedded journal file by default, or any Optuna RDB URL.
 
 The journal file (Optuna's JournalFileBackend) needs no server and is safe for several local
-processes; PostgreSQL (or MySQL, SQLite) through Optuna's RDBStorage serves workers on many
-machines and brings Optuna's heartbeat, so a dead worker's trial is failed by the survivors and
-retried (RetryHeartbeatStaleTrialCallback). The journal has no heartbeat: there, a RUNNING trial
-whose worker process on this host is gone is failed and retried when a sweep or worker starts.
+processes; PostgreSQL (or MySQL/MariaDB, SQLite) through Optuna's RDBStorage serves workers on
+many machines and brings Optuna's heartbeat, so a dead worker's trial is failed by the survivors
+and retried (RetryHeartbeatStaleTrialCallback). The journal has no heartbeat: there, a RUNNING
+trial whose worker process on this host is gone is failed and retried when a sweep or worker
+starts. What differs between them lives in one class per backend (`sweeps.backends`).
 
 `budget_lock` serializes "fail the stale trials, count the trials, claim one" across every
 worker of a study, so the trial budget is exact however many workers run.
@@ -13,27 +14,28 @@ worker of a study, so the trial budget is exact however many workers run.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
-import logging
 import os
-import shutil
 import socket
 import threading
-import time
 import warnings
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
 from sweeps.attrs import WORKER_ATTR
-from tracking.store import mask, write_problem
+from sweeps.backends import (
+    TORN_SUFFIX,
+    Backend,
+    backend_for,
+    repair_journal,
+    retry,
+    start_ticks,
+)
+from sweeps.optuna_private import storage_of, trial_id
+from tracking.store import mask
 
-log = logging.getLogger("optsweep.storage")
+__all__ = ["TORN_SUFFIX", "repair_journal", "retry", "storage_of", "trial_id"]  # their old home
 DEFAULT_JOURNAL = "optsweep.journal"
-TORN_SUFFIX = ".torn-"  # + UTC time: the copy of a journal kept before its torn record is dropped
-_RECORD_START = b'{"op_code"'  # how every record of Optuna's journal begins
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class StorageConfig:
     heartbeat_interval: int = 10  # seconds between a running trial's heartbeats (RDB only)
     grace_period: int = 30  # seconds without a heartbeat before a trial counts as dead
     max_retry: int = 2  # times a trial killed with its worker is run again
+
+    @property
+    def backend(self) -> Backend:
+        return backend_for(self.url)
 
     @property
     def is_journal(self) -> bool:
@@ -74,166 +80,21 @@ def resolve(
         raise ConfigError(f"--max-retry must be >= 0, got {max_retry}")
     if url is None:
         url = str(Path(workdir, DEFAULT_JOURNAL).resolve())
-        _check_journal(Path(url))
     elif "://" not in url:
         url = str((Path(workdir) / Path(url).expanduser()).resolve())
-        _check_journal(Path(url))
-    else:
-        _check_url(url)
+    backend_for(url).check(url)
     return StorageConfig(url, heartbeat_interval, grace, max_retry)
-
-
-def _check_journal(path: Path) -> None:
-    """A journal path must be a new file in an existing folder, or an Optuna journal: Optuna
-    would append to any file it is given (a sweep file, say) and then fail to read it."""
-    if path.is_dir():
-        raise ConfigError(f"--storage {path} is a folder; name a journal file in it")
-    if not path.parent.is_dir():
-        raise ConfigError(f"--storage {path}: folder {path.parent} does not exist")
-    if not path.is_file() or path.stat().st_size == 0:
-        return
-    try:
-        with path.open("rb") as f:
-            line = f.readline()
-        if not line.endswith(b"\n") and (
-            line.startswith(_RECORD_START) or _RECORD_START.startswith(line)
-        ):
-            return  # a journal whose first record was torn: open_storage repairs it
-        first = json.loads(line)
-    except (OSError, ValueError):
-        first = None
-    if not isinstance(first, dict) or "op_code" not in first:
-        raise ConfigError(
-            f"--storage {path} is not an Optuna journal; name a new file or an optsweep.journal"
-        )
 
 
 def check_writable(cfg: StorageConfig) -> None:
     """The folder of a journal or SQLite study storage must take writes now (not read-only, not
     full): ConfigError (one line) otherwise, before any trial runs."""
-    if cfg.is_journal:
-        path = Path(cfg.url)
-    elif cfg.url.startswith("sqlite:///"):
-        path = Path(cfg.url.removeprefix("sqlite:///").partition("?")[0]).expanduser().resolve()
-    else:
-        return  # a database server: it says so when a write fails
-    problem = write_problem(path.parent)
-    if problem:
-        raise ConfigError(
-            f"study storage {path}: folder {path.parent} cannot be written: {problem}; free "
-            "space, fix its permissions, or run from another folder (or pass --storage)"
-        )
+    cfg.backend.check_writable(cfg.url)
 
 
-def repair_journal(path: Path) -> Path | None:
-    """Drop a torn last record from the journal at `path`, keeping a copy of the file first;
-    return the copy's path, or None when the journal was whole (or is not there).
-
-    A process that dies in the middle of a write (power loss, OOM kill, a full disk) leaves a
-    last line without its newline. Optuna reads past such a line, but its next write would be
-    appended to it, making one line nobody can read: the study could never be opened again.
-    No reader has seen the torn record (Optuna skips a line without its newline), so dropping it
-    loses nothing that was recorded. Done under Optuna's own journal lock, so a write still in
-    progress in another worker is waited for, never cut.
-    """
-    if _complete(path):
-        return None
-    from optuna.storages.journal import JournalFileSymlinkLock
-
-    lock = JournalFileSymlinkLock(str(path))
-    lock.acquire()
-    try:
-        if _complete(path):  # another worker was writing, or repaired it first
-            return None
-        size = path.stat().st_size
-        keep = _end_of_last_line(path, size)
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        backup = path.with_name(f"{path.name}{TORN_SUFFIX}{stamp}")
-        n = 1
-        while backup.exists():
-            n += 1
-            backup = path.with_name(f"{path.name}{TORN_SUFFIX}{stamp}-{n}")
-        try:
-            shutil.copyfile(path, backup)
-            with backup.open("rb+") as f:
-                os.fsync(f.fileno())
-        except OSError as e:
-            with contextlib.suppress(OSError):
-                backup.unlink()
-            raise ConfigError(
-                f"{path} ends in a torn record (a write cut short), but no copy of it could be "
-                f"kept before repairing it ({e.strerror or e}); free some space and run again"
-            ) from None
-        os.truncate(path, keep)
-    finally:
-        lock.release()
-    log.warning(
-        "%s: its last record was torn (a write cut short by a crash, a kill or a full disk); "
-        "kept the file as it was in %s, dropped the torn %d bytes; resuming",
-        path.name, backup.name, size - keep,
-    )  # fmt: skip
-    return backup
-
-
-def _complete(path: Path) -> bool:
-    """True when the file is missing, empty or ends with a newline (its last record whole)."""
-    try:
-        with path.open("rb") as f:
-            if f.seek(0, os.SEEK_END) == 0:
-                return True
-            f.seek(-1, os.SEEK_END)
-            return f.read(1) == b"\n"
-    except FileNotFoundError:
-        return True
-
-
-def _end_of_last_line(path: Path, size: int, chunk: int = 1 << 16) -> int:
-    """The offset just past the file's last newline (0 when it has none)."""
-    with path.open("rb") as f:
-        end = size
-        while end > 0:
-            start = max(0, end - chunk)
-            f.seek(start)
-            at = f.read(end - start).rfind(b"\n")
-            if at >= 0:
-                return start + at + 1
-            end = start
-    return 0
-
-
-def _damaged_journal(path: Path) -> str:
-    """The one-line refusal for a journal damaged before its last line (see docs/repair.md)."""
-    number = 0
-    with path.open("rb") as f:
-        for number, line in enumerate(f, 1):  # noqa: B007 -- the number is used below
-            try:
-                if line.endswith(b"\n") and isinstance(json.loads(line), dict):
-                    continue
-            except ValueError:
-                pass
-            break
-    return (
-        f"{path}: line {number} is not a whole journal record (the file was damaged there), "
-        f"so the study cannot be read; keep a copy, then cut the file before that line "
-        f"(head -n {number - 1}) to resume from the records before it: see docs/repair.md"
-    )
-
-
-def _check_url(url: str) -> None:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError) as e:
-        raise ConfigError(
-            f"--storage {mask(url)} is not a database URL ({e}); "
-            "use e.g. postgresql://user:pass@host/db, sqlite:///optsweep.db or a journal file path"
-        ) from None
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database
-        if path and path != ":memory:" and not Path(path).expanduser().resolve().parent.is_dir():
-            raise ConfigError(f"--storage {url}: folder {Path(path).parent} does not exist")
+def check_reachable(url: str) -> None:
+    """Connect once before Optuna does, so a dead server is one line, not a traceback."""
+    backend_for(url).check_reachable(url)
 
 
 def open_storage(cfg: StorageConfig, must_exist: bool = False, repair: bool = True):
@@ -244,92 +105,7 @@ def open_storage(cfg: StorageConfig, must_exist: bool = False, repair: bool = Tr
     repaired first (`repair_journal`), unless `repair` is False (tab completion: Optuna reads
     past a torn last record, and a TAB press should write nothing).
     """
-    import optuna
-
-    if cfg.is_journal:
-        from optuna.storages.journal import JournalFileBackend
-
-        path = Path(cfg.url)
-        if must_exist and not path.exists():
-            raise ConfigError(f"no study storage at {path}; run a sweep first or pass --storage")
-        if not path.parent.is_dir():
-            raise ConfigError(f"--storage {path}: folder {path.parent} does not exist")
-        if repair:
-            repair_journal(path)
-        try:
-            return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
-        except ValueError:  # Optuna's JSONDecodeError or "Invalid log format": a damaged line
-            raise ConfigError(_damaged_journal(path)) from None
-
-    if must_exist and cfg.url.startswith("sqlite:///"):
-        path = Path(cfg.url.removeprefix("sqlite:///"))
-        if not path.exists():
-            raise ConfigError(f"no study storage at {path}; run a sweep first or pass --storage")
-    check_reachable(cfg.url)
-    from optuna.storages import RDBStorage
-
-    try:
-        with warnings.catch_warnings(), _creation_lock(cfg.url):
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats
-            return RDBStorage(
-                cfg.url,
-                engine_kwargs={"pool_pre_ping": True},
-                heartbeat_interval=cfg.heartbeat_interval,
-                grace_period=cfg.grace_period,
-                heartbeat_stale_trial_callback=_retry_callback(cfg.max_retry),
-            )
-    except ImportError:
-        raise ConfigError(
-            f"no database driver for {mask(cfg.url)}; pip install 'optsweep[postgres]'"
-        ) from None
-
-
-@contextlib.contextmanager
-def _creation_lock(url: str):
-    """One process at a time creates Optuna's tables: workers that start together on a new
-    PostgreSQL database otherwise race (DuplicateTable on `studies`)."""
-    if not url.startswith(("postgresql", "postgres")):
-        yield  # SQLite serializes writers itself; MySQL's DDL is not transactional anyway
-        return
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(url, connect_args=_timeout_args(url))
-    key = _key(f"optsweep-create-tables {mask(url)}")
-    try:
-        with engine.connect() as conn:
-            conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            try:
-                yield
-            finally:
-                conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-    finally:
-        engine.dispose()
-
-
-def check_reachable(url: str) -> None:
-    """Connect once before Optuna does, so a dead server is one line, not a traceback."""
-    import sqlalchemy
-
-    try:
-        engine = sqlalchemy.create_engine(url, connect_args=_timeout_args(url))
-        with engine.connect():
-            pass
-        engine.dispose()
-    except ImportError:
-        raise ConfigError(
-            f"no database driver for {mask(url)}; pip install 'optsweep[postgres]'"
-        ) from None
-    except Exception as e:  # driver-specific errors: keep the first line of the message
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ConfigError(
-            f"cannot reach study storage {mask(url)}: {mask(first)}; check --storage"
-        ) from None
-
-
-def _timeout_args(url: str) -> dict:
-    if url.startswith(("postgresql", "postgres")):
-        return {"connect_timeout": 5}
-    return {}
+    return cfg.backend.open(cfg, must_exist, repair)
 
 
 def load_study(cfg: StorageConfig, name: str, storage=None, sampler=None, pruner=None):
@@ -354,54 +130,8 @@ def budget_lock(cfg: StorageConfig, study_name: str, storage=None):
     A file lock beside a journal or SQLite file; an advisory lock on PostgreSQL; GET_LOCK on
     MySQL. The lock is held for milliseconds, never while a trial trains.
     """
-    if cfg.is_journal or cfg.url.startswith("sqlite:///"):
-        base = cfg.url if cfg.is_journal else cfg.url.removeprefix("sqlite:///")
-        with _file_lock(Path(f"{base}.lock-{_key(study_name)}")):
-            yield
-        return
-    engine = storage.engine if storage is not None and hasattr(storage, "engine") else None
-    if engine is None:
-        raise ConfigError(f"cannot lock study {study_name!r} on {cfg.shown}")
-    backend = engine.dialect.name
-    import sqlalchemy
-
-    with engine.connect() as conn:
-        if backend == "postgresql":
-            conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": _key(study_name)})
-            try:
-                yield
-            finally:
-                conn.execute(
-                    sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": _key(study_name)}
-                )
-                conn.commit()
-        elif backend in ("mysql", "mariadb"):
-            name = f"optsweep-{_key(study_name)}"
-            conn.execute(sqlalchemy.text("SELECT GET_LOCK(:n, 60)"), {"n": name})
-            try:
-                yield
-            finally:
-                conn.execute(sqlalchemy.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
-        else:
-            raise ConfigError(
-                f"exact trial budgets need PostgreSQL, MySQL, SQLite or a journal file; "
-                f"{backend} is not supported"
-            )
-
-
-def _key(study_name: str) -> int:
-    """A stable 31-bit number for the study, for advisory locks and lock-file names."""
-    return zlib.crc32(study_name.encode()) & 0x7FFFFFFF
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path):
-    with open(path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with cfg.backend.budget_lock(cfg, study_name, storage):
+        yield
 
 
 # --- dead workers ---------------------------------------------------------------------------
@@ -411,44 +141,8 @@ def worker_identity() -> dict:
     """Who runs a trial: host, pid and (on Linux) the process start time, so that a pid the
     system reused for another process does not keep a dead worker's trial alive."""
     me = {"host": socket.gethostname(), "pid": os.getpid()}
-    started = _start_ticks(me["pid"])
+    started = start_ticks(me["pid"])
     return me if started is None else {**me, "started": started}
-
-
-def _start_ticks(pid: int) -> int | None:
-    """The process's start time in clock ticks after boot (/proc/PID/stat field 22), or None."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[-1].split()  # the command name may hold spaces: skip past it
-    return int(fields[19]) if len(fields) > 19 else None
-
-
-def retry(study, trial, max_retry: int | None) -> None:
-    """Queue a failed trial to run again with the same parameters (Optuna's retry callback)."""
-    import optuna
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry)(study, trial)
-
-
-def _retry_callback(max_retry: int):
-    """Optuna's RetryHeartbeatStaleTrialCallback, also noting the numbers of the trials it saw
-    fail, so the caller can close their MLflow runs without reading the study again."""
-    from optuna.storages import RetryHeartbeatStaleTrialCallback
-
-    class RetryAndNote(RetryHeartbeatStaleTrialCallback):
-        def __init__(self, max_retry: int) -> None:
-            super().__init__(max_retry)
-            self.failed: list[int] = []
-
-        def __call__(self, study, trial) -> None:
-            self.failed.append(trial.number)
-            super().__call__(study, trial)
-
-    return RetryAndNote(max_retry)
 
 
 def fail_stale_trials(study, cfg: StorageConfig) -> list[int]:
@@ -458,37 +152,7 @@ def fail_stale_trials(study, cfg: StorageConfig) -> list[int]:
     failed by whichever worker looks first. The journal has none: a RUNNING trial started by a
     process of this host that no longer exists is stale.
     """
-    import optuna
-    from optuna.trial import TrialState
-
-    if not cfg.is_journal:
-        callback = storage_of(study).get_heartbeat_stale_trial_callback()
-        noted = getattr(callback, "failed", None)
-        if noted is None:  # a storage opened elsewhere: compare the failed trials instead
-            before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                optuna.storages.fail_stale_trials(study)
-            after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
-            return sorted(after - before)
-        noted.clear()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            optuna.storages.fail_stale_trials(study)
-        return sorted(noted)
-    failed = []
-    host = socket.gethostname()
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        owner = t.user_attrs.get(WORKER_ATTR) or {}
-        dead = not _alive(int(owner.get("pid", -1)), owner.get("started"))
-        if owner.get("host") == host and dead:
-            try:
-                study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
-            except Exception:  # another starting worker got there first
-                continue
-            retry(study, study.trials[t.number], cfg.max_retry)
-            failed.append(t.number)
-    return failed
+    return cfg.backend.fail_stale_trials(study, cfg)
 
 
 def watched_running(study, cfg: StorageConfig) -> list[int]:
@@ -496,25 +160,12 @@ def watched_running(study, cfg: StorageConfig) -> list[int]:
     any host's on an RDB storage (they send heartbeats), this host's with the journal (pids)."""
     from optuna.trial import TrialState
 
-    host = socket.gethostname()
-    out = []
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        owner = t.user_attrs.get(WORKER_ATTR) or {}
-        if owner and (not cfg.is_journal or owner.get("host") == host):
-            out.append(t.number)
-    return out
-
-
-def _alive(pid: int, started: int | None = None) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return started is None or _start_ticks(pid) in (None, started)
+    watches = cfg.backend.watches
+    return [
+        t.number
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if watches(t.user_attrs.get(WORKER_ATTR) or {})
+    ]
 
 
 def retried_numbers(trials) -> set[int]:
@@ -531,24 +182,6 @@ def counted(trials) -> list:
 
     again = retried_numbers(trials)
     return [t for t in trials if not (t.state == TrialState.FAIL and t.number in again)]
-
-
-# --- the two places Optuna's private attributes are read --------------------------------------
-
-
-def storage_of(study):
-    """The storage a study reads and writes. Study exposes it only as `_storage`: no public
-    accessor exists, and the heartbeat (record_heartbeat, the stale-trial callback that retries
-    a dead worker's trial) lives on the storage. Every use goes through here."""
-    return study._storage
-
-
-def trial_id(trial) -> int:
-    """The storage's id of a trial. Optuna's storage API addresses trials by id; Trial and
-    FrozenTrial show only their `number` publicly, and the public lookup
-    (get_trial_id_from_study_id_trial_number) costs two storage queries a call, on the path of
-    every heartbeat. Every use goes through here."""
-    return trial._trial_id
 
 
 def claim_trial(study, budget: int):

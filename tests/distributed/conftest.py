@@ -112,6 +112,35 @@ def postgres() -> str:
     return PG_ADMIN
 
 
+MY_HOST, MY_PORT = "127.0.0.1", 3306
+MY_ADMIN = f"mysql+pymysql://root@{MY_HOST}:{MY_PORT}/test"
+
+
+@pytest.fixture
+def mysql_db():
+    """A fresh MariaDB database for one test, on the server every machine of ours runs (root,
+    empty password): yields its URL; the database is dropped after.
+    Without the server the test FAILS, unless OPTSWEEP_SKIP_MYSQL=1 outside CI."""
+    import sqlalchemy
+
+    try:
+        with socket.create_connection((MY_HOST, MY_PORT), timeout=2):
+            pass
+    except OSError as e:
+        problem = f"MariaDB at {MY_HOST}:{MY_PORT} is not reachable ({e})"
+        if os.environ.get("OPTSWEEP_SKIP_MYSQL") == "1" and not os.environ.get("CI"):
+            pytest.skip(f"{problem} (OPTSWEEP_SKIP_MYSQL=1)")
+        pytest.fail(f"{problem}: the MySQL storage tests need it", pytrace=False)
+    name = unique("optsweep_t")
+    engine = sqlalchemy.create_engine(MY_ADMIN)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
+    yield f"mysql+pymysql://root@{MY_HOST}:{MY_PORT}/{name}"
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name}"))
+    engine.dispose()
+
+
 def _admin(sql: str) -> None:
     import sqlalchemy
 

@@ -1,0 +1,48 @@
+"""Each location goes to the backend that serves it; one that none serves is one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import ConfigError
+from sweeps import backends
+from sweeps import storage as storage_mod
+
+
+@pytest.mark.parametrize(
+    "url, kind",
+    [
+        ("/tmp/x/optsweep.journal", backends.Journal),
+        ("sqlite:////tmp/optsweep.db", backends.SQLite),
+        ("postgresql://u:p@db/optuna", backends.PostgreSQL),
+        ("postgresql+psycopg://u:p@db/optuna", backends.PostgreSQL),
+        ("mysql+pymysql://u:p@db/optuna", backends.MySQL),
+        ("mariadb+pymysql://u:p@db/optuna", backends.MySQL),
+    ],
+)
+def test_each_location_has_its_backend(url, kind):
+    assert type(backends.backend_for(url)) is kind
+
+
+def test_a_database_no_backend_serves_is_refused_when_resolved():
+    with pytest.raises(ConfigError) as e:
+        storage_mod.resolve("oracle://scott:tiger@db/orcl")
+    text = str(e.value)
+    assert "oracle is not supported" in text and "tiger" not in text and "\n" not in text
+
+
+def test_only_the_journal_judges_workers_by_their_pid_on_this_host():
+    import socket
+
+    here, there = {"host": socket.gethostname(), "pid": 1}, {"host": "elsewhere", "pid": 1}
+    journal, db = backends.Journal(), backends.PostgreSQL()
+    assert journal.watches(here) and not journal.watches(there) and not journal.watches({})
+    assert db.watches(here) and db.watches(there) and not db.watches({})
+    assert not journal.heartbeats and db.heartbeats
+
+
+def test_a_sqlite_budget_lock_file_sits_beside_the_database(tmp_path):
+    cfg = storage_mod.resolve(f"sqlite:///{tmp_path / 'o.db'}")
+    with storage_mod.budget_lock(cfg, "s"):
+        locks = list(tmp_path.glob("o.db.lock-*"))
+    assert len(locks) == 1 and locks[0].name == f"o.db.lock-{backends.lock_key('s')}"
