@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import ConfigError, DataError
+from core.errors import ConfigError, DataError, UserError
 
 BUILTIN: tuple[str, ...] = ("moons", "circles", "spiral", "blobs", "breast_cancer", "digits")
 FILE_SUFFIXES: tuple[str, ...] = (".npz", ".csv")
@@ -90,6 +90,60 @@ def load(spec: DataSpec) -> Dataset:
     if spec.name in _TABLES:
         return _load_table(spec)
     return _load_file(spec)
+
+
+class OptionError(ConfigError):
+    """A ConfigError about one field of a DataSpec, named in `option`, so that a caller that
+    read the spec from a file can say where it was written."""
+
+    def __init__(self, option: str, error: Exception) -> None:
+        super().__init__(str(error))
+        self.option = option
+
+
+def check(spec: DataSpec) -> DataSpec:
+    """`spec` checked as `load` checks it, without loading the data (a sweep file's data set,
+    before any trial): OptionError naming the field. A table's or a file's row count is
+    checked when it is loaded."""
+    _field("seed", check_seed, spec.seed)
+    kind = _SYNTHETIC.get(spec.name)
+    if kind is None and spec.name not in _TABLES:
+        _field("name", _check_path, Path(spec.name))
+    shape = ("classes",) if kind is not None else ("noise", "classes")
+    for option in shape:  # a table or a file has its own; moons and circles have two classes
+        if getattr(spec, option) is not None and (kind is None or not kind.classes):
+            raise OptionError(option, _not_applicable(f"--{option}", Path(spec.name).name))
+    if spec.classes is not None:
+        _field("classes", _check_classes, spec.classes)
+    if spec.noise is not None:
+        _field("noise", _check_noise, spec.noise)
+    if spec.samples is not None and (kind is not None or spec.name in _TABLES):
+        classes = spec.classes or (kind.classes if kind else None) or 2
+        _field("samples", _check_samples, spec.samples, classes, spec.name)
+    return spec
+
+
+def _field(option: str, check_value, *args) -> None:
+    try:
+        check_value(*args)
+    except UserError as exc:
+        raise OptionError(option, exc) from None
+
+
+def _check_path(path: Path) -> None:
+    """A data file that exists, of a type `load` reads (DataError, else the unknown name)."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        if suffix in FILE_SUFFIXES:
+            raise DataError(f"{path}: file not found; check the path")
+        raise _unknown_name(str(path))
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory; give a .npz or .csv file")
+    if suffix not in FILE_SUFFIXES:
+        raise DataError(
+            f"{path}: unsupported file type '{suffix or '(none)'}'; "
+            "use .npz (arrays X and y) or .csv (label in the last column)"
+        )
 
 
 def split(data: Dataset, val_fraction: float, seed: int) -> Split:
@@ -262,20 +316,9 @@ def _load_table(spec: DataSpec) -> Dataset:
 
 def _load_file(spec: DataSpec) -> Dataset:
     path = Path(spec.name)
-    suffix = path.suffix.lower()
-    if not path.exists():
-        if suffix in FILE_SUFFIXES:
-            raise DataError(f"{path}: file not found; check the path")
-        raise _unknown_name(spec.name)
-    if path.is_dir():
-        raise DataError(f"{path}: is a directory; give a .npz or .csv file")
-    if suffix not in FILE_SUFFIXES:
-        raise DataError(
-            f"{path}: unsupported file type '{suffix or '(none)'}'; "
-            "use .npz (arrays X and y) or .csv (label in the last column)"
-        )
+    _check_path(path)
     _reject_generation_options(spec, path.name)
-    X, y, where = _read_npz(path) if suffix == ".npz" else _read_csv(path)
+    X, y, where = _read_npz(path) if path.suffix.lower() == ".npz" else _read_csv(path)
     X, y = _checked(X, y, path, where)
     return _subsampled(X, y, spec, path.name)
 

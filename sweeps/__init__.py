@@ -8,13 +8,14 @@ searches it, each worker training a population of trials at a time (core/populat
     study.py        its study opened or resumed, with its parent run; its progress
     workers.py      the worker loop and local worker processes; trial.py: one trial's life
     signals.py      Ctrl-C and SIGTERM cut training short, never a write
-    storage.py      the journal file or an RDB: budget lock, heartbeats, stale trials
+    storage.py      where a study lives: budget lock, claims, heartbeats, stale trials;
+                    backends.py: one class per kind (journal, SQLite, PostgreSQL, MySQL)
     curves.py       a trial's curves kept with the trial; attrs.py: every key we write
     sync.py         MLflow rebuilt from the trials; summary.py, study_plots.py: the sweep's end
     dashboard.py    optuna-dashboard on the study
 
-Drives `core` and records through `tracking`; never imports `analysis` or the CLI (but for
-verdicts.py, the old name of analysis/statistics.py, re-exported). The modules the CLI imports
+Drives `core` and records through `tracking`; never imports `analysis` or the CLI. The modules
+the CLI imports
 to parse its options (sweep_file, space, samplers) import neither optuna nor numpy at import
 time, so the CLI starts fast.
 """

@@ -25,12 +25,33 @@ import inspect
 import re
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sweeps.sweep_file import SweepSpec
+    from sweeps.space import SearchSpace
+
+
+class SweepSpec(Protocol):
+    """What a sampler and a pruner are built from: the parts of a sweep file they read
+    (`sweeps.sweep_file.SweepSpec` has them all)."""
+
+    sampler: str
+    sampler_options: dict
+    pruner: str
+    pruner_options: dict
+    seed: int
+    report_every: int
+    population: int | None
+    space: SearchSpace
+
+    @property
+    def epochs(self) -> int: ...
+
+    @property
+    def shown(self) -> str: ...
+
 
 SAMPLERS: tuple[str, ...] = ("tpe", "random", "grid", "cmaes", "gp", "qmc")
 PRUNERS: tuple[str, ...] = ("median", "none", "hyperband", "successive-halving", "patient")

@@ -448,57 +448,26 @@ def _layers(value, where: str) -> tuple[int, ...]:
 
 
 def _data(train: Mapping[str, Any], written: Mapping[str, str], folder: Path) -> DataSpec:
-    """The DataSpec, checked as core.data.load checks it, without loading the data."""
+    """The DataSpec, checked as core.data.load checks it, without loading the data; a file's
+    relative path starts at the sweep file's folder."""
     from core import data as core_data
 
-    def at(name):
-        return f"train.{written.get(name, name)}"
-
-    kwargs = {DATA_OPTIONS[k]: train[k] for k in DATA_OPTIONS if k in train}
-    spec = core_data.DataSpec(**kwargs)
-    _as_key(at("data_seed"), core_data.check_seed, spec.seed)
-    if spec.name in core_data.BUILTIN:
-        synthetic = core_data._SYNTHETIC.get(spec.name)
-        fixed_shape = ("noise", "classes") if synthetic is None else ("classes",)
-        for option in fixed_shape:  # a table has its own; moons and circles have two classes
-            if getattr(spec, option) is not None and (synthetic is None or not synthetic.classes):
-                _as_key(at(option), _raise, core_data._not_applicable(f"--{option}", spec.name))
-        if spec.classes is not None:
-            _as_key(at("classes"), core_data._check_classes, spec.classes)
-        if spec.noise is not None:
-            _as_key(at("noise"), core_data._check_noise, spec.noise)
-        if spec.samples is not None:  # a table's row count is checked when it is loaded
-            classes = spec.classes or (synthetic.classes if synthetic else None) or 2
-            _as_key(at("samples"), core_data._check_samples, spec.samples, classes, spec.name)
-        return spec
-    path = Path(spec.name).expanduser()
-    path = path if path.is_absolute() else folder / path
-    if not path.exists():
-        if path.suffix.lower() in core_data.FILE_SUFFIXES:
-            raise ConfigError(f"{at('data')}: {path}: file not found; check the path (a "
-                              "relative path starts at the sweep file's folder)")  # fmt: skip
-        _as_key(at("data"), _raise, core_data._unknown_name(spec.name))
-    if path.is_dir():
-        raise ConfigError(f"{at('data')}: {path}: is a directory; give a .npz or .csv file")
-    if path.suffix.lower() not in core_data.FILE_SUFFIXES:
-        raise ConfigError(f"{at('data')}: {path}: unsupported file type "
-                          f"'{path.suffix or '(none)'}'; use .npz or .csv")  # fmt: skip
-    for option in ("noise", "classes"):
-        if getattr(spec, option) is not None:
-            _as_key(at(option), _raise, core_data._not_applicable(f"--{option}", path.name))
-    return dataclasses.replace(spec, name=str(path.resolve()))
-
-
-def _as_key(where: str, check, *args) -> None:
-    """Run a core check; its ConfigError gains the key it is about."""
+    key_of = {field: key for key, field in DATA_OPTIONS.items()}
+    spec = core_data.DataSpec(**{DATA_OPTIONS[k]: train[k] for k in DATA_OPTIONS if k in train})
+    if isinstance(spec.name, str) and spec.name not in core_data.BUILTIN:
+        path = Path(spec.name).expanduser()
+        path = path if path.is_absolute() else folder / path
+        if path.exists():
+            spec = dataclasses.replace(spec, name=str(path.resolve()))
+        elif path.suffix.lower() in core_data.FILE_SUFFIXES:
+            raise ConfigError(f"train.{written.get('data', 'data')}: {path}: file not found; "
+                              "check the path (a relative path starts at the sweep file's "
+                              "folder)")  # fmt: skip
     try:
-        check(*args)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-
-
-def _raise(exc: Exception) -> None:
-    raise exc
+        return core_data.check(spec)
+    except core_data.OptionError as exc:
+        key = key_of[exc.option]
+        raise ConfigError(f"train.{written.get(key, key)}: {exc}") from None
 
 
 def _check_fixed(fixed: dict[str, Any], written: Mapping[str, str]) -> None:

@@ -461,9 +461,3 @@ def test_safe_range_with_no_band_is_the_best_trial_alone():
     sr = v.safe_range([(1.0, 0.3), (2.0, 0.2), (3.0, 0.25)], band=0.0)
     assert (sr.low, sr.high, sr.n_within) == (2.0, 2.0, 1)
     assert v.safe_range([], band=0.1) is None
-
-
-def test_the_old_import_path_still_gives_the_same_rule():
-    from sweeps.verdicts import compare
-
-    assert compare is v.compare  # sweeps.verdicts re-exports analysis.statistics
