@@ -79,12 +79,7 @@ def run_report(prepared, json_out: bool):
     if json_out:
         report = report_mod.measure(prepared)
     else:
-        plan = "auto: rounds of " + ", ".join(map(str, prepared.rounds)) if len(
-            prepared.rounds) > 1 else str(prepared.rounds[0])  # fmt: skip
-        console.err().print(
-            f"re-training the top trials of {prepared.study.study_name!r} (seeds {plan}), on "
-            f"{prepared.workers} worker(s)"
-        )
+        say_retraining(prepared)
         report = _with_progress(report_mod.measure, prepared)
     where = report_mod.write(prepared, report)
     if json_out:
@@ -94,6 +89,16 @@ def run_report(prepared, json_out: bool):
     else:
         print_report(report, where)
     return report
+
+
+def say_retraining(prepared) -> None:
+    """The line before the report's re-training: what, on how many seeds and workers."""
+    plan = "auto: rounds of " + ", ".join(map(str, prepared.rounds)) if len(
+        prepared.rounds) > 1 else str(prepared.rounds[0])  # fmt: skip
+    console.err().print(
+        f"re-training the top trials of {prepared.study.study_name!r} (seeds {plan}), on "
+        f"{prepared.workers} worker(s)"
+    )
 
 
 def _with_progress(measure, prepared):

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from optsweep import console
 from optsweep import options as opt
+from optsweep.lifecycle import Hooks
 
 
 def sweep(
@@ -40,23 +41,24 @@ def sweep(
     ] = "auto",
 ) -> None:
     """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
-    from analysis import defaults_report as report
-    from sweeps import sweep as sweep_checks
+    from optsweep import lifecycle
 
-    sweep_checks.check_options(workers, timeout)
-    report_seeds = None if report_seeds.strip() == "0" else report_seeds
-    if report_seeds:
-        report.check_options(report_seeds, 0.01, 1, "--report-seeds")
-    plan = sweep_checks.check(
-        sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
+    options = _options(
+        trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
-        track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
-        population=population,
+        no_track=no_track, flush_every=flush_every, flush_seconds=flush_seconds,
+        population=population, workers=workers, timeout=timeout, report_seeds=report_seeds,
     )  # fmt: skip
-    if report_seeds:  # the report is written after the trials: its folder is checked before
-        out = plan.workdir / report.default_out(plan.spec.name)
-        report.check_out(out, fix="run from another folder, or skip it with --report-seeds 0")
-    _sweep(plan, workers, timeout, report_seeds)
+    plan = lifecycle.check(sweep_file, options)
+    with _Printed() as hooks:
+        lifecycle.run(plan, hooks)
+
+
+def _options(no_track: bool = False, **values):
+    """The command's options as the lifecycle takes them."""
+    from sweeps.options import SweepOptions
+
+    return SweepOptions(track=not no_track, **values)
 
 
 def worker(
@@ -84,14 +86,21 @@ def worker(
     from sweeps import sweep as sweep_checks
     from sweeps import workers
 
-    if wait_for_go:  # until the go, a stop (the sweep could not start) ends it without a word
-        workers.quiet_until_go()
-    plan = sweep_checks.check(
-        sweep_file, trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
-        heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
-        track=not no_track, flush_every=flush_every, flush_seconds=flush_seconds,
-        population=population,
-    )  # fmt: skip
+    if wait_for_go:  # started by `optsweep sweep`: its order on stdin, then its GO
+        workers.quiet_until_go()  # until the go, a stop (the sweep could not start) ends it
+        order = workers.read_order()  # without a word
+        if order is None:
+            return
+        plan = sweep_checks.check(order.path, order.options, workdir=order.workdir)
+        worker_index, deadline = order.index, order.deadline
+    else:
+        options = _options(
+            trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
+            heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+            max_retry=max_retry, no_track=no_track, flush_every=flush_every,
+            flush_seconds=flush_seconds, population=population,
+        )  # fmt: skip
+        plan = sweep_checks.check(sweep_file, options)
     workers.install_sigterm_handler()
     if wait_for_go and not workers.wait_for_go(plan):
         return  # the sweep process stopped before the study was ready: nothing was touched
@@ -108,37 +117,80 @@ def trials(
     _trials(storage_mod.resolve(storage), study)
 
 
-def _sweep(plan, workers: int, timeout: float | None, report_seeds=None) -> None:
-    from sweeps import workers as workers_mod
+class _Printed(Hooks):
+    """The lifecycle's hooks for a terminal: a progress bar while the trials run, the summary,
+    the report as it is re-trained and printed, and where everything lives."""
 
-    _print_locations(plan, "sweep")
-    columns = (
+    COLUMNS = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("best {task.fields[best]}  running {task.fields[running]}"),
         TimeElapsedColumn(),
     )
-    with Progress(
-        *columns,
-        console=console.err(),
-        transient=False,
-        redirect_stdout=False,
-        redirect_stderr=False,
-    ) as bar:
-        tasks = []  # the bar appears once the study is open: a sweep that cannot start shows
-        # only its error line
 
-        def on_progress(p) -> None:
-            if not tasks:
-                tasks.append(bar.add_task(plan.spec.name, total=p.total, best="-", running=0))
-            best = "-" if p.best is None else f"{p.best:.4g}"
-            bar.update(tasks[0], completed=p.done, best=best, running=p.running)
+    def __enter__(self) -> _Printed:
+        self.bar = Progress(*self.COLUMNS, console=console.err(), transient=False,
+                            redirect_stdout=False, redirect_stderr=False)  # fmt: skip
+        self.task = None  # the bar appears once the study is open: a sweep that cannot start
+        self.report_bar = None  # shows only its error line
+        return self
 
-        study, tracker = workers_mod.run_sweep(
-            plan, workers=workers, timeout=timeout, on_progress=on_progress, on_idle=_preload
-        )
-    finish(plan, study, tracker, report_seeds=report_seeds, report_workers=workers)
+    def __exit__(self, *exc) -> None:
+        self._stop_bars()
+
+    def _stop_bars(self) -> None:
+        for bar in (self.bar, self.report_bar):
+            if bar is not None:
+                bar.stop()
+        self.report_bar = None
+
+    def on_start(self, plan) -> None:
+        self.name = plan.spec.name
+        _print_locations(plan, "sweep")
+
+    def on_progress(self, p) -> None:
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task(self.name, total=p.total, best="-", running=0)
+        best = "-" if p.best is None else f"{p.best:.4g}"
+        self.bar.update(self.task, completed=p.done, best=best, running=p.running)
+
+    def on_idle(self) -> None:
+        _preload()
+
+    def on_summary(self, summary) -> None:
+        self.bar.stop()
+        print_summary(summary)
+
+    def on_report_skipped(self, reason: str) -> None:
+        console.out().print(f"defaults report skipped: {reason}", highlight=False)
+
+    def on_report_start(self, prepared, note: str) -> None:
+        from rich.progress import SpinnerColumn
+
+        from optsweep import report_commands
+
+        console.out().print(f"\n[bold]defaults report[/]: {note}", highlight=False)
+        report_commands.say_retraining(prepared)
+        columns = (SpinnerColumn(), TextColumn("[bold]re-training[/] {task.completed} runs"),
+                   TimeElapsedColumn())  # fmt: skip
+        self.report_bar = Progress(*columns, console=console.err(), transient=True)
+        self.report_bar.start()
+        self.report_task = self.report_bar.add_task("report", total=None)
+
+    def on_report_run(self, outcome) -> None:
+        if self.report_bar is not None:
+            self.report_bar.advance(self.report_task)
+
+    def on_report(self, report, written: dict) -> None:
+        from optsweep import report_commands
+
+        self._stop_bars()
+        report_commands.print_report(report, written)
+
+    def on_end(self, plan, tracker) -> None:
+        _print_locations(plan, "end", tracker)
 
 
 @functools.cache  # the sweep calls it on every look while the last trials run
@@ -148,44 +200,6 @@ def _preload() -> None:
 
     summary.preload()
     study_plots.preload()
-
-
-def finish(plan, study, tracker, report_seeds=None, report_workers: int = 1) -> None:
-    """Summary table, parent-run artifacts, the defaults report, and where everything lives."""
-    from sweeps import study as study_mod
-    from sweeps.summary import log_to_parent, summarize
-
-    summary = summarize(study, plan.spec.objective)
-    print_summary(summary)
-    if tracker is not None:
-        log_to_parent(tracker, study, summary)
-    if report_seeds:
-        end_report(plan, study, tracker, report_seeds, report_workers)
-    if tracker is not None:
-        study_mod.finish_parent(tracker, study, plan.spec.trials)
-    _print_locations(plan, "end", tracker)
-
-
-def end_report(plan, study, tracker, seeds, workers: int) -> None:
-    """The defaults report (optsweep report), on the seeds --report-seeds says."""
-    from analysis import defaults_report as report_mod
-    from core.errors import UserError
-    from optsweep import report_commands
-
-    try:
-        prepared = report_mod.prepare(
-            study, plan.spec, seeds=seeds, workers=workers,
-            out=plan.workdir / report_mod.default_out(plan.spec.name),
-            tracking_uri=tracker.tracking_uri if tracker else None,
-            parent_run_id=tracker.parent_run_id if tracker else None,
-        )  # fmt: skip
-    except UserError as e:
-        console.out().print(f"defaults report skipped: {e}", highlight=False)
-        return
-    note = f"run at the end of the sweep with --report-seeds {seeds}"
-    prepared.notes.append(note)
-    console.out().print(f"\n[bold]defaults report[/]: {note}", highlight=False)
-    report_commands.run_report(prepared, json_out=False)
 
 
 def print_summary(summary) -> None:

@@ -1,8 +1,8 @@
 """A sweep, checked before anything is written: the sweep file, the data set, the storage of
 its study and the tracking store.
 
-    sweep = check("sweeps/default.toml", trials=40)   # every input checked; nothing written
-    workers.run_sweep(sweep, workers=2)               # then the study, its runs, the trials
+    sweep = check("sweeps/default.toml", SweepOptions(trials=40))   # checked; nothing written
+    workers.run_sweep(sweep)                                        # then the study and trials
 """
 
 from __future__ import annotations
@@ -10,71 +10,81 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
-from sweeps.sweep_file import population_size
+from sweeps.options import FLUSH_EVERY, FLUSH_SECONDS, SweepOptions
+from sweeps.sweep_file import SweepSpec, population_size
 
-FLUSH_EVERY = 100  # epochs
-FLUSH_SECONDS = 5.0
+if TYPE_CHECKING:
+    from core.data import Dataset
+
+__all__ = ["FLUSH_EVERY", "FLUSH_SECONDS", "Sweep", "SweepOptions", "check"]
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """A validated sweep: nothing has been written yet."""
+    """A validated sweep: nothing has been written yet. `options` are resolved: the study's
+    name, its budget and its population are the ones it runs with, the URLs absolute."""
 
-    spec: object  # sweeps.sweep_file.SweepSpec
+    spec: SweepSpec
     storage: storage_mod.StorageConfig
     tracking_uri: str | None  # None: run without MLflow
     workdir: Path
-    flush_every: int = FLUSH_EVERY  # epochs between writes of a trial's curves (a killed
-    flush_seconds: float = FLUSH_SECONDS  # worker loses at most this much of its trial)
-    dataset: object = field(default=None, compare=False, repr=False)  # core.data.Dataset, as
-    # loaded by check: a worker trains on it instead of loading (a file: parsing) it again
+    options: SweepOptions = field(default_factory=SweepOptions)
+    dataset: Dataset | None = field(default=None, compare=False, repr=False)  # as loaded by
+    # check: a worker trains on it instead of loading (a file: parsing) it again
+
+    @property
+    def flush_every(self) -> int:
+        return self.options.flush_every
+
+    @property
+    def flush_seconds(self) -> float:
+        return self.options.flush_seconds
 
 
 def check(
     path: str | Path,
+    options: SweepOptions | None = None,
     *,
-    trials: int | None = None,
-    study: str | None = None,
-    storage: str | None = None,
-    tracking_uri: str | None = None,
     workdir: str | Path = ".",
-    heartbeat_interval: int = 10,
-    grace_period: int | None = None,
-    max_retry: int = 2,
-    track: bool = True,
-    flush_every: int = FLUSH_EVERY,
-    flush_seconds: float = FLUSH_SECONDS,
-    population: int | str | None = None,
+    **changes,
 ) -> Sweep:
-    """Load and check the sweep file, the data set, the storage and the tracking store."""
+    """Load and check the sweep file, the data set, the storage and the tracking store.
+    `changes`: SweepOptions fields that replace those of `options` (e.g. trials=40)."""
     from core import data
     from sweeps import sweep_file
     from tracking import store
 
+    opts = (options or SweepOptions()).replace(**changes)
     spec = sweep_file.load(path)
-    if trials is not None and trials < 1:
-        raise ConfigError(f"--trials must be >= 1, got {trials}")
-    if flush_every < 1:
-        raise ConfigError(f"--flush-every must be >= 1 epoch, got {flush_every}")
-    if not flush_seconds > 0:
-        raise ConfigError(f"--flush-seconds must be > 0, got {flush_seconds}")
-    spec = spec.with_overrides(trials=trials, name=study)
+    check_options(opts.workers, opts.timeout)
+    if opts.trials is not None and opts.trials < 1:
+        raise ConfigError(f"--trials must be >= 1, got {opts.trials}")
+    if opts.flush_every < 1:
+        raise ConfigError(f"--flush-every must be >= 1 epoch, got {opts.flush_every}")
+    if not opts.flush_seconds > 0:
+        raise ConfigError(f"--flush-seconds must be > 0, got {opts.flush_seconds}")
+    spec = spec.with_overrides(trials=opts.trials, name=opts.study)
     dataset = data.load(spec.data)  # a data set that cannot load fails here, before anything
-    size = spec.population if population is None else population_size(population)
+    size = spec.population if opts.population is None else population_size(opts.population)
     spec = dataclasses.replace(spec, population=size or auto_population(spec, dataset))
-    storage_cfg = storage_mod.resolve(storage, workdir, heartbeat_interval, grace_period, max_retry)
+    storage_cfg = storage_mod.resolve(
+        opts.storage, workdir, opts.heartbeat_interval, opts.grace_period, opts.max_retry
+    )
     storage_mod.check_writable(storage_cfg)  # a read-only or full disk: refused before any trial
-    if not storage_cfg.is_journal:
-        storage_mod.check_reachable(storage_cfg.url)
+    storage_mod.check_reachable(storage_cfg.url)
     uri = None
-    if track:
-        uri = store.resolve(tracking_uri, workdir)
+    if opts.track:
+        uri = store.resolve(opts.tracking_uri, workdir)
         store.check_reachable(uri)
-    workdir = Path(workdir).resolve()
-    return Sweep(spec, storage_cfg, uri, workdir, flush_every, flush_seconds, dataset)
+    resolved = opts.replace(
+        trials=spec.trials, study=spec.name, population=spec.population, storage=storage_cfg.url,
+        tracking_uri=uri, grace_period=storage_cfg.grace_period,
+    )  # fmt: skip
+    return Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), resolved, dataset)
 
 
 AUTO_POPULATION = 8  # trials a worker trains together when that pays (BENCHMARKS.md)

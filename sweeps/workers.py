@@ -20,6 +20,7 @@ from collections.abc import Callable
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
 from sweeps.attrs import WORKER_ATTR
+from sweeps.options import WorkerOrder
 from sweeps.signals import Interrupted, deaf_to_signals, signals_deferred
 from sweeps.study import Progress, close_runs, open_study, progress
 from sweeps.sweep import Sweep, check_options
@@ -27,10 +28,6 @@ from sweeps.trial import WorkerContext, close_interrupted, run_trials
 
 log = logging.getLogger("optsweep.sweeps")
 WATCH_SECONDS = 0.25  # how often an idle worker looks for trials of dead workers to retry
-# Local worker processes read the storage and tracking URLs from the environment, not argv:
-# a password in them would show in `ps` to every user of the machine.
-STORAGE_ENV = "OPTSWEEP_STORAGE"
-TRACKING_ENV = "OPTSWEEP_TRACKING_URI"
 GO = "go"  # what the sweep process writes to its gated workers once the study exists
 WARM_UP_SECONDS = 5.0  # how long a gated worker may take to see its input end and leave
 
@@ -137,17 +134,19 @@ def _loop(sweep: Sweep, study, storage, tracker, deadline, on_trial) -> list[tup
 
 def run_sweep(
     sweep: Sweep,
-    workers: int = 1,
+    workers: int | None = None,
     timeout: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     on_idle: Callable[[], None] | None = None,
 ):
     """Run the whole sweep: in this process with one worker, else with `workers` local worker
-    processes, which start at once but touch the storage only once this one has created (or
-    resumed) the study and the parent run.
+    processes (default: the sweep's options), which start at once but touch the storage only
+    once this one has created (or resumed) the study and the parent run.
     `on_idle` is called once no trial is left to start while the last ones run (e.g. to get
     ready for the summary).
     """
+    workers = sweep.options.workers if workers is None else workers
+    timeout = sweep.options.timeout if timeout is None else timeout
     check_options(workers, timeout)
     deadline = time.time() + timeout if timeout else None
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
@@ -203,55 +202,39 @@ def run_sweep(
     return study, tracker
 
 
-def worker_argv(sweep: Sweep, index: int, deadline: float | None, gated: bool = False) -> list[str]:
-    """The command line of one local worker process (the same command remote machines run).
+def order_for(sweep: Sweep, index: int, deadline: float | None) -> WorkerOrder:
+    """The order of one local worker process: the sweep's own checked options."""
+    return WorkerOrder(str(sweep.spec.path), str(sweep.workdir), sweep.options, index, deadline)
 
-    The storage and tracking URLs are not on it: `worker_env` passes them. `gated`: the worker
-    imports what a trial needs, then waits for GO on its standard input before it touches the
-    storage (`wait_for_go`).
+
+def launch_worker(sweep: Sweep, index: int, deadline: float | None, gated: bool = True, **popen):
+    """Start one local worker process (`optsweep worker`, the command other machines run).
+
+    Its order goes to its standard input, serialized (the storage and tracking URLs with it:
+    never its command line, which `ps` shows to every user of the machine); its command line
+    names only the sweep file and the study, for `ps`. `gated`: the worker imports what a
+    trial needs, then waits for GO before it touches the storage (`wait_for_go`); else GO
+    follows at once and its input ends.
     """
-    argv = [
-        sys.executable, "-m", "optsweep", "worker", str(sweep.spec.path),
-        "--study", sweep.spec.name, "--trials", str(sweep.spec.trials),
-        "--worker-index", str(index),
-        "--heartbeat-interval", str(sweep.storage.heartbeat_interval),
-        "--grace-period", str(sweep.storage.grace_period),
-        "--max-retry", str(sweep.storage.max_retry),
-        "--flush-every", str(sweep.flush_every), "--flush-seconds", repr(sweep.flush_seconds),
-        "--population", str(sweep.spec.population),
-    ]  # fmt: skip
-    if not sweep.tracking_uri:
-        argv.append("--no-track")
-    if deadline is not None:
-        argv += ["--deadline", repr(deadline)]
-    if gated:
-        argv.append("--wait-for-go")
-    return argv
+    argv = [sys.executable, "-m", "optsweep", "worker", str(sweep.spec.path),
+            "--study", sweep.spec.name, "--wait-for-go"]  # fmt: skip
+    proc = subprocess.Popen(argv, cwd=sweep.workdir, stdin=subprocess.PIPE, text=True, **popen)
+    proc.stdin.write(order_for(sweep, index, deadline).to_json() + "\n")
+    proc.stdin.flush()
+    if not gated:
+        _release([proc], go=True)
+    return proc
 
 
-def worker_env(sweep: Sweep, base: dict | None = None) -> dict[str, str]:
-    """The environment of a local worker process: `base` (os.environ) plus the two URLs."""
-    env = dict(os.environ if base is None else base)
-    env[STORAGE_ENV] = sweep.storage.url
-    if sweep.tracking_uri:
-        env[TRACKING_ENV] = sweep.tracking_uri
-    else:
-        env.pop(TRACKING_ENV, None)
-    return env
+def read_order(stream=None) -> WorkerOrder | None:
+    """In a worker process started by `launch_worker`: its order, or None when its input ended
+    first (the sweep process stopped before it could give one)."""
+    line = (stream or sys.stdin).readline()
+    return WorkerOrder.from_json(line) if line.strip() else None
 
 
 def _start_workers(sweep: Sweep, indices, deadline) -> list[subprocess.Popen]:
-    env = worker_env(sweep)
-    return [
-        subprocess.Popen(
-            worker_argv(sweep, i, deadline, gated=True),
-            cwd=sweep.workdir,
-            env=env,
-            stdin=subprocess.PIPE,
-            text=True,
-        )
-        for i in indices
-    ]
+    return [launch_worker(sweep, i, deadline) for i in indices]
 
 
 def _release(procs, go: bool) -> None:

@@ -77,11 +77,9 @@ def _launch(plan, log: Path):
     from sweeps import workers as workers_mod
 
     with log.open("wb") as out:  # the child keeps its own handle
-        proc = subprocess.Popen(
-            workers_mod.worker_argv(plan, 0, None), cwd=plan.workdir,
-            env=workers_mod.worker_env(plan),
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        proc = workers_mod.launch_worker(
+            plan, 0, None, gated=False, stdout=out, stderr=subprocess.STDOUT
+        )
     return proc, time.perf_counter(), log
 
 
