@@ -62,7 +62,13 @@ def _options(no_track: bool = False, **values):
 
 
 def worker(
-    sweep_file: opt.SweepFile,
+    sweep_file: Annotated[
+        str | None,
+        typer.Argument(
+            help="A sweep file (TOML) or a shipped one's name; without it, --study NAME joins "
+            "an existing study with the sweep file stored in it."
+        ),
+    ] = None,
     storage: opt.Storage = None,
     tracking_uri: opt.TrackingUri = None,
     study: opt.Study = None,
@@ -91,7 +97,7 @@ def worker(
         order = workers.read_order()  # without a word
         if order is None:
             return
-        plan = sweep_checks.check(order.path, order.options, workdir=order.workdir)
+        plan = sweep_checks.check(order.path, order.options, workdir=order.workdir, doc=order.doc)
         worker_index, deadline = order.index, order.deadline
     else:
         options = _options(
@@ -100,11 +106,38 @@ def worker(
             max_retry=max_retry, no_track=no_track, flush_every=flush_every,
             flush_seconds=flush_seconds, population=population,
         )  # fmt: skip
-        plan = sweep_checks.check(sweep_file, options)
+        if sweep_file is None:
+            plan = sweep_checks.joined(options)
+        else:
+            plan = sweep_checks.check(sweep_file, options)
     workers.install_sigterm_handler()
-    if wait_for_go and not workers.wait_for_go(plan):
-        return  # the sweep process stopped before the study was ready: nothing was touched
-    workers.work(plan, worker_index, deadline)
+    if wait_for_go:
+        if workers.wait_for_go(plan):
+            workers.work(plan, worker_index, deadline)
+        return  # else the sweep stopped before the study was ready: nothing was touched
+    _say_worker_start(plan, worker_index)
+    finished = workers.work(plan, worker_index, deadline)
+    _say_worker_end(plan, worker_index, finished)
+
+
+def _say_worker_start(plan, index: int) -> None:
+    console.err().print(
+        f"worker {index} on study [bold]{plan.spec.name}[/] ({plan.spec.trials} trials) in "
+        f"{plan.storage.shown}: running trials until the budget is spent",
+        soft_wrap=True, highlight=False,
+    )  # fmt: skip
+
+
+def _say_worker_end(plan, index: int, finished: list[tuple[int, str]]) -> None:
+    from collections import Counter
+
+    counts = Counter(state.lower() for _, state in finished)
+    what = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
+    console.err().print(
+        f"worker {index} done: it ran {len(finished)} trial(s) ({what}) of study "
+        f"{plan.spec.name}",
+        soft_wrap=True, highlight=False,
+    )  # fmt: skip
 
 
 def trials(

@@ -64,6 +64,7 @@ class WorkerOrder:
     options: SweepOptions
     index: int = 0
     deadline: float | None = None  # Unix time
+    doc: dict | None = None  # the sweep file as the sweep process read it (None: read `path`)
 
     def to_json(self) -> str:
         """One line of JSON."""

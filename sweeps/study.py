@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
-from sweeps.attrs import DEFAULTS_ATTR, PARENT_ATTR, SPEC_ATTR
+from sweeps.attrs import DEFAULTS_ATTR, PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR
 from sweeps.sweep import Sweep
 
 
@@ -61,11 +62,27 @@ def open_study(sweep: Sweep, seed_offset: int = 0):
             if defaults:  # the textbook defaults are always measured, first
                 study.enqueue_trial(defaults, user_attrs={DEFAULTS_ATTR: True})
             study.set_user_attr(SPEC_ATTR, str(sweep.spec.path))
+            study.set_user_attr(SWEEP_DOC_ATTR, stored_sweep(sweep.spec))
         stale = storage_mod.fail_stale_trials(study, sweep.storage)
         if sweep.tracking_uri is not None:
             tracker = _open_parent(sweep, study)
     close_runs(tracker, study, stale)
     return study, storage, tracker
+
+
+def stored_sweep(spec) -> dict:
+    """The sweep file as its study keeps it, for workers that join by the study's name: the
+    parsed document (it names no storage or tracking URL: those are options), where it was read
+    and which optsweep read it."""
+    import json
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mine = version("optsweep")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        mine = "unknown"
+    doc = json.loads(json.dumps(spec.doc, default=str))  # TOML dates as text
+    return {"path": str(Path(spec.path).resolve()), "doc": doc, "version": mine}
 
 
 def close_runs(tracker, study, numbers: list[int]) -> None:

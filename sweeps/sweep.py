@@ -50,16 +50,19 @@ def check(
     options: SweepOptions | None = None,
     *,
     workdir: str | Path = ".",
+    doc: dict | None = None,
     **changes,
 ) -> Sweep:
     """Load and check the sweep file, the data set, the storage and the tracking store.
-    `changes`: SweepOptions fields that replace those of `options` (e.g. trials=40)."""
+    `doc`: the sweep file's parsed document, read instead of the file at `path` (which then
+    only says where it came from). `changes`: SweepOptions fields that replace those of
+    `options` (e.g. trials=40)."""
     from core import data
     from sweeps import sweep_file
     from tracking import store
 
     opts = (options or SweepOptions()).replace(**changes)
-    spec = sweep_file.load(path)
+    spec = sweep_file.load(path) if doc is None else sweep_file.load_doc(doc, path)
     check_options(opts.workers, opts.timeout)
     if opts.trials is not None and opts.trials < 1:
         raise ConfigError(f"--trials must be >= 1, got {opts.trials}")
@@ -85,6 +88,27 @@ def check(
         tracking_uri=uri, grace_period=storage_cfg.grace_period,
     )  # fmt: skip
     return Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), resolved, dataset)
+
+
+def joined(options: SweepOptions, *, workdir: str | Path = ".") -> Sweep:
+    """A worker joining an existing study by its name (options.study, in options.storage), with
+    the sweep file the study was created from; ConfigError (one line) for an unknown study."""
+    from sweeps.attrs import SWEEP_DOC_ATTR
+
+    if not options.study:
+        raise ConfigError("give a sweep file, or --study NAME to join an existing study")
+    cfg = storage_mod.resolve(
+        options.storage, workdir, options.heartbeat_interval, options.grace_period,
+        options.max_retry,
+    )  # fmt: skip
+    study = storage_mod.load_study(cfg, options.study)  # an unknown name: the ones there are
+    stored = study.user_attrs.get(SWEEP_DOC_ATTR)
+    if not isinstance(stored, dict) or "doc" not in stored:
+        raise ConfigError(
+            f"study {options.study!r} does not keep its sweep file (an earlier optsweep "
+            f"created it); pass the file: optsweep worker SWEEP.toml --study {options.study}"
+        )
+    return check(stored["path"], options, workdir=workdir, doc=stored["doc"])
 
 
 AUTO_POPULATION = 8  # trials a worker trains together when that pays (BENCHMARKS.md)

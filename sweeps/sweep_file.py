@@ -113,6 +113,7 @@ class SweepSpec:
     train: dict  # fixed TrainConfig kwargs, only those the file sets (layers as a tuple)
     space: SearchSpace
     population: int | None = None  # trials a worker trains together; None: auto (sweep.py)
+    doc: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # as read
 
     def config_for(self, values: Mapping[str, Any]) -> TrainConfig:
         """The TrainConfig of one trial: the fixed settings plus its hyperparameter values."""
@@ -189,6 +190,19 @@ def load(path: str | Path) -> SweepSpec:
         raise ConfigError(f"{shown_path(path)}: {exc}") from None
 
 
+def load_doc(doc: Mapping[str, Any], path: str | Path) -> SweepSpec:
+    """Check a sweep file's parsed document (a dict, as TOML reads it): one passed from Python,
+    sent to a worker process, or stored in its study. `path` is where it came from, real or
+    not: the study's default name is its stem, a relative data path starts at its folder."""
+    path = Path(path)
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"a sweep must be a dict of sections, got {type(doc).__name__}")
+    try:
+        return _build(path, dict(doc))
+    except ConfigError as exc:
+        raise ConfigError(f"{shown_path(path)}: {exc}") from None
+
+
 def locate(path: str | Path) -> Path:
     """`path` itself, or for a bare name like "default", the shipped sweeps/default.toml."""
     p = Path(path)
@@ -260,7 +274,7 @@ def _build(path: Path, doc: dict) -> SweepSpec:
         options=tuple(TRAIN_OPTIONS),
     )
     _check_space(searched, fixed)
-    spec = SweepSpec(path=path, data=data, train=fixed, space=searched, **study)
+    spec = SweepSpec(path=path, data=data, train=fixed, space=searched, doc=doc, **study)
     if spec.report_every is None:  # each report is a storage write: about 25 per trial
         spec = dataclasses.replace(
             spec, report_every=max(1, math.ceil(spec.epochs / REPORTS_PER_TRIAL))

@@ -204,7 +204,9 @@ def run_sweep(
 
 def order_for(sweep: Sweep, index: int, deadline: float | None) -> WorkerOrder:
     """The order of one local worker process: the sweep's own checked options."""
-    return WorkerOrder(str(sweep.spec.path), str(sweep.workdir), sweep.options, index, deadline)
+    return WorkerOrder(
+        str(sweep.spec.path), str(sweep.workdir), sweep.options, index, deadline, sweep.spec.doc
+    )
 
 
 def launch_worker(sweep: Sweep, index: int, deadline: float | None, gated: bool = True, **popen):

@@ -404,7 +404,9 @@ class Procs:
         self.folder = folder
         self.started: list[tuple[subprocess.Popen, Path, Path]] = []
 
-    def optsweep(self, *args, env: dict | None = None, name: str = "p") -> subprocess.Popen:
+    def optsweep(
+        self, *args, env: dict | None = None, name: str = "p", cwd: Path | None = None
+    ) -> subprocess.Popen:
         full_env = dict(os.environ)
         full_env["PYTHONPATH"] = os.pathsep.join([str(REPO), full_env.get("PYTHONPATH", "")])
         full_env.update(env or {})
@@ -413,7 +415,7 @@ class Procs:
         with out.open("wb") as o, err.open("wb") as e:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "optsweep", *map(str, args)],
-                cwd=self.folder,
+                cwd=cwd or self.folder,  # its output stays in self.folder either way
                 env=full_env,
                 stdout=o,
                 stderr=e,
