@@ -49,7 +49,7 @@ from analysis.retraining import Job, Outcome
 from analysis.retraining import run as run_jobs
 from core.errors import ConfigError
 from sweeps import summary
-from sweeps.attrs import PARENT_ATTR, SPEC_ATTR, VALUES_ATTR
+from sweeps.attrs import PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR, VALUES_ATTR
 
 AUTO = "auto"
 DEFAULT_SEEDS = AUTO  # `optsweep report` and the end of `optsweep sweep`
@@ -181,16 +181,20 @@ def load(
     out_path = check_out(Path(out) if out else default_out(study_name))
     cfg = storage_mod.resolve(storage)
     study = storage_mod.load_study(cfg, study_name)
+    stored = study.user_attrs.get(SWEEP_DOC_ATTR)
     path = study.user_attrs.get(SPEC_ATTR)
-    if not path:
+    if isinstance(stored, dict) and "doc" in stored:  # the file as the study was created from
+        spec = sweep_file.load_doc(stored["doc"], stored["path"])
+    elif not path:
         raise ConfigError(f"study {study_name!r} has no sweep file recorded; run it with "
                           "`optsweep sweep` first")  # fmt: skip
-    if not Path(path).is_file():
+    elif not Path(path).is_file():
         raise ConfigError(
             f"study {study_name!r} was run from {path}, which is gone; the report needs "
             "its search space: restore the file"
         )
-    spec = sweep_file.load(path)
+    else:
+        spec = sweep_file.load(path)
     uri, parent = None, None
     if track:
         uri, parent = _tracking(study, tracking_uri)

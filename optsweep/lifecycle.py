@@ -83,8 +83,11 @@ def report_seeds_of(options: SweepOptions) -> str | None:
     return None if seeds == "0" else seeds
 
 
-def check(path: str | Path, options: SweepOptions | None = None, workdir=".") -> Sweep:
-    """Every input of the sweep, its end report included, checked; nothing written."""
+def check(
+    path: str | Path, options: SweepOptions | None = None, workdir=".", doc: dict | None = None
+) -> Sweep:
+    """Every input of the sweep, its end report included, checked; nothing written. `doc`: the
+    sweep file's content, read instead of the file at `path` (see sweeps.sweep.check)."""
     from analysis import defaults_report as report
     from sweeps import sweep as sweep_mod
 
@@ -93,7 +96,7 @@ def check(path: str | Path, options: SweepOptions | None = None, workdir=".") ->
     seeds = report_seeds_of(options)
     if seeds:
         report.check_options(seeds, 0.01, 1, "--report-seeds")
-    plan = sweep_mod.check(path, options, workdir=workdir)
+    plan = sweep_mod.check(path, options, workdir=workdir, doc=doc)
     if seeds:  # the report is written after the trials: its folder is checked before
         report.check_out(plan.workdir / report.default_out(plan.spec.name), fix=REPORT_FIX)
     return plan

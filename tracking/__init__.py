@@ -31,3 +31,6 @@ import os
 # second for its network calls: ~1 s at the end of every worker and of the sweep (no network
 # here), and calls a sweep should not make. Off unless the user chose otherwise.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# MLflow logs its store's set-up at INFO ("Creating initial MLflow database tables...") into
+# the sweep's terminal (and a notebook's cell); its warnings and errors still show.
+os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
