@@ -7,6 +7,7 @@ import functools
 from typing import Annotated
 
 import typer
+from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -110,11 +111,12 @@ def worker(
             plan = sweep_checks.joined(options)
         else:
             plan = sweep_checks.check(sweep_file, options)
-    workers.install_sigterm_handler()
-    if wait_for_go:
+    if wait_for_go:  # until the GO, a stop still ends it without a word: it touched nothing
         if workers.wait_for_go(plan):
+            workers.install_sigterm_handler()
             workers.work(plan, worker_index, deadline)
-        return  # else the sweep stopped before the study was ready: nothing was touched
+        return  # else the sweep stopped before the study was ready
+    workers.install_sigterm_handler()
     _say_worker_start(plan, worker_index)
     finished = workers.work(plan, worker_index, deadline)
     _say_worker_end(plan, worker_index, finished)
@@ -247,18 +249,9 @@ def print_summary(summary) -> None:
             + ", ".join(f"{k}={_fmt(v)}" for k, v in b.values.items())
         )
     if summary.top:
-        keys = list(summary.top[0].values)
-        table = Table(title=f"top {len(summary.top)} by {summary.objective} ({summary.direction})")
-        for col in ("trial", summary.objective, *keys, "epochs", "seconds"):
-            table.add_column(col, justify="right")
-        for r in summary.top:
-            table.add_row(
-                str(r.number), _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys),
-                _fmt(r.epochs), _fmt(r.seconds),
-            )  # fmt: skip
-        console.out().print(table)
+        _print_top(summary)
     if summary.importances:
-        table = Table(title="parameter importances (Optuna, fANOVA)")
+        table = Table(title="importances (fANOVA)")
         table.add_column("parameter")
         table.add_column("importance", justify="right")
         for k, v in summary.importances.items():
@@ -266,6 +259,35 @@ def print_summary(summary) -> None:
         console.out().print(table)
     elif summary.importance_note:
         console.out().print(f"importances: {summary.importance_note}")
+
+
+def _print_top(summary) -> None:
+    """The top trials as a table, or, when the table would not fit the terminal, one line per
+    trial: never a number cut short."""
+    keys = list(summary.top[0].values)
+    title = f"top {len(summary.top)} by {summary.objective} ({summary.direction})"
+    header = ("trial", summary.objective, *keys, "epochs", "seconds")
+    rows = [
+        (str(r.number), _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys), _fmt(r.epochs),
+         _fmt(r.seconds))
+        for r in summary.top
+    ]  # fmt: skip
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    out = console.out()
+    if sum(widths) + 3 * len(widths) + 1 <= out.width:
+        table = Table(title=title)
+        for col in header:
+            table.add_column(col, justify="right", no_wrap=True)
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    out.print(title, highlight=False)
+    for r, row in zip(summary.top, rows, strict=True):
+        out.print(f"trial {row[0]}: {summary.objective} {row[1]} ({row[-2]} epochs, "
+                  f"{row[-1]} s)", highlight=False)  # fmt: skip
+        values = ", ".join(f"{k} {_fmt(r.values.get(k))}" for k in keys)
+        out.print(Padding(values, (0, 0, 0, 2)), highlight=False)
 
 
 def _trials(storage_cfg, study_name: str) -> None:

@@ -76,6 +76,9 @@ class Backend:
         """Whether this process would notice the death of the worker `owner` (WORKER_ATTR)."""
         return bool(owner)
 
+    def release(self, cfg: StorageConfig, study_name: str) -> None:
+        """After a sweep: remove what its budget lock left behind, if nobody holds it."""
+
 
 # --- the journal file --------------------------------------------------------------------------
 
@@ -135,8 +138,14 @@ class Journal(Backend):
 
     @contextlib.contextmanager
     def budget_lock(self, cfg: StorageConfig, study_name: str, storage) -> Iterator[None]:
-        with _file_lock(Path(f"{cfg.url}.lock-{lock_key(study_name)}")):
+        with _file_lock(self.lock_path(cfg, study_name)):
             yield
+
+    def lock_path(self, cfg: StorageConfig, study_name: str) -> Path:
+        return Path(f"{cfg.url}.lock-{lock_key(study_name)}")
+
+    def release(self, cfg: StorageConfig, study_name: str) -> None:
+        remove_lock_file(self.lock_path(cfg, study_name))
 
     def fail_stale_trials(self, study, cfg: StorageConfig) -> list[int]:
         """A RUNNING trial started by a process of this host that no longer exists is stale."""
@@ -350,8 +359,14 @@ class SQLite(Database):
 
     @contextlib.contextmanager
     def budget_lock(self, cfg: StorageConfig, study_name: str, storage) -> Iterator[None]:
-        with _file_lock(Path(f"{self.path(cfg.url)}.lock-{lock_key(study_name)}")):
+        with _file_lock(self.lock_path(cfg, study_name)):
             yield
+
+    def lock_path(self, cfg: StorageConfig, study_name: str) -> Path:
+        return Path(f"{self.path(cfg.url)}.lock-{lock_key(study_name)}")
+
+    def release(self, cfg: StorageConfig, study_name: str) -> None:
+        remove_lock_file(self.lock_path(cfg, study_name))
 
 
 class PostgreSQL(Database):
@@ -472,12 +487,52 @@ def lock_key(study_name: str) -> int:
 
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    with open(path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    """An exclusive lock on the file at `path` (made if missing). The lock counts only if the
+    path still names the locked file once it is held: `remove_lock_file` may have removed it
+    meanwhile, and then the lock is taken again on the file now there."""
+    while True:
+        fh = open(path, "a")  # noqa: SIM115 -- closed below, or on retry
         try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                current = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
+            except FileNotFoundError:
+                current = False
+        except BaseException:
+            fh.close()
+            raise
+        if current:
+            break
+        fh.close()  # removed while we waited: lock the new one
+    try:
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def remove_lock_file(path: Path) -> bool:
+    """Remove a lock file nobody holds (a finished sweep's), without racing a worker that is
+    about to take it: removed only while held here, and `_file_lock` re-checks the path after
+    locking. False when it is held (left alone) or not there."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    try:
+        if os.stat(path).st_ino != os.fstat(fd).st_ino:
+            return False
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _fail_by_heartbeat(study) -> list[int]:

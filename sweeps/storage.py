@@ -134,6 +134,12 @@ def budget_lock(cfg: StorageConfig, study_name: str, storage=None):
         yield
 
 
+def release_locks(cfg: StorageConfig, study_name: str) -> None:
+    """At a worker's or a sweep's end: remove the study's lock file if no other worker holds
+    it (a file lock's file; a database's locks leave nothing)."""
+    cfg.backend.release(cfg, study_name)
+
+
 # --- dead workers ---------------------------------------------------------------------------
 
 

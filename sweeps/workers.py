@@ -45,6 +45,7 @@ def work(
     heal_tracking(study, tracker, [number for number, _ in finished])
     if tracker is not None and progress(study, sweep.spec.trials).done >= sweep.spec.trials:
         tracker.finish_parent("FINISHED")  # workers on their own: the last one out ends it
+    storage_mod.release_locks(sweep.storage, sweep.spec.name)
     return finished
 
 
@@ -199,6 +200,7 @@ def run_sweep(
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+    storage_mod.release_locks(sweep.storage, sweep.spec.name)
     return study, tracker
 
 

@@ -27,6 +27,21 @@ STORE = Path("findings-store")
 PAGE = Path("docs/findings.md")
 
 
+def _check_paths(store: Path, out: Path) -> None:
+    """The store is a folder (made if missing) and the page a file: one line otherwise."""
+    from core.errors import ConfigError
+
+    if store.exists() and not store.is_dir():
+        raise ConfigError(f"--store {store} is a file; name a folder for the claims' studies "
+                          "and runs (made if missing)")  # fmt: skip
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; name the page to write, e.g. {out}/x.md")
+    for folder in (store, out.parent):
+        up = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if up is not None and not up.is_dir():
+            raise ConfigError(f"{folder} cannot be made: {up} is a file; choose another path")
+
+
 def run(
     store: Path = STORE,
     out: Path = PAGE,
@@ -40,7 +55,8 @@ def run(
     from sweeps import sweep_file
 
     check_options(seeds, TOLERANCE, workers)
-    store = Path(store).resolve()
+    store, out = Path(store).resolve(), Path(out)
+    _check_paths(store, out)
     start, load = time.perf_counter(), os.getloadavg()[0]
     sweep_seconds, reused, sweeping = sweep_all(store, workers, track, say)
     figures = out.parent / out.stem

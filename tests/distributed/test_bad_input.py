@@ -224,8 +224,16 @@ CASES = {
     "worker + store older": ["worker", "good.toml", "--tracking-uri", "sqlite:///older.db"],
     "server + store foreign": ["server", "--backend-store-uri", "sqlite:///foreign.db"],
     "ui + store newer": ["ui", "--tracking-uri", "sqlite:///newer.db"],
+    # the findings' folders
+    "findings store is a file": ["findings", "--store", "good.toml", "--out", "f.md"],
+    "findings page is a folder": ["findings", "--store", "fs", "--out", "a-folder"],
+    # joining by name
+    "worker joins an unknown study": ["worker", "--study", "nosuch", "--storage", "none.journal"],
 }
 SAYS = {  # what the line must say, beyond `error: `: the file and the fix
+    "findings store is a file": ("good.toml is a file", "name a folder"),
+    "findings page is a folder": ("a-folder is a folder", "name the page"),
+    "worker joins an unknown study": ("no study storage at",),
     "tracking store cut short": ("cut.db is damaged", "move it aside"),
     "tracking store garbled": ("garbled.db is damaged", "move it aside"),
     "tracking store foreign": ("foreign.db is an SQLite database but not an MLflow store",),

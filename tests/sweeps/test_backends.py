@@ -46,3 +46,46 @@ def test_a_sqlite_budget_lock_file_sits_beside_the_database(tmp_path):
     with storage_mod.budget_lock(cfg, "s"):
         locks = list(tmp_path.glob("o.db.lock-*"))
     assert len(locks) == 1 and locks[0].name == f"o.db.lock-{backends.lock_key('s')}"
+
+
+def test_a_lock_file_is_removed_only_when_nobody_holds_it(tmp_path):
+    path = tmp_path / "j.lock-1"
+    with backends._file_lock(path):
+        assert not backends.remove_lock_file(path) and path.exists()  # held: left alone
+    assert backends.remove_lock_file(path) and not path.exists()
+    assert not backends.remove_lock_file(path)  # not there
+
+
+def test_a_locker_whose_file_was_removed_while_it_waited_locks_the_new_one(tmp_path):
+    import fcntl
+    import threading
+
+    path = tmp_path / "j.lock-2"
+    held = open(path, "a")  # noqa: SIM115 -- another worker holds the lock...
+    fcntl.flock(held, fcntl.LOCK_EX)
+    got = threading.Event()
+
+    def waiter() -> None:
+        with backends._file_lock(path):  # ...opened the old file and waits for it
+            got.set()
+            assert path.exists()  # its lock is on the file the path names now
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    t.join(0.3)
+    assert not got.is_set()
+    path.unlink()  # what remove_lock_file does while it holds the lock
+    fcntl.flock(held, fcntl.LOCK_UN)
+    held.close()
+    t.join(10)
+    assert got.is_set()
+
+
+def test_a_finished_sweep_leaves_no_lock_file(tmp_path):
+    from sweeps import sweep, workers
+    from tests.e2e.conftest import write_sweep
+
+    plan = sweep.check(write_sweep(tmp_path, trials=2, epochs=3), workdir=tmp_path, track=False)
+    workers.run_sweep(plan)
+    assert sorted(p.name for p in tmp_path.iterdir() if ".lock" in p.name) == []
+    assert (tmp_path / "optsweep.journal").is_file()
