@@ -128,6 +128,14 @@ Host = Annotated[
         "--insecure."
     ),
 ]
+Cluster = Annotated[
+    str | None,
+    typer.Option(
+        help="Run the workers as tasks on a Dask cluster: local (a LocalCluster of --workers "
+        "processes here) or a scheduler's address, tcp://host:8786 or tls://host:8786. A remote "
+        "cluster needs stores every node reaches (PostgreSQL/MySQL, an MLflow server)."
+    ),
+]
 Insecure = Annotated[
     bool,
     typer.Option(

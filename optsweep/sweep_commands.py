@@ -40,6 +40,7 @@ def sweep(
             "every verdict is decided), a number, or 0 for no report."
         ),
     ] = "auto",
+    cluster: opt.Cluster = None,
 ) -> None:
     """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
     from optsweep import lifecycle
@@ -49,6 +50,7 @@ def sweep(
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         no_track=no_track, flush_every=flush_every, flush_seconds=flush_seconds,
         population=population, workers=workers, timeout=timeout, report_seeds=report_seeds,
+        cluster=cluster,
     )  # fmt: skip
     plan = lifecycle.check(sweep_file, options)
     with _Printed() as hooks:

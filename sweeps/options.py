@@ -41,6 +41,7 @@ class SweepOptions:
     workers: int = 1  # local worker processes
     timeout: float | None = None  # seconds after which no trial starts
     report_seeds: str | int = REPORT_SEEDS  # the defaults report at the end: "auto", N, 0: none
+    cluster: str | None = None  # a Dask cluster for the workers: "local" or tcp://host:8786
 
     def replace(self, **changes) -> SweepOptions:
         return dataclasses.replace(self, **changes)

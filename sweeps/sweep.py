@@ -83,11 +83,18 @@ def check(
     if opts.track:
         uri = store.resolve(opts.tracking_uri, workdir)
         store.check_reachable(uri)
+    if opts.cluster is not None:
+        from sweeps import cluster
+
+        opts = opts.replace(cluster=cluster.check_address(opts.cluster))
     resolved = opts.replace(
         trials=spec.trials, study=spec.name, population=spec.population, storage=storage_cfg.url,
         tracking_uri=uri, grace_period=storage_cfg.grace_period,
     )  # fmt: skip
-    return Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), resolved, dataset)
+    plan = Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), resolved, dataset)
+    if opts.cluster is not None:
+        cluster.check_stores(opts.cluster, plan)
+    return plan
 
 
 def joined(options: SweepOptions, *, workdir: str | Path = ".") -> Sweep:

@@ -37,11 +37,13 @@ def work(
     worker_index: int = 0,
     deadline: float | None = None,
     on_trial: Callable[[int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[tuple[int, str]]:
-    """This process's worker loop: claim and run trials until the budget or the deadline; then,
-    if tracking writes gave up meanwhile, complete this worker's runs (`heal_tracking`)."""
+    """This process's worker loop: claim and run trials until the budget or the deadline (or
+    `should_stop()`); then, if tracking writes gave up meanwhile, complete this worker's runs
+    (`heal_tracking`)."""
     study, storage, tracker = open_study(sweep, seed_offset=worker_index)
-    finished = _loop(sweep, study, storage, tracker, deadline, on_trial)
+    finished = _loop(sweep, study, storage, tracker, deadline, on_trial, should_stop)
     heal_tracking(study, tracker, [number for number, _ in finished])
     if tracker is not None and progress(study, sweep.spec.trials).done >= sweep.spec.trials:
         tracker.finish_parent("FINISHED")  # workers on their own: the last one out ends it
@@ -93,7 +95,9 @@ def _say(line: str) -> str:
     return line
 
 
-def _loop(sweep: Sweep, study, storage, tracker, deadline, on_trial) -> list[tuple[int, str]]:
+def _loop(
+    sweep: Sweep, study, storage, tracker, deadline, on_trial, should_stop=None
+) -> list[tuple[int, str]]:
     from core import data
 
     dataset = sweep.dataset if sweep.dataset is not None else data.load(sweep.spec.data)
@@ -103,6 +107,8 @@ def _loop(sweep: Sweep, study, storage, tracker, deadline, on_trial) -> list[tup
     )  # fmt: skip
     size = max(1, int(getattr(sweep.spec, "population", None) or 1))
     while deadline is None or time.time() < deadline:
+        if should_stop is not None and should_stop():
+            break  # asked to stop (a cluster's Ctrl-C): between populations, nothing open
         trials: list = []
         try:
             with (
@@ -154,8 +160,8 @@ def run_sweep(
     procs: list[subprocess.Popen] = []
     study = tracker = None
     try:
-        if workers > 1:  # they import while this process creates the study, then wait for it
-            procs = _start_workers(sweep, range(workers), deadline)
+        if workers > 1 and not sweep.options.cluster:  # they import while this process
+            procs = _start_workers(sweep, range(workers), deadline)  # creates the study
         study, storage, tracker = open_study(sweep)
         _release(procs, go=True)
 
@@ -177,7 +183,9 @@ def run_sweep(
                 on_idle()
 
         show()
-        if workers == 1:
+        if sweep.options.cluster:  # Dask tasks; each completes its own runs at its end
+            _run_on_cluster(sweep, study, tracker, workers, deadline, wait)
+        elif workers == 1:
             finished = _loop(sweep, study, storage, tracker, deadline, show)
             heal_tracking(study, tracker, [number for number, _ in finished])
         else:  # each worker process completes its own runs at its end
@@ -190,6 +198,8 @@ def run_sweep(
             killed = stop_workers(procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0)
             if study is not None:
                 close_after(study, tracker, killed)
+                if sweep.options.cluster:  # the cluster's workers are gone: their trials too
+                    close_runs(tracker, study, storage_mod.fail_stale_trials(study, sweep.storage))
             if tracker is not None:
                 tracker.finish_parent("KILLED")
         raise
@@ -202,6 +212,35 @@ def run_sweep(
         signal.signal(signal.SIGTERM, previous)
     storage_mod.release_locks(sweep.storage, sweep.spec.name)
     return study, tracker
+
+
+def _run_on_cluster(sweep: Sweep, study, tracker, workers: int, deadline, look) -> None:
+    """The worker loops as tasks on the sweep's Dask cluster (sweeps/cluster.py); a trial a
+    lost Dask worker left RUNNING is failed and run again, as for a local worker."""
+    from sweeps import cluster
+
+    with cluster.connect(sweep.options.cluster, workers) as client:
+        cluster.run(client, sweep, workers, deadline, work_task, on_look=look)
+    with signals_deferred():
+        stale = storage_mod.fail_stale_trials(study, sweep.storage)
+    close_runs(tracker, study, stale)
+    if stale:
+        log.warning("%d trial(s) of lost Dask workers failed and queued again", len(stale))
+
+
+def work_task(order_json: str, stop_name: str | None = None) -> list[tuple[int, str]]:
+    """One worker loop as a Dask task: the order checked again where it runs (the stores must
+    answer from that machine too), then trials until the budget or the sweep's stop event."""
+    from sweeps import sweep as sweep_mod
+
+    order = WorkerOrder.from_json(order_json)
+    plan = sweep_mod.check(order.path, order.options, workdir=order.workdir, doc=order.doc)
+    should_stop = None
+    if stop_name is not None:
+        import distributed
+
+        should_stop = distributed.Event(stop_name).is_set
+    return work(plan, order.index, order.deadline, should_stop=should_stop)
 
 
 def order_for(sweep: Sweep, index: int, deadline: float | None) -> WorkerOrder:
