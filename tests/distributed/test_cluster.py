@@ -80,3 +80,66 @@ def test_a_cluster_that_cannot_work_is_one_line_before_anything(tmp_path, procs,
     err = procs.output(refused)[1].strip()
     assert err.startswith("error: ") and "\n" not in err and says in err, err
     assert not (tmp_path / "optsweep.journal").exists() and not (tmp_path / "mlflow.db").exists()
+
+
+def _certificate(folder) -> dict[str, str]:
+    """A self-signed certificate for 127.0.0.1 (its own CA), and Dask's settings to use it."""
+    import subprocess
+
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+         cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    env = {"DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(cert),
+           "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"}  # fmt: skip
+    for role in ("SCHEDULER", "WORKER", "CLIENT"):
+        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__CERT"] = str(cert)
+        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__KEY"] = str(key)
+    return env
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("protocol", ["tcp", "tls"])
+def test_a_running_scheduler_takes_the_workers_over_its_protocol(
+    protocol, tmp_path, pg_schema, mlflow_server, procs
+):
+    """A scheduler and two Dask workers started by hand (as a user's cluster would be), here on
+    loopback; with tls:// the certificates come from Dask's own configuration."""
+    import subprocess
+    import sys
+
+    from tests.distributed.conftest import REPO, free_port
+
+    _, url = pg_schema
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(REPO), **(_certificate(tmp_path) if protocol == "tls"
+                                                     else {}))  # fmt: skip
+    address = f"{protocol}://127.0.0.1:{port}"
+    log = (tmp_path / "dask.log").open("wb")
+
+    def start(module: str, *args) -> subprocess.Popen:
+        argv = [sys.executable, "-m", f"distributed.cli.{module}", *args, "--no-dashboard"]
+        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=tmp_path)  # fmt: skip
+
+    started = [start("dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
+                     "--protocol", protocol)]  # fmt: skip
+    try:
+        started += [start("dask_worker", address, "--nthreads", "1", "--no-nanny") for _ in "ab"]
+        name = unique(f"dask{protocol}")
+        sweep_file = write_sweep(tmp_path, name, trials=4, epochs=20, population=1)
+        sweep = procs.optsweep("sweep", sweep_file, "--workers", 2, "--cluster", address,
+                               "--storage", url, "--tracking-uri", mlflow_server.url,
+                               "--report-seeds", 0, env=env)  # fmt: skip
+        assert sweep.wait(300) == 0, (procs.output(sweep), (tmp_path / "dask.log").read_text())
+    finally:
+        for p in started:
+            p.kill()
+            p.wait(10)
+        log.close()
+    study = open_study(url, name)
+    assert [t.state for t in study.get_trials()] == [TrialState.COMPLETE] * 4
+    runs = mlflow_runs(mlflow_server.url, name)
+    assert sorted(runs["children"]) == [0, 1, 2, 3]
