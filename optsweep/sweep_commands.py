@@ -41,6 +41,17 @@ def sweep(
         ),
     ] = "auto",
     cluster: opt.Cluster = None,
+    warm_start: Annotated[
+        str | None,
+        typer.Option(
+            help="A study whose completed trials start this new one's sampler (same task and "
+            "space; not counted in the budget, not run again). Default: the sweep file's."
+        ),
+    ] = None,
+    warm_start_storage: Annotated[
+        str | None,
+        typer.Option(help="Where the --warm-start study lives (default: this sweep's storage)."),
+    ] = None,
 ) -> None:
     """Run (or resume) a sweep: Optuna searches, every trial's curves go to MLflow."""
     from optsweep import lifecycle
@@ -50,7 +61,7 @@ def sweep(
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
         no_track=no_track, flush_every=flush_every, flush_seconds=flush_seconds,
         population=population, workers=workers, timeout=timeout, report_seeds=report_seeds,
-        cluster=cluster,
+        cluster=cluster, warm_start=warm_start, warm_start_storage=warm_start_storage,
     )  # fmt: skip
     plan = lifecycle.check(sweep_file, options)
     with _Printed() as hooks:

@@ -42,6 +42,8 @@ class SweepOptions:
     timeout: float | None = None  # seconds after which no trial starts
     report_seeds: str | int = REPORT_SEEDS  # the defaults report at the end: "auto", N, 0: none
     cluster: str | None = None  # a Dask cluster for the workers: "local" or tcp://host:8786
+    warm_start: str | None = None  # a study whose trials start a new one (default: the file's)
+    warm_start_storage: str | None = None  # where it lives (default: the file's, or the same)
 
     def replace(self, **changes) -> SweepOptions:
         return dataclasses.replace(self, **changes)

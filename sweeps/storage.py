@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
-from sweeps.attrs import WORKER_ATTR
+from sweeps.attrs import WARM_ATTR, WORKER_ATTR
 from sweeps.backends import (
     TORN_SUFFIX,
     Backend,
@@ -183,11 +183,15 @@ def retried_numbers(trials) -> set[int]:
 
 
 def counted(trials) -> list:
-    """The trials the budget counts: all but failed ones that were queued to run again."""
+    """The trials the budget counts: all but failed ones that were queued to run again, and
+    those a warm start added (run by another study)."""
     from optuna.trial import TrialState
 
     again = retried_numbers(trials)
-    return [t for t in trials if not (t.state == TrialState.FAIL and t.number in again)]
+    return [
+        t for t in trials
+        if not (t.state == TrialState.FAIL and t.number in again) and WARM_ATTR not in t.user_attrs
+    ]  # fmt: skip
 
 
 def claim_trial(study, budget: int):

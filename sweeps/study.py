@@ -15,6 +15,7 @@ from core.errors import ConfigError
 from sweeps import storage as storage_mod
 from sweeps.attrs import DEFAULTS_ATTR, PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR
 from sweeps.sweep import Sweep
+from tracking.store import mask
 
 
 def _create_or_load(sweep: Sweep, seed_offset: int = 0):
@@ -61,6 +62,10 @@ def open_study(sweep: Sweep, seed_offset: int = 0):
             defaults = sweep.spec.space.default_params()
             if defaults:  # the textbook defaults are always measured, first
                 study.enqueue_trial(defaults, user_attrs={DEFAULTS_ATTR: True})
+            if sweep.options.warm_start is not None:  # evidence for the sampler, not work
+                from sweeps import warm
+
+                study.add_trials(warm.source_trials(sweep))
             study.set_user_attr(SPEC_ATTR, str(sweep.spec.path))
             study.set_user_attr(SWEEP_DOC_ATTR, stored_sweep(sweep.spec))
         stale = storage_mod.fail_stale_trials(study, sweep.storage)
@@ -82,6 +87,10 @@ def stored_sweep(spec) -> dict:
     except PackageNotFoundError:  # run from a source tree that was never installed
         mine = "unknown"
     doc = json.loads(json.dumps(spec.doc, default=str))  # TOML dates as text
+    for table in doc.values():  # a warm start's storage URL may hold a password
+        warm = table.get("warm_start") if isinstance(table, dict) else None
+        if isinstance(warm, dict) and isinstance(warm.get("storage"), str):
+            warm["storage"] = mask(warm["storage"])
     return {"path": str(Path(spec.path).resolve()), "doc": doc, "version": mine}
 
 
@@ -107,6 +116,7 @@ def _open_parent(sweep: Sweep, study):
         "direction": sweep.spec.direction,
         "seed": sweep.spec.seed,
         "storage": sweep.storage.shown,
+        **({"warm_start": sweep.options.warm_start} if sweep.options.warm_start else {}),
         **{f"fixed.{k}": v for k, v in sweep.spec.train.items()},
         "fixed.data": sweep.spec.data.name,
     }

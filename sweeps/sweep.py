@@ -87,6 +87,11 @@ def check(
         from sweeps import cluster
 
         opts = opts.replace(cluster=cluster.check_address(opts.cluster))
+    opts = opts.replace(
+        warm_start=opts.warm_start or spec.warm_start,
+        warm_start_storage=opts.warm_start_storage or (
+            spec.warm_start_storage if opts.warm_start is None else None),
+    )  # fmt: skip
     resolved = opts.replace(
         trials=spec.trials, study=spec.name, population=spec.population, storage=storage_cfg.url,
         tracking_uri=uri, grace_period=storage_cfg.grace_period,
@@ -94,6 +99,10 @@ def check(
     plan = Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), resolved, dataset)
     if opts.cluster is not None:
         cluster.check_stores(opts.cluster, plan)
+    if opts.warm_start is not None:
+        from sweeps import warm
+
+        warm.source_trials(plan)  # refused here, before anything is written
     return plan
 
 

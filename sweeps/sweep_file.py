@@ -64,7 +64,7 @@ MAX_SEED = 2**32 - 1  # NumPy's RandomState, behind Optuna's samplers, takes no 
 SECTIONS = ("study", "train", "space")
 STUDY_KEYS = (
     "name", "trials", "sampler", "sampler_options", "pruner", "pruner_options", "seed",
-    "objective", "report_every", "diverged", "population",
+    "objective", "report_every", "diverged", "population", "warm_start",
 )  # fmt: skip
 
 # The `optsweep train` options a sweep file may fix, with their TOML types. Data options go to
@@ -113,6 +113,8 @@ class SweepSpec:
     train: dict  # fixed TrainConfig kwargs, only those the file sets (layers as a tuple)
     space: SearchSpace
     population: int | None = None  # trials a worker trains together; None: auto (sweep.py)
+    warm_start: str | None = None  # a study whose completed trials start this one (warm.py)
+    warm_start_storage: str | None = None  # where that study lives (None: the same storage)
     doc: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # as read
 
     def config_for(self, values: Mapping[str, Any]) -> TrainConfig:
@@ -288,6 +290,26 @@ def _build(path: Path, doc: dict) -> SweepSpec:
     return spec
 
 
+def _warm_start(value, where: str) -> dict[str, str | None]:
+    """`warm_start = "study"` or `{ study = "name", storage = "URL or journal path" }`."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        value = {"study": value}
+    if (
+        not isinstance(value, Mapping)
+        or set(value) - {"study", "storage"}
+        or not isinstance(value.get("study"), str)
+    ):
+        raise ConfigError(f'{where}: give a study name, or {{ study = "name", storage = '
+                          f'"sqlite:///old.db" }} (got {value!r})')  # fmt: skip
+    storage = value.get("storage")
+    if storage is not None and not isinstance(storage, str):
+        raise ConfigError(f"{where}.storage: give a storage URL or journal path (got {storage!r})")
+    return {"warm_start": _study_name(value["study"], f"{where}.study"),
+            "warm_start_storage": storage}  # fmt: skip
+
+
 def _study(table: Mapping, default_name: str) -> dict[str, Any]:
     keys = normalized_keys(table, "study", known=STUDY_KEYS)
 
@@ -328,6 +350,7 @@ def _study(table: Mapping, default_name: str) -> dict[str, Any]:
         "direction": OBJECTIVES[objective],
         "report_every": report_every,
         "diverged": diverged,
+        **_warm_start(get("warm_start", None), at("warm_start")),
         "population": population_size(get("population", "auto"), at("population")),
     }
 

@@ -32,6 +32,7 @@ from sweeps.attrs import (
     REASON_ATTR,
     STATE_ATTR,
     VALUES_ATTR,
+    WARM_ATTR,
     WORKER_ATTR,
 )  # fmt: skip
 from sweeps.curves import KEYS, read_curves
@@ -79,6 +80,8 @@ def sync(storage_cfg, study_name: str, tracking_uri: str) -> SyncReport:
     numbers = {t.number for t in trials}
     report.orphans = sorted(n for n in runs if n not in numbers)
     for trial in trials:
+        if WARM_ATTR in trial.user_attrs:
+            continue  # a warm start's: run by the study it came from, its runs there
         if trial.state.name == "RUNNING":
             report.running.append(trial.number)
         elif trial.state.name in FINISHED:

@@ -129,3 +129,13 @@ def test_a_worker_logs_with_its_login_and_without_one_writes_nothing(auth_server
     for place, text in where.items():
         for secret in SECRETS:
             assert secret not in text, f"a password in the {place}"
+
+    # report and sync: the same one line without a login, and they work with hers
+    at = ("--storage", journal, "--tracking-uri", url)
+    for args in (("report", name, *at, "--seeds", 2), ("sync", name, *at)):
+        refused = procs.optsweep(*args, env=nobody)
+        assert refused.wait(120) == 2, procs.output(refused)
+        err = procs.output(refused)[1].strip()
+        assert "MLFLOW_TRACKING_USERNAME" in err and "\n" not in err, err
+    synced = procs.optsweep("sync", name, *at, env=ana)
+    assert synced.wait(120) == 0, procs.output(synced)
