@@ -64,6 +64,24 @@ def test_every_make_target_in_the_readme_exists():
     [line for kind, line, _ in STEPS if kind == "run" and "optsweep " in line],
 )
 def test_every_optsweep_line_parses_against_the_cli(line):
+    _parses(line)
+
+
+SHOWN = [
+    line
+    for lang, body, _ in newcomer().blocks(README)
+    if lang == "text"
+    for line in body.splitlines()
+    if line.startswith(".venv/bin/optsweep ")
+]
+
+
+@pytest.mark.parametrize("line", SHOWN)
+def test_every_optsweep_line_shown_but_not_run_parses_too(line):
+    _parses(line)
+
+
+def _parses(line: str) -> None:
     from typer.main import get_command
 
     from optsweep.cli import app
