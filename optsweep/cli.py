@@ -57,10 +57,14 @@ class _OneLineErrors(TyperGroup):
             typer.echo("interrupted", err=True)
             rv = 130
         except BaseException as e:
-            if type(e).__name__ != "Interrupted":  # sweeps.signals' SIGTERM
+            if type(e).__name__ == "StorageOutage":  # sweeps.outage: the database stayed away
+                typer.echo(f"error: {e}", err=True)
+                rv = 1
+            elif type(e).__name__ == "Interrupted":  # sweeps.signals' SIGTERM
+                typer.echo("terminated", err=True)
+                rv = 143
+            else:
                 raise
-            typer.echo("terminated", err=True)
-            rv = 143
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)

@@ -128,6 +128,14 @@ Host = Annotated[
         "--insecure."
     ),
 ]
+OutageSeconds = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="Seconds a lost connection to the study's database is retried before the worker "
+        "gives up with one line (trials in flight wait for it).",
+    ),
+]
 Cluster = Annotated[
     str | None,
     typer.Option(

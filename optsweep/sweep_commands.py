@@ -29,6 +29,7 @@ def sweep(
     heartbeat_interval: opt.HeartbeatInterval = 10,
     grace_period: opt.GracePeriod = None,
     max_retry: opt.MaxRetry = 2,
+    outage_seconds: opt.OutageSeconds = 60.0,
     no_track: opt.NoTrack = False,
     flush_every: opt.FlushEvery = 100,
     flush_seconds: opt.FlushSeconds = 5.0,
@@ -59,7 +60,8 @@ def sweep(
     options = _options(
         trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry,
-        no_track=no_track, flush_every=flush_every, flush_seconds=flush_seconds,
+        outage_seconds=outage_seconds, no_track=no_track, flush_every=flush_every,
+        flush_seconds=flush_seconds,
         population=population, workers=workers, timeout=timeout, report_seeds=report_seeds,
         cluster=cluster, warm_start=warm_start, warm_start_storage=warm_start_storage,
     )  # fmt: skip
@@ -94,6 +96,7 @@ def worker(
     heartbeat_interval: opt.HeartbeatInterval = 10,
     grace_period: opt.GracePeriod = None,
     max_retry: opt.MaxRetry = 2,
+    outage_seconds: opt.OutageSeconds = 60.0,
     no_track: opt.NoTrack = False,
     flush_every: opt.FlushEvery = 100,
     flush_seconds: opt.FlushSeconds = 5.0,
@@ -117,7 +120,8 @@ def worker(
         options = _options(
             trials=trials, study=study, storage=storage, tracking_uri=tracking_uri,
             heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-            max_retry=max_retry, no_track=no_track, flush_every=flush_every,
+            max_retry=max_retry, outage_seconds=outage_seconds, no_track=no_track,
+            flush_every=flush_every,
             flush_seconds=flush_seconds, population=population,
         )  # fmt: skip
         if sweep_file is None:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, ClassVar
 from core.errors import ConfigError
 from sweeps.attrs import WORKER_ATTR
 from sweeps.optuna_private import storage_of
+from sweeps.outage import recovered_within, riding_class
 from tracking.store import mask, write_problem
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class Backend:
 
     def fail_stale_trials(self, study, cfg: StorageConfig) -> list[int]:
         """Fail (and queue again) RUNNING trials whose worker is dead; their numbers."""
-        return _fail_by_heartbeat(study)
+        return _fail_by_heartbeat(study, cfg.grace_period)
 
     def watches(self, owner: dict) -> bool:
         """Whether this process would notice the death of the worker `owner` (WORKER_ATTR)."""
@@ -297,19 +298,20 @@ class Database(Backend):
 
     def open(self, cfg: StorageConfig, must_exist: bool, repair: bool):
         import optuna
-        from optuna.storages import RDBStorage
 
         self.check_reachable(cfg.url)
         try:
             with warnings.catch_warnings(), self.creation_lock(cfg.url):
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return RDBStorage(
+                storage = riding_class()(
                     cfg.url,
                     engine_kwargs={"pool_pre_ping": True},
                     heartbeat_interval=cfg.heartbeat_interval,
                     grace_period=cfg.grace_period,
                     heartbeat_stale_trial_callback=retry_callback(cfg.max_retry),
                 )
+                storage.outage_seconds = cfg.outage_seconds
+                return storage
         except ImportError:
             raise ConfigError(NO_DRIVER.format(url=mask(cfg.url), extra=self.extra)) from None
 
@@ -535,11 +537,15 @@ def remove_lock_file(path: Path) -> bool:
         os.close(fd)  # releases the lock
 
 
-def _fail_by_heartbeat(study) -> list[int]:
+def _fail_by_heartbeat(study, grace_period: float) -> list[int]:
     """Optuna's heartbeat check: trials without a heartbeat for the grace period are failed
-    (and retried by the storage's callback, which notes their numbers)."""
+    (and retried by the storage's callback, which notes their numbers). Not for one grace
+    period after this process got its storage back: their workers may not have beaten yet."""
     import optuna
     from optuna.trial import TrialState
+
+    if recovered_within(grace_period):
+        return []
 
     callback = storage_of(study).get_heartbeat_stale_trial_callback()
     noted = getattr(callback, "failed", None)

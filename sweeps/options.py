@@ -34,6 +34,7 @@ class SweepOptions:
     heartbeat_interval: int = 10  # seconds, RDB storages
     grace_period: int | None = None  # seconds without a heartbeat (default: 3 intervals)
     max_retry: int = 2  # times a dead worker's trial is run again
+    outage_seconds: float = 60.0  # how long a lost database connection is retried
     flush_every: int = FLUSH_EVERY
     flush_seconds: float = FLUSH_SECONDS
     population: int | str | None = None  # trials trained together: a number or "auto"

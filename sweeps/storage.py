@@ -32,6 +32,7 @@ from sweeps.backends import (
     start_ticks,
 )
 from sweeps.optuna_private import storage_of, trial_id
+from sweeps.outage import OUTAGE_SECONDS
 from tracking.store import mask
 
 __all__ = ["TORN_SUFFIX", "repair_journal", "retry", "storage_of", "trial_id"]  # their old home
@@ -46,6 +47,7 @@ class StorageConfig:
     heartbeat_interval: int = 10  # seconds between a running trial's heartbeats (RDB only)
     grace_period: int = 30  # seconds without a heartbeat before a trial counts as dead
     max_retry: int = 2  # times a trial killed with its worker is run again
+    outage_seconds: float = OUTAGE_SECONDS  # how long a lost database connection is retried
 
     @property
     def backend(self) -> Backend:
@@ -67,6 +69,7 @@ def resolve(
     heartbeat_interval: int = 10,
     grace_period: int | None = None,
     max_retry: int = 2,
+    outage_seconds: float = OUTAGE_SECONDS,
 ) -> StorageConfig:
     """`None` -> the journal file in `workdir`; a path -> that journal file; a URL -> RDB."""
     if heartbeat_interval < 1:
@@ -78,12 +81,14 @@ def resolve(
         )
     if max_retry < 0:
         raise ConfigError(f"--max-retry must be >= 0, got {max_retry}")
+    if not 0 <= outage_seconds <= 86400:
+        raise ConfigError(f"--outage-seconds must be from 0 to 86400, got {outage_seconds}")
     if url is None:
         url = str(Path(workdir, DEFAULT_JOURNAL).resolve())
     elif "://" not in url:
         url = str((Path(workdir) / Path(url).expanduser()).resolve())
     backend_for(url).check(url)
-    return StorageConfig(url, heartbeat_interval, grace, max_retry)
+    return StorageConfig(url, heartbeat_interval, grace, max_retry, float(outage_seconds))
 
 
 def check_writable(cfg: StorageConfig) -> None:

@@ -75,8 +75,9 @@ def check(
     size = spec.population if opts.population is None else population_size(opts.population)
     spec = dataclasses.replace(spec, population=size or auto_population(spec, dataset))
     storage_cfg = storage_mod.resolve(
-        opts.storage, workdir, opts.heartbeat_interval, opts.grace_period, opts.max_retry
-    )
+        opts.storage, workdir, opts.heartbeat_interval, opts.grace_period, opts.max_retry,
+        opts.outage_seconds,
+    )  # fmt: skip
     storage_mod.check_writable(storage_cfg)  # a read-only or full disk: refused before any trial
     storage_mod.check_reachable(storage_cfg.url)
     uri = None

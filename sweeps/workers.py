@@ -21,6 +21,7 @@ from core.errors import ConfigError
 from sweeps import storage as storage_mod
 from sweeps.attrs import WORKER_ATTR
 from sweeps.options import WorkerOrder
+from sweeps.outage import StorageOutage, ride_out
 from sweeps.signals import Interrupted, deaf_to_signals, signals_deferred
 from sweeps.study import Progress, close_runs, open_study, progress
 from sweeps.sweep import Sweep, check_options
@@ -111,12 +112,16 @@ def _loop(
             break  # asked to stop (a cluster's Ctrl-C): between populations, nothing open
         trials: list = []
         try:
-            with (
-                signals_deferred(),
-                storage_mod.budget_lock(sweep.storage, sweep.spec.name, storage),
-            ):
-                stale = storage_mod.fail_stale_trials(study, sweep.storage)
-                trials = storage_mod.claim_trials(study, sweep.spec.trials, size)
+
+            def claim():  # the lock is the connection's: a lost one retries the section whole
+                with (
+                    signals_deferred(),
+                    storage_mod.budget_lock(sweep.storage, sweep.spec.name, storage),
+                ):
+                    stale = storage_mod.fail_stale_trials(study, sweep.storage)
+                    return stale, storage_mod.claim_trials(study, sweep.spec.trials, size)
+
+            stale, trials = ride_out(claim, sweep.storage.outage_seconds, "the study storage")
             close_runs(tracker, study, stale)
             if not trials:  # budget spent; but a worker that dies now leaves a trial to retry
                 with signals_deferred():
@@ -240,7 +245,10 @@ def work_task(order_json: str, stop_name: str | None = None) -> list[tuple[int, 
         import distributed
 
         should_stop = distributed.Event(stop_name).is_set
-    return work(plan, order.index, order.deadline, should_stop=should_stop)
+    try:
+        return work(plan, order.index, order.deadline, should_stop=should_stop)
+    except StorageOutage as e:  # an Exception for Dask, which reports it to the sweep
+        raise ConfigError(str(e)) from None
 
 
 def order_for(sweep: Sweep, index: int, deadline: float | None) -> WorkerOrder:
