@@ -110,18 +110,20 @@ def _loop(
     while deadline is None or time.time() < deadline:
         if should_stop is not None and should_stop():
             break  # asked to stop (a cluster's Ctrl-C): between populations, nothing open
-        trials: list = []
-        try:
+        trials: list = []  # filled inside the locked section: an interrupt delivered as it
+        try:  # ends must find the claimed trials here to close them
 
-            def claim():  # the lock is the connection's: a lost one retries the section whole
+            def claim(claimed: list = trials) -> list[int]:  # the lock is the connection's:
+                claimed.clear()  # a lost one retries the section whole
                 with (
                     signals_deferred(),
                     storage_mod.budget_lock(sweep.storage, sweep.spec.name, storage),
                 ):
                     stale = storage_mod.fail_stale_trials(study, sweep.storage)
-                    return stale, storage_mod.claim_trials(study, sweep.spec.trials, size)
+                    claimed.extend(storage_mod.claim_trials(study, sweep.spec.trials, size))
+                return stale
 
-            stale, trials = ride_out(claim, sweep.storage.outage_seconds, "the study storage")
+            stale = ride_out(claim, sweep.storage.outage_seconds, "the study storage")
             close_runs(tracker, study, stale)
             if not trials:  # budget spent; but a worker that dies now leaves a trial to retry
                 with signals_deferred():
