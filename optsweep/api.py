@@ -205,7 +205,9 @@ class _as_error:
         from core.errors import UserError
         from tracking.errors import TrackingError
 
-        if error is not None and isinstance(error, UserError | TrackingError):
+        if error is not None and (
+            isinstance(error, UserError | TrackingError) or type(error).__name__ == "StorageOutage"
+        ):
             raise OptsweepError(str(error)) from None
         return False
 

@@ -20,13 +20,16 @@ kernel keeps its core busy, and two trials on one core only take turns.
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from core.errors import ConfigError
-from sweeps.options import WorkerOrder
+from sweeps.options import SealedOrder, WorkerOrder
 from tracking.store import mask
 
 if TYPE_CHECKING:
@@ -38,7 +41,8 @@ LOCAL = "local"
 SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://")
 CONNECT_SECONDS = 20  # to reach a running scheduler
 LOOK_SECONDS = 0.25  # between looks at the study while the tasks run
-STOP_GRACE = 30.0  # seconds the tasks get to close their trials after a stop
+STOP_GRACE = 30.0  # seconds a remote cluster's tasks get to finish their trials after a stop
+LOCAL_STOP_GRACE = 2.0  # a local cluster's processes are stopped, their trials closed by us
 
 
 def check_address(address: str) -> str:
@@ -88,13 +92,13 @@ def connect(address: str, workers: int) -> Iterator[Client]:
     distributed = _dask()
     address = check_address(address)
     if address == LOCAL:
-        with (
-            distributed.LocalCluster(
+        with _deaf_children(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "port 8787 is in use": it takes another
+            local = distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, silence_logs=50,
-            ) as local,
-            distributed.Client(local) as client,
-        ):  # fmt: skip
+            )  # fmt: skip
+        with local, distributed.Client(local) as client:
             yield client
         return
     try:
@@ -106,6 +110,21 @@ def connect(address: str, workers: int) -> Iterator[Client]:
         ) from None
     with client:
         yield client
+
+
+@contextlib.contextmanager
+def _deaf_children() -> Iterator[None]:
+    """The LocalCluster's processes start with Ctrl-C ignored (Python keeps an ignored SIGINT
+    ignored): a terminal's Ctrl-C reaches the whole process group, and this sweep, not each of
+    them, is to stop them (they printed a KeyboardInterrupt traceback each)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run(
@@ -122,31 +141,60 @@ def run(
     they ran; ConfigError (one line) when a task failed."""
     distributed = _dask()
     stop = distributed.Event(f"optsweep-stop-{uuid.uuid4().hex}", client=client)
-    orders = [
-        WorkerOrder(str(plan.spec.path), str(plan.workdir), plan.options, i, deadline,
-                    plan.spec.doc).to_json()
+    options = plan.options.replace(warm_start=None, warm_start_storage=None)  # done: the study
+    orders = [  # exists, with any warm start's trials, before the tasks start
+        SealedOrder(WorkerOrder(str(plan.spec.path), str(plan.workdir), options, i, deadline,
+                                plan.spec.doc).to_json())
         for i in range(workers)
     ]  # fmt: skip
-    futures = [
-        client.submit(task, order, stop.name, key=f"optsweep-{plan.spec.name}-{i}-"
-                      f"{uuid.uuid4().hex[:8]}", pure=False, retries=1)
+    futures = [  # no retries: Dask reschedules a lost worker's task by itself; a task that
+        client.submit(task, order, stop.name, pure=False,  # failed would fail again
+                      key=f"optsweep-{plan.spec.name}-{i}-{uuid.uuid4().hex[:8]}")
         for i, order in enumerate(orders)
     ]  # fmt: skip
     try:
         while not all(f.done() for f in futures):
+            if any(f.status == "error" for f in futures):
+                break  # the others are told to stop below
             if on_look is not None:
                 on_look()
             time.sleep(LOOK_SECONDS)
+        failed = [f for f in futures if f.status == "error"]
+        if failed:
+            _stop(distributed, client, stop, futures)
+            _raise(failed[0].exception())
     except BaseException:
-        stop.set()  # the tasks close their trials at their next look and return
-        with contextlib.suppress(Exception):
-            distributed.wait(futures, timeout=STOP_GRACE)
-        client.cancel(futures)
+        local = getattr(client.cluster, "processes", None) is not None  # a LocalCluster
+        _stop(distributed, client, stop, futures, LOCAL_STOP_GRACE if local else STOP_GRACE)
         raise
-    finished: list[tuple[int, str]] = []
-    for f in futures:
-        if f.status == "error":
-            error = f.exception()
-            raise ConfigError(f"a Dask worker task failed: {' '.join(str(error).split())}")
-        finished += f.result()
-    return finished
+    return [pair for f in futures for pair in f.result()]
+
+
+def worker_pids(client: Client) -> set[int]:
+    """The process ids of the cluster's workers (for a LocalCluster: processes of this host)."""
+    import os
+
+    with contextlib.suppress(Exception):
+        return set(client.run(os.getpid, wait=True).values())
+    return set()
+
+
+def _stop(distributed, client: Client, stop, futures, grace: float = STOP_GRACE) -> None:
+    """Tell the tasks to stop (they return at their next claim), give them `grace` seconds,
+    then cancel what is left."""
+    with contextlib.suppress(Exception):
+        stop.set()
+        distributed.wait(futures, timeout=grace)
+    with contextlib.suppress(Exception):
+        client.cancel(futures)
+
+
+def _raise(error: BaseException) -> None:
+    from sweeps.outage import OutageError, StorageOutage
+
+    text = " ".join(str(error).split())
+    if isinstance(error, OutageError):
+        raise StorageOutage(text)
+    if isinstance(error, ConfigError):
+        raise ConfigError(text)
+    raise ConfigError(f"a Dask worker task failed ({type(error).__name__}: {text[:300]})")

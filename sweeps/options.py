@@ -78,3 +78,17 @@ class WorkerOrder:
     def from_json(cls, line: str) -> WorkerOrder:
         values = json.loads(line)
         return cls(**{**values, "options": SweepOptions.from_dict(values["options"])})
+
+
+class SealedOrder:
+    """A worker order on its way to a Dask task. Dask logs a failed task's arguments (their
+    repr): this one's shows no storage or tracking URL, which may hold a password."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return "<optsweep worker order>"
+
+    def open(self) -> WorkerOrder:
+        return WorkerOrder.from_json(self.text)

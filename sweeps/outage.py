@@ -21,6 +21,8 @@ What a retry means, call by call:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import logging
 import time
@@ -34,35 +36,77 @@ T = TypeVar("T")
 _recovered_at = -float("inf")  # time.monotonic() of this process's last recovery
 
 
+class OutageError(Exception):
+    """A StorageOutage on its way out of a Dask task (which reports Exceptions to the sweep)."""
+
+
 class StorageOutage(BaseException):
     """The study storage stayed unreachable past the limit. A BaseException, like
     KeyboardInterrupt: the trial code must not catch it and try to record a failure in the
     storage that is gone; the trials in flight stay RUNNING and another worker re-runs them."""
 
 
+# what drivers say when a server cannot be reached or hung up (a refused or dropped connection);
+# anything else (a read-only SQLite file, a full disk, a timeout of a statement) is no outage
+_DISCONNECTED = (
+    "connection refused", "could not connect", "server closed the connection",
+    "connection failed", "connection reset", "connection timed out", "terminating connection",
+    "the database system is starting up", "the database system is shutting down",
+    "can't connect to mysql", "lost connection to mysql", "mysql server has gone away",
+    "connection is closed", "broken pipe", "consuming input failed",
+)  # fmt: skip
+
+
 def lost_connection(error: BaseException) -> bool:
-    """Whether `error` (or what it wraps) is a lost or refused database connection."""
+    """Whether `error` (or what it wraps) is a lost or refused connection to a database server
+    (SQLAlchemy's disconnect flag, or a driver's words for a connection that could not be made
+    or was dropped)."""
     import sqlalchemy.exc as sa
 
     seen = 0
     while error is not None and seen < 5:
-        if isinstance(error, sa.OperationalError | sa.InterfaceError):
-            return True
         if isinstance(error, sa.DBAPIError) and error.connection_invalidated:
             return True
+        if isinstance(error, sa.OperationalError | sa.InterfaceError):
+            text = str(error).lower()
+            return "sqlite" not in text and any(words in text for words in _DISCONNECTED)
         error, seen = error.__cause__ or error.__context__, seen + 1
     return False
 
 
 def recovered_within(seconds: float) -> bool:
-    """Whether this process got its storage back less than `seconds` ago."""
+    """Whether this process had trouble reaching its storage (a retried call, a missed
+    heartbeat) less than `seconds` ago: its peers may have missed their heartbeats too."""
     return time.monotonic() - _recovered_at < seconds
+
+
+def note_trouble() -> None:
+    """A storage write failed and was left for later (a heartbeat): see `recovered_within`."""
+    global _recovered_at
+    _recovered_at = time.monotonic()
+
+
+_in_section = contextvars.ContextVar("optsweep_in_locked_section", default=False)
+
+
+@contextlib.contextmanager
+def whole_section():
+    """Inside, a storage call does not ride out a lost connection by itself: the section (the
+    budget lock's, whose lock is lost with its connection) is retried whole by its caller, so
+    that no call finishes a claim the lock no longer covers."""
+    token = _in_section.set(True)
+    try:
+        yield
+    finally:
+        _in_section.reset(token)
 
 
 def ride_out(call: Callable[[], T], seconds: float, what: str, on_retry=None) -> T:
     """`call()`, retried while it fails on a lost connection, for up to `seconds`; then
     StorageOutage naming `what`. `on_retry(error)` runs before each retry."""
     global _recovered_at
+    if _in_section.get():
+        return call()  # the caller retries the whole section
     deadline = time.monotonic() + seconds
     wait, failures = FIRST_WAIT, 0
     while True:

@@ -14,6 +14,7 @@ worker of a study, so the trial budget is exact however many workers run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import threading
@@ -32,11 +33,12 @@ from sweeps.backends import (
     start_ticks,
 )
 from sweeps.optuna_private import storage_of, trial_id
-from sweeps.outage import OUTAGE_SECONDS
+from sweeps.outage import OUTAGE_SECONDS, note_trouble, whole_section
 from tracking.store import mask
 
 __all__ = ["TORN_SUFFIX", "repair_journal", "retry", "storage_of", "trial_id"]  # their old home
 DEFAULT_JOURNAL = "optsweep.journal"
+log = logging.getLogger("optsweep.storage")
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def budget_lock(cfg: StorageConfig, study_name: str, storage=None):
     A file lock beside a journal or SQLite file; an advisory lock on PostgreSQL; GET_LOCK on
     MySQL. The lock is held for milliseconds, never while a trial trains.
     """
-    with cfg.backend.budget_lock(cfg, study_name, storage):
+    with cfg.backend.budget_lock(cfg, study_name, storage), whole_section():
         yield
 
 
@@ -205,6 +207,27 @@ def claim_trial(study, budget: int):
     return claimed[0] if claimed else None
 
 
+def fail_lost_claims(study, cfg: StorageConfig) -> list[int]:
+    """Under `budget_lock`, when a claim was retried after a lost connection: fail (and queue
+    again) the RUNNING trials it may have left behind, those of no worker or of this one (which
+    holds no trial while it claims). A claim names its trials before the lock is released, so
+    under the lock no other claim can be half-way."""
+    from optuna.trial import TrialState
+
+    me = worker_identity()
+    lost = [
+        t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if not t.user_attrs.get(WORKER_ATTR) or t.user_attrs[WORKER_ATTR] == me
+    ]  # fmt: skip
+    for t in lost:
+        study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+        retry(study, study.trials[t.number], cfg.max_retry)
+    if lost:
+        log.warning("failed and queued again %d trial(s) a claim cut by the outage left",
+                    len(lost))  # fmt: skip
+    return [t.number for t in lost]
+
+
 def claim_trials(study, budget: int, n: int) -> list:
     """Under `budget_lock`: up to `n` trials to run (queued ones first), within the budget.
     The study is read once: each ask starts exactly one trial, so the room stays exact."""
@@ -251,8 +274,10 @@ def heartbeat(storage, *trials):
     def beat() -> None:
         while not stop.wait(interval):
             for beat_id in beat_ids:
-                with contextlib.suppress(Exception):  # a missed beat is retried next interval
+                try:
                     storage.record_heartbeat(beat_id)
+                except Exception:  # a missed beat is retried next interval; meanwhile this
+                    note_trouble()  # worker does not judge its peers' (late) heartbeats
 
     thread = threading.Thread(target=beat, name="optsweep-heartbeat", daemon=True)
     thread.start()

@@ -143,7 +143,7 @@ def progress(study, budget: int) -> Progress:
     counted = storage_mod.counted(trials)
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
     done = sum(t.state in finished for t in counted)
-    values = [t.value for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    values = [t.value for t in counted if t.state == TrialState.COMPLETE and t.value is not None]
     best = None
     if values:
         best = min(values) if study.direction.name == "MINIMIZE" else max(values)

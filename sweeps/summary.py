@@ -6,7 +6,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-from sweeps.attrs import FINAL_ATTR, REASON_ATTR, VALUES_ATTR
+from sweeps.attrs import FINAL_ATTR, REASON_ATTR, VALUES_ATTR, WARM_ATTR
 
 
 @dataclass
@@ -50,10 +50,13 @@ def row(trial) -> TrialRow:
 def summarize(study, objective: str = "val_cost", importances: bool = True) -> StudySummary:
     from optuna.trial import TrialState
 
-    trials = study.get_trials(deepcopy=False)
+    everything = study.get_trials(deepcopy=False)
+    trials = [t for t in everything if WARM_ATTR not in t.user_attrs]  # this study's own work
     counts: dict[str, int] = {}
     for t in trials:
         counts[t.state.name] = counts.get(t.state.name, 0) + 1
+    if len(trials) < len(everything):  # a warm start's: evidence from another study
+        counts["WARM-START"] = len(everything) - len(trials)
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
     maximize = study.direction.name == "MAXIMIZE"
     ranked = sorted(complete, key=lambda t: t.value, reverse=maximize)

@@ -100,11 +100,21 @@ def check(
     plan = Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), resolved, dataset)
     if opts.cluster is not None:
         cluster.check_stores(opts.cluster, plan)
-    if opts.warm_start is not None:
+    if opts.warm_start is not None and not _exists(storage_cfg, spec.name):
         from sweeps import warm
 
-        warm.source_trials(plan)  # refused here, before anything is written
+        warm.source_trials(plan)  # the study will be made: refused here, before anything
     return plan
+
+
+def _exists(cfg: storage_mod.StorageConfig, name: str) -> bool:
+    """Whether the study is in its storage already (a warm start only starts a new one)."""
+    import optuna
+
+    if cfg.is_journal and not Path(cfg.url).exists():
+        return False
+    storage = storage_mod.open_storage(cfg, repair=False)
+    return name in optuna.get_all_study_names(storage)
 
 
 def joined(options: SweepOptions, *, workdir: str | Path = ".") -> Sweep:
@@ -116,9 +126,10 @@ def joined(options: SweepOptions, *, workdir: str | Path = ".") -> Sweep:
         raise ConfigError("give a sweep file, or --study NAME to join an existing study")
     cfg = storage_mod.resolve(
         options.storage, workdir, options.heartbeat_interval, options.grace_period,
-        options.max_retry,
+        options.max_retry, options.outage_seconds,
     )  # fmt: skip
     study = storage_mod.load_study(cfg, options.study)  # an unknown name: the ones there are
+    options = options.replace(warm_start=None, warm_start_storage=None)  # made already
     stored = study.user_attrs.get(SWEEP_DOC_ATTR)
     if not isinstance(stored, dict) or "doc" not in stored:
         raise ConfigError(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
-from sweeps.attrs import SWEEP_DOC_ATTR, WARM_ATTR
+from sweeps.attrs import FINAL_ATTR, SWEEP_DOC_ATTR, VALUES_ATTR, WARM_ATTR
 
 if TYPE_CHECKING:
     from sweeps.sweep import Sweep
@@ -67,7 +67,10 @@ def source_trials(sweep: Sweep) -> list:
             params=t.params,
             distributions={p: space[p].distribution() for p in t.params},
             value=t.value,
-            user_attrs={**t.user_attrs, WARM_ATTR: {"study": name, "trial": t.number}},
+            user_attrs={  # what it tried and how it ended; not its worker, run or flags
+                **{k: t.user_attrs[k] for k in (VALUES_ATTR, FINAL_ATTR) if k in t.user_attrs},
+                WARM_ATTR: {"study": name, "trial": t.number},
+            },
         ))  # fmt: skip
     return added
 

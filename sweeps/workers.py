@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -21,7 +22,7 @@ from core.errors import ConfigError
 from sweeps import storage as storage_mod
 from sweeps.attrs import WORKER_ATTR
 from sweeps.options import WorkerOrder
-from sweeps.outage import StorageOutage, ride_out
+from sweeps.outage import OutageError, StorageOutage, ride_out
 from sweeps.signals import Interrupted, deaf_to_signals, signals_deferred
 from sweeps.study import Progress, close_runs, open_study, progress
 from sweeps.sweep import Sweep, check_options
@@ -112,14 +113,18 @@ def _loop(
             break  # asked to stop (a cluster's Ctrl-C): between populations, nothing open
         trials: list = []  # filled inside the locked section: an interrupt delivered as it
         try:  # ends must find the claimed trials here to close them
+            attempts = [0]
 
-            def claim(claimed: list = trials) -> list[int]:  # the lock is the connection's:
-                claimed.clear()  # a lost one retries the section whole
+            def claim(claimed: list = trials, attempts: list = attempts) -> list[int]:
+                claimed.clear()  # the lock is the connection's: a lost one retries it whole
+                attempts[0] += 1
                 with (
                     signals_deferred(),
                     storage_mod.budget_lock(sweep.storage, sweep.spec.name, storage),
                 ):
                     stale = storage_mod.fail_stale_trials(study, sweep.storage)
+                    if attempts[0] > 1:  # what the lost attempt may have claimed
+                        stale += storage_mod.fail_lost_claims(study, sweep.storage)
                     claimed.extend(storage_mod.claim_trials(study, sweep.spec.trials, size))
                 return stale
 
@@ -163,7 +168,8 @@ def run_sweep(
     timeout = sweep.options.timeout if timeout is None else timeout
     check_options(workers, timeout)
     deadline = time.time() + timeout if timeout else None
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    main = threading.current_thread() is threading.main_thread()  # signals: the main one's
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
     procs: list[subprocess.Popen] = []
     study = tracker = None
     try:
@@ -205,7 +211,10 @@ def run_sweep(
             killed = stop_workers(procs, first_wait=1.0 if isinstance(e, KeyboardInterrupt) else 0)
             if study is not None:
                 close_after(study, tracker, killed)
-                if sweep.options.cluster:  # the cluster's workers are gone: their trials too
+                if _cluster_pids:  # a local cluster's workers are gone: close their trials
+                    close_after(study, tracker, sorted(_cluster_pids))
+                    _cluster_pids.clear()
+                if sweep.options.cluster:  # and any a worker of it restarted mid-way left
                     close_runs(tracker, study, storage_mod.fail_stale_trials(study, sweep.storage))
             if tracker is not None:
                 tracker.finish_parent("KILLED")
@@ -216,7 +225,8 @@ def run_sweep(
             stop_workers(procs, grace=WARM_UP_SECONDS, first_wait=WARM_UP_SECONDS)
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main:
+            signal.signal(signal.SIGTERM, previous)
     storage_mod.release_locks(sweep.storage, sweep.spec.name)
     return study, tracker
 
@@ -227,7 +237,16 @@ def _run_on_cluster(sweep: Sweep, study, tracker, workers: int, deadline, look) 
     from sweeps import cluster
 
     with cluster.connect(sweep.options.cluster, workers) as client:
-        cluster.run(client, sweep, workers, deadline, work_task, on_look=look)
+        local = sweep.options.cluster == cluster.LOCAL  # processes of this host
+        if local:  # now: a Ctrl-C reaches them too, and they may be gone when it is handled
+            _cluster_pids.update(cluster.worker_pids(client))
+        try:
+            cluster.run(client, sweep, workers, deadline, work_task, on_look=look)
+        except BaseException:  # their trials are closed like those of killed local workers
+            if local:
+                _cluster_pids.update(cluster.worker_pids(client))  # any restarted since
+            raise
+    _cluster_pids.clear()
     with signals_deferred():
         stale = storage_mod.fail_stale_trials(study, sweep.storage)
     close_runs(tracker, study, stale)
@@ -235,12 +254,13 @@ def _run_on_cluster(sweep: Sweep, study, tracker, workers: int, deadline, look) 
         log.warning("%d trial(s) of lost Dask workers failed and queued again", len(stale))
 
 
-def work_task(order_json: str, stop_name: str | None = None) -> list[tuple[int, str]]:
-    """One worker loop as a Dask task: the order checked again where it runs (the stores must
-    answer from that machine too), then trials until the budget or the sweep's stop event."""
+def work_task(sealed, stop_name: str | None = None) -> list[tuple[int, str]]:
+    """One worker loop as a Dask task: the order (a SealedOrder) checked again where it runs
+    (the stores must answer from that machine too), then trials until the budget or the
+    sweep's stop event."""
     from sweeps import sweep as sweep_mod
 
-    order = WorkerOrder.from_json(order_json)
+    order = sealed.open()
     plan = sweep_mod.check(order.path, order.options, workdir=order.workdir, doc=order.doc)
     should_stop = None
     if stop_name is not None:
@@ -250,13 +270,17 @@ def work_task(order_json: str, stop_name: str | None = None) -> list[tuple[int, 
     try:
         return work(plan, order.index, order.deadline, should_stop=should_stop)
     except StorageOutage as e:  # an Exception for Dask, which reports it to the sweep
-        raise ConfigError(str(e)) from None
+        raise OutageError(str(e)) from None
+
+
+_cluster_pids: set[int] = set()  # the stopped local cluster's worker processes
 
 
 def order_for(sweep: Sweep, index: int, deadline: float | None) -> WorkerOrder:
     """The order of one local worker process: the sweep's own checked options."""
-    return WorkerOrder(
-        str(sweep.spec.path), str(sweep.workdir), sweep.options, index, deadline, sweep.spec.doc
+    options = sweep.options.replace(warm_start=None, warm_start_storage=None)  # the sweep
+    return WorkerOrder(  # process made the study, warm start included, before the GO
+        str(sweep.spec.path), str(sweep.workdir), options, index, deadline, sweep.spec.doc
     )
 
 

@@ -429,6 +429,7 @@ def _check_server(uri: str, timeout: float) -> None:
 
 API_PROBE = "/api/2.0/mlflow/experiments/search?max_results=1"
 USERNAME_ENV, PASSWORD_ENV = "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"
+TOKEN_ENV = "MLFLOW_TRACKING_TOKEN"
 
 
 def _refused(shown: str, e, uri: str) -> str:
@@ -440,10 +441,11 @@ def _refused(shown: str, e, uri: str) -> str:
             "an admin can give it access with `optsweep server add-user NAME --study STUDY`"
         )
     if not user:
+        token = " (or a valid " + TOKEN_ENV + ")" if os.environ.get(TOKEN_ENV) else ""
         return (
             f"tracking server at {shown} asks for a login ({e.code} {e.reason}); set "
-            f"{USERNAME_ENV} and {PASSWORD_ENV} (an admin adds users with `optsweep server "
-            "add-user`)"
+            f"{USERNAME_ENV} and {PASSWORD_ENV}{token} (an admin adds users with `optsweep "
+            "server add-user`)"
         )
     return (
         f"tracking server at {shown} refused the login of user {user} ({e.code} {e.reason}); "
@@ -455,11 +457,12 @@ def _without_userinfo(uri: str) -> tuple[str, dict[str, str]]:
     """`http://user:password@host` as urllib needs it: the URL without the user, and a basic
     auth header (MLflow's client, through requests, sends the same credentials)."""
     parts = urlsplit(uri)
-    if parts.username is None:
+    if parts.username is None:  # as MLflow's client: a username and password, else a token
         user, password = os.environ.get(USERNAME_ENV), os.environ.get(PASSWORD_ENV)
-        if not user:
-            return uri, {}
-        return uri, {"Authorization": f"Basic {_basic(user, password or '')}"}
+        if user:
+            return uri, {"Authorization": f"Basic {_basic(user, password or '')}"}
+        token = os.environ.get(TOKEN_ENV)
+        return uri, ({"Authorization": f"Bearer {token}"} if token else {})
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     user, password = unquote(parts.username), unquote(parts.password or "")

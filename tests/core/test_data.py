@@ -452,3 +452,22 @@ def test_check_names_the_field_a_file_or_a_table_cannot_take(tmp_path):
     with pytest.raises(data.OptionError) as e:
         data.check(data.DataSpec(str(tmp_path / "missing.csv")))
     assert e.value.option == "name" and "file not found" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "make, option, says",
+    [
+        (lambda d: DataSpec(str(d / "x.csv")), "name", "x.csv: file not found; check the path"),
+        (lambda d: DataSpec(str(d)), "name", "is a directory; give a .npz or .csv file"),
+        (lambda d: DataSpec(str(d / "notes.txt")), "name", "unsupported file type '.txt'"),
+        (lambda d: DataSpec("moons", classes=3), "classes", "--classes does not apply to moons"),
+        (lambda d: DataSpec("spiral", classes=1), "classes", "--classes must be a whole number"),
+        (lambda d: DataSpec("moons", noise=-0.1), "noise", "--noise must be a number >= 0"),
+        (lambda d: DataSpec("moons", seed=-1), "seed", "--seed must be a whole number >= 0"),
+    ],
+)  # fmt: skip
+def test_check_refuses_in_these_words(tmp_path, make, option, says):
+    (tmp_path / "notes.txt").write_text("a b\n")
+    with pytest.raises(data.OptionError) as e:
+        data.check(make(tmp_path))
+    assert e.value.option == option and says in str(e.value)

@@ -143,3 +143,17 @@ def test_a_running_scheduler_takes_the_workers_over_its_protocol(
     assert [t.state for t in study.get_trials()] == [TrialState.COMPLETE] * 4
     runs = mlflow_runs(mlflow_server.url, name)
     assert sorted(runs["children"]) == [0, 1, 2, 3]
+
+
+def test_ctrl_c_on_a_local_cluster_closes_its_trials(tmp_path, procs):
+    name = unique("daskstop")
+    sweep_file = write_sweep(tmp_path, name, trials=6, epochs=3000, population=1, samples=2000)
+    journal = tmp_path / "optsweep.journal"
+    sweep = procs.optsweep("sweep", sweep_file, "--workers", 2, "--cluster", "local",
+                           "--report-seeds", 0, "--no-track")  # fmt: skip
+    wait_for(lambda: journal.exists() and _running_pids(journal, name), 120, "a trial running")
+    os.killpg(sweep.pid, signal.SIGINT)  # a terminal's Ctrl-C: the sweep and its cluster
+    assert sweep.wait(120) == 130, procs.output(sweep)
+    assert "Traceback" not in procs.output(sweep)[1]
+    trials = open_study(str(journal), name).get_trials()
+    assert not [t for t in trials if t.state == TrialState.RUNNING]

@@ -89,3 +89,12 @@ def test_a_finished_sweep_leaves_no_lock_file(tmp_path):
     workers.run_sweep(plan)
     assert sorted(p.name for p in tmp_path.iterdir() if ".lock" in p.name) == []
     assert (tmp_path / "optsweep.journal").is_file()
+
+
+def test_an_order_on_its_way_to_a_dask_task_shows_no_password():
+    from sweeps.options import SealedOrder, SweepOptions, WorkerOrder
+
+    options = SweepOptions(storage="postgresql://u:s3cret-pw@db/o", tracking_uri="http://x:y@z")
+    sealed = SealedOrder(WorkerOrder("s.toml", "/w", options).to_json())
+    assert "s3cret-pw" not in repr(sealed) and "s3cret-pw" not in repr([sealed, "stop"])
+    assert sealed.open().options.storage == options.storage  # the task still gets it

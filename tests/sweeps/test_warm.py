@@ -53,3 +53,17 @@ def test_a_warm_start_of_another_task_or_space_is_refused_before_anything(earlie
         sweep.check(narrow, workdir=folder, track=False, warm_start="nosuch")
     storage = storage_mod.open_storage(storage_mod.resolve(None, folder))
     assert optuna.get_all_study_names(storage) == ["earlier"]  # the refusals made no study
+
+
+def test_a_warm_started_study_is_joined_by_name_and_resumed_without_its_source(earlier):
+    folder, _ = earlier
+    path = write_sweep(folder, name="later", trials=3, epochs=6)
+    workers.run_sweep(sweep.check(path, workdir=folder, track=False, warm_start="earlier"))
+    optuna.delete_study(study_name="earlier", storage=storage_mod.open_storage(
+        storage_mod.resolve(None, folder)))  # fmt: skip
+    options = sweep.SweepOptions(study="later", storage=str(folder / "optsweep.journal"),
+                                 track=False, trials=4)  # fmt: skip
+    joined = sweep.joined(options, workdir=folder)  # the stored file names the warm start
+    workers.work(joined)
+    again = storage_mod.load_study(joined.storage, "later")
+    assert len(storage_mod.counted(again.get_trials())) == 4
