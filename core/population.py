@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -63,9 +64,12 @@ from core.train import (
     METRICS,
     NONFINITE_AT_INIT,
     Callback,
+    CompiledRun,
     EpochMetrics,
     TrainConfig,
     TrainResult,
+    compiled_kernel,
+    compiled_setup,
     completed,
     exploded,
     explosion_limit,
@@ -75,6 +79,7 @@ from core.train import (
     seeds,
     stopped,
     train,
+    train_compiled,
 )
 
 MEMORY_BUDGET = 512 * 2**20  # bytes of stacked arrays one pass may hold (see member_bytes)
@@ -95,15 +100,75 @@ def train_population(
     callbacks = _callbacks(callbacks, len(configs))
     if len(configs) == 1:
         return [train(configs[0], data, callbacks[0])]
-    source = _Source(data)
-    members = [
-        _prepare(i, c, source, data, cb)
-        for i, (c, cb) in enumerate(zip(configs, callbacks, strict=True))
-    ]
-    with np.errstate(all="ignore"):  # divergence is detected, not warned
-        for group in _passes(members, memory_budget):
-            _Pass(group, source).run()
-    return [mb.result() for mb in members]
+    results: list[TrainResult | None] = [None] * len(configs)
+    compiled = [i for i, c in enumerate(configs) if compiled_kernel(_architecture(c, data))]
+    for i, result in zip(compiled, _train_compiled(
+        [configs[i] for i in compiled], data, [callbacks[i] for i in compiled], memory_budget
+    ), strict=True):  # fmt: skip
+        results[i] = result
+    rest = [i for i in range(len(configs)) if results[i] is None]
+    if rest:
+        source = _Source(data)
+        members = [_prepare(i, configs[i], source, data, callbacks[i]) for i in rest]
+        with np.errstate(all="ignore"):  # divergence is detected, not warned
+            for group in _passes(members, memory_budget):
+                _Pass(group, source).run()
+        for i, mb in zip(rest, members, strict=True):
+            results[i] = mb.result()
+    return results
+
+
+def _architecture(config: TrainConfig, data: Dataset) -> Architecture:
+    return Architecture.for_data(data.X.shape[1], config.layers, data.n_classes, config.activation)
+
+
+def _threads() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _train_compiled(configs, data: Dataset, callbacks, memory_budget: int) -> list[TrainResult]:
+    """The members whose networks train on the compiled epoch (`core.train.compiled_kernel`):
+    each is train's own run (the same setup, the same compiled per-member epoch), members of
+    any batch size trained side by side on the process's cores, in passes of at most
+    `memory_budget` bytes of per-member arrays."""
+    results = []
+    X = np.ascontiguousarray(data.X, dtype=np.float64)  # once for every member
+    y = np.ascontiguousarray(data.y, dtype=np.int64)
+    for cut in _compiled_passes(configs, data, memory_budget):
+        runs = []
+        for i in cut:
+            start = perf_counter()
+            run = CompiledRun(configs[i], compiled_setup(configs[i], data, X, y))
+            run.seconds += perf_counter() - start
+            runs.append(run)
+        with np.errstate(all="ignore"):
+            train_compiled(runs, [callbacks[i] for i in cut], threads=_threads())
+        results += [run.result(run.seconds) for run in runs]
+    return results
+
+
+def _compiled_passes(configs, data: Dataset, budget: int) -> list[list[int]]:
+    """Consecutive members whose arrays fit the budget together (at least one a pass)."""
+    rows = data.X.shape[0]
+    passes, current, used = [], [], 0
+    for i, c in enumerate(configs):
+        item = np.dtype(c.dtype).itemsize
+        n_params = _architecture(c, data).n_params
+        need = rows * 8 * 2 + 5 * n_params * item  # row indices and epoch order; weights
+        need += 8 * c.epochs * (len(METRICS) + math.ceil(rows / c.batch_size))
+        need += CompiledRun.MASK_BLOCK_BYTES if c.keep_prob < 1 else 0
+        if current and used + need > budget:
+            passes.append(current)
+            current, used = [], 0
+        current.append(i)
+        used += need
+    if current:
+        passes.append(current)
+    return passes
 
 
 def plan(
