@@ -2,19 +2,22 @@
 
 The course's networks are tiny (the 5-2 network has 30 parameters): a NumPy step is ~30 calls
 of a few microseconds each on arrays of a few dozen numbers. Here a whole epoch is one compiled
-call that walks the samples one by one, forward then backward, each derivative beside its
-forward, accumulating the batch's gradients, then updates the weights in place:
+call that walks each batch a chunk of samples at a time, layer by layer forward then backward,
+each derivative beside its forward, accumulating the batch's gradients, then updates the
+weights in place:
 
-    status, k, cost_sum, correct, val_ce, val_correct = epoch(theta, grad, s1, s2, ...)
+    status, k, cost_sum, correct, val_cost, val_correct = epoch(theta, grad, s1, s2, ...)
 
 The lone `core.train.train` and every member of `core.population.train_population` call this
-same function (`core.compiled` drives it), so a member is its lone run bit for bit. What the
-NumPy path computes is computed here in the same formulas; only the order of the sums over a
-batch's samples differs (a BLAS product sums in blocks, here sample after sample), which the
-tests bound per dtype.
+same function (`core.train.CompiledRun` drives it), so a member is its lone run bit for bit.
+What the NumPy path computes is computed here in the same formulas; only the order of the sums
+over a batch's samples differs (a BLAS product sums in blocks, here sample after sample), which
+the tests bound per dtype.
 
 Rules that keep the arithmetic honest (see issue 22):
 - no fastmath: it reorders sums and may fold away the `isfinite` the divergence checks rely on;
+  error_model="numpy": x / 0 is inf or NaN as in NumPy (then caught as divergence), not an
+  exception, and no division carries a zero test;
 - NUMBA_DISABLE_INTEL_SVML=1 before numba loads: SVML's vector exp differs from the scalar one;
 - float32 code never meets a Python float literal (numba would promote it to float64): every
   constant is made in the arrays' dtype (`type(z)(1.0)`, `theta.dtype.type(...)`), and the
@@ -73,13 +76,16 @@ N_HYPER = 10
 
 OK, NONFINITE_STEP, NONFINITE_VALIDATION = 0, 1, 2
 
-kernel = njit(cache=True, nogil=True)
+kernel = njit(cache=True, nogil=True, error_model="numpy")
+# a piece of the epoch, inlined into its caller's IR: as a call, each of its array arguments
+# costs reference counting on every sample
+piece = njit(cache=True, nogil=True, error_model="numpy", inline="always")
 
 
 # --- hidden activations: g(z) beside g'(z) -------------------------------------------------
 
 
-@kernel
+@piece
 def activation(kind, z):
     """g(z): relu max(z, 0), leaky relu max(z, 0.01 z), tanh, sigmoid 1 / (1 + e^-z)."""
     zero, one = type(z)(0.0), type(z)(1.0)
@@ -93,7 +99,7 @@ def activation(kind, z):
     return one / (one + e) if z >= zero else e / (one + e)
 
 
-@kernel
+@piece
 def activation_backward(kind, dA, z, a):
     """dZ = dA g'(z), given a = g(z) unmasked: relu [z > 0], leaky relu 1 or 0.01,
     tanh 1 - a^2, sigmoid a (1 - a)."""
@@ -108,67 +114,75 @@ def activation_backward(kind, dA, z, a):
 
 
 # --- the output: cross-entropy from the logits beside dJ/dZ[L] -----------------------------
+# One sample's output values: Z[at], Z[at + stride], ... (n[L] of them, see `offsets`).
 
 
-@kernel
-def output_loss(ZL, label, P):
-    """One sample's cross-entropy from its logits ZL (n[L],), float64, writing its output
-    probabilities into P: dJ/dZ[L] is then (P - Y) / m for sigmoid + BCE and softmax + CE.
+@piece
+def output_loss(Z, at, stride, size, label, P):
+    """One sample's cross-entropy from its logits, in float64, writing its output probabilities
+    into P: dJ/dZ[L] is then (P - Y) / m for sigmoid + BCE and softmax + CE.
 
     sigmoid: -[y log s(z) + (1-y) log(1-s(z))] = max(z, 0) - z y + log(1 + e^-|z|)
     softmax: -sum_k y_k log p_k, log p = z - max(z) - log sum_j e^(z_j - max(z))
     """
-    zero, one = type(ZL[0])(0.0), type(ZL[0])(1.0)
-    if ZL.size == 1:
-        z, y = ZL[0], type(ZL[0])(label)
+    zero, one = type(Z[0])(0.0), type(Z[0])(1.0)
+    if size == 1:
+        z, y = Z[at], type(Z[0])(label)
         e = np.exp(-abs(z))
         P[0] = one / (one + e) if z >= zero else e / (one + e)
         return float((z if z > zero else zero) - z * y + np.log1p(e))
-    top = ZL[0]
-    for k in range(1, ZL.size):
-        top = max(top, ZL[k])
+    top = Z[at]
+    for k in range(1, size):
+        top = max(top, Z[at + k * stride])
     total = zero
-    for k in range(ZL.size):
-        total += np.exp(ZL[k] - top)
+    for k in range(size):
+        total += np.exp(Z[at + k * stride] - top)
     log_sum = np.log(total)
     loss = 0.0
-    for k in range(ZL.size):
-        log_p = ZL[k] - top - log_sum  # log softmax
+    for k in range(size):
+        log_p = Z[at + k * stride] - top - log_sum  # log softmax
         P[k] = np.exp(log_p)
         loss -= float((one if k == label else zero) * log_p)
     return loss
 
 
-@kernel
-def output_gradient(P, label, m, dZ):
+@piece
+def output_gradient(P, label, m, dZ, at, stride):
     """dZ[L] = (P - Y) / m for one sample, Y its target (0/1, or one-hot)."""
     zero, one = type(P[0])(0.0), type(P[0])(1.0)
     if P.size == 1:
-        dZ[0] = (P[0] - type(P[0])(label)) / type(P[0])(m)
+        dZ[at] = (P[0] - type(P[0])(label)) / type(P[0])(m)
         return
     for k in range(P.size):
-        dZ[k] = (P[k] - (one if k == label else zero)) / type(P[0])(m)
+        dZ[at + k * stride] = (P[k] - (one if k == label else zero)) / type(P[0])(m)
 
 
-@kernel
-def predicted(ZL):
+@piece
+def predicted(Z, at, stride, size):
     """The class label: z > 0 for a sigmoid output, the first argmax for softmax."""
-    if ZL.size == 1:
-        return 1 if ZL[0] > 0 else 0
+    if size == 1:
+        return 1 if Z[at] > 0 else 0
     best = 0
-    for k in range(1, ZL.size):
-        if ZL[k] > ZL[best]:
+    for k in range(1, size):
+        if Z[at + k * stride] > Z[at + best * stride]:
             best = k
     return best
 
 
-# --- the network: flat parameters, one sample at a time ------------------------------------
+# --- the network: flat parameters, a chunk of samples at a time ----------------------------
+# A layer's values for a chunk of samples sit in flat buffers, unit after unit, CHUNK samples
+# each: unit j of layer l, sample i at (u_at[l] + j) * CHUNK + i (see `offsets`; layer 0 is the
+# input). The loops run over the samples innermost, so the compiler vectorizes them, and every
+# sum runs in the order of a sample-by-sample loop: over k for Z = W A and W^T dZ, over the
+# samples in order for dW and db.
+
+CHUNK = 64  # samples per pass through the layers; a batch is walked chunk after chunk
 
 
 @kernel
 def offsets(dims):
     """Where W[l] and b[l] start in the flat vector (layout of core.network.Parameters), and
-    where layer l's units start in a sample's per-unit buffers (Z, G, A, dZ)."""
+    where layer l's units start among a sample's units (layer 0, the input, first)."""
     L = dims.size - 1
     w, b, u = np.zeros(L + 1, np.int64), np.zeros(L + 1, np.int64), np.zeros(L + 2, np.int64)
     at = 0
@@ -176,74 +190,95 @@ def offsets(dims):
         w[l] = at
         b[l] = at + dims[l] * dims[l - 1]
         at = b[l] + dims[l]
-        u[l + 1] = u[l] + dims[l]
+    for l in range(1, L + 2):
+        u[l] = u[l - 1] + dims[l - 1]
     return w, b, u
 
 
-@kernel
-def forward(theta, dims, act, x, Z, G, A, n, i, masks, keep):
-    """Z[l] = W[l] A[l-1] + b[l], G[l] = g(Z[l]), A[l] = G[l] D[l] for one sample x; returns the
-    logits Z[L] as a view into Z. D[l] = (u < keep_prob) / keep_prob is read from `masks` (the
-    step's draws, layer by layer, (n[l], n) each) at sample i of n; no dropout when it is empty.
-    """
-    w_at, b_at, u_at = offsets(dims)
+@piece
+def standardized(X, rows, mean, std, A, cn):
+    """The data's rows `rows` (cn of them) as the network's input A[0] (in its dtype):
+    z = (x - mu) / sigma in float64 with the training split's statistics, then cast, as train
+    standardizes its split (mu = 0, sigma = 1 without normalization: x itself, exactly)."""
+    for k in range(mean.size):
+        for i in range(cn):
+            A[k * CHUNK + i] = (X[rows[i], k] - mean[k]) / std[k]
+
+
+@piece
+def forward(theta, layout, dims, act, Z, G, A, cn, masks, n, i0, keep):
+    """Z[l] = W[l] A[l-1] + b[l], G[l] = g(Z[l]), A[l] = G[l] D[l] for the chunk's cn samples
+    in A[0]. D[l] = (u < keep_prob) / keep_prob is read from `masks` (the step's draws, layer by
+    layer, (n[l], n) each; the chunk's samples start at i0 of n); no dropout when it is empty."""
+    w_at, b_at, u_at = layout
     L = dims.size - 1
     zero, one = theta.dtype.type(0.0), theta.dtype.type(1.0)
-    a_prev = x
-    mask_at = 0
+    hidden0 = u_at[1]  # the input's units come before the hidden ones
     for l in range(1, L + 1):
-        rows, cols = dims[l], dims[l - 1]
-        for j in range(rows):
-            s = theta[b_at[l] + j]
-            row = w_at[l] + j * cols
-            total = zero
+        cols, prev = dims[l - 1], u_at[l - 1]
+        for j in range(dims[l]):
+            z = (u_at[l] + j) * CHUNK
+            for i in range(cn):
+                Z[z + i] = zero
             for k in range(cols):
-                total += theta[row + k] * a_prev[k]
-            Z[u_at[l] + j] = total + s  # Z[l] = W[l] A[l-1] + b[l]
-        if l == L:
-            return Z[u_at[L] : u_at[L] + rows]
-        for j in range(rows):
-            g = activation(act, Z[u_at[l] + j])  # G[l] = g(Z[l]), what g' reads
-            G[u_at[l] + j] = g
-            if masks.size:
-                d = (one if masks[mask_at + j * n + i] < keep else zero) / keep
-                A[u_at[l] + j] = g * d  # A[l] = G[l] D[l]
-            else:
-                A[u_at[l] + j] = g
-        mask_at += rows * n
-        a_prev = A[u_at[l] : u_at[l] + rows]
-    return Z[u_at[L] : u_at[L] + dims[L]]
+                w, a = theta[w_at[l] + j * cols + k], (prev + k) * CHUNK
+                for i in range(cn):
+                    Z[z + i] += w * A[a + i]
+            b = theta[b_at[l] + j]
+            for i in range(cn):
+                Z[z + i] += b  # Z[l] = W[l] A[l-1] + b[l]
+            if l == L:
+                continue
+            at = (u_at[l] + j - hidden0) * n + i0  # this unit's draws for the chunk
+            for i in range(cn):
+                g = activation(act, Z[z + i])  # G[l] = g(Z[l]), what g' reads
+                G[z + i] = g
+                if masks.size:
+                    A[z + i] = g * ((one if masks[at + i] < keep else zero) / keep)  # G D
+                else:
+                    A[z + i] = g
 
 
-@kernel
-def backward(theta, grad, dims, act, x, Z, G, A, dZ, n, i, masks, keep):
-    """Add one sample's dJ/dW[l] = dZ[l] A[l-1]^T and dJ/db[l] = dZ[l] to `grad`, given
-    dZ[L] in dZ; dA[l-1] = W[l]^T dZ[l], times D[l-1], then dZ[l-1] = dA[l-1] g'(Z[l-1]) read from
-    the unmasked G[l-1]."""
-    w_at, b_at, u_at = offsets(dims)
+@piece
+def backward(theta, grad, layout, dims, act, Z, G, A, dZ, cn, masks, n, i0, keep):
+    """Add the chunk's dJ/dW[l] = dZ[l] A[l-1]^T and dJ/db[l] = dZ[l] (summed sample after
+    sample) to `grad`, given dZ[L]; dA[l-1] = W[l]^T dZ[l], times D[l-1], then
+    dZ[l-1] = dA[l-1] g'(Z[l-1]) read from the unmasked G[l-1]."""
+    w_at, b_at, u_at = layout
     L = dims.size - 1
     zero, one = theta.dtype.type(0.0), theta.dtype.type(1.0)
-    hidden_at = np.zeros(L + 1, np.int64)  # where layer l's masks start in the step's draws
-    for l in range(2, L + 1):
-        hidden_at[l] = hidden_at[l - 1] + dims[l - 1] * n
+    hidden0 = u_at[1]
     for l in range(L, 0, -1):
-        rows, cols = dims[l], dims[l - 1]
-        a_prev = x if l == 1 else A[u_at[l - 1] : u_at[l - 1] + cols]
-        for j in range(rows):
-            dz = dZ[u_at[l] + j]
-            row = w_at[l] + j * cols
+        cols, prev = dims[l - 1], u_at[l - 1]
+        for j in range(dims[l]):
+            dz = (u_at[l] + j) * CHUNK
             for k in range(cols):
-                grad[row + k] += dz * a_prev[k]  # dW[l] = dZ[l] A[l-1]^T
-            grad[b_at[l] + j] += dz  # db[l] = dZ[l], summed over samples
-        if l > 1:
-            for k in range(cols):
-                da = zero
-                for j in range(rows):
-                    da += theta[w_at[l] + j * cols + k] * dZ[u_at[l] + j]  # W[l]^T dZ[l]
+                a, p = (prev + k) * CHUNK, w_at[l] + j * cols + k
+                total = grad[p]
+                for i in range(cn):
+                    total += dZ[dz + i] * A[a + i]  # dW[l] = dZ[l] A[l-1]^T
+                grad[p] = total
+            total = grad[b_at[l] + j]
+            for i in range(cn):
+                total += dZ[dz + i]  # db[l] = dZ[l], summed over samples
+            grad[b_at[l] + j] = total
+        if l == 1:
+            return
+        for k in range(cols):
+            da = (prev + k) * CHUNK  # dA[l-1] = W[l]^T dZ[l], into dZ[l-1]'s place
+            for i in range(cn):
+                dZ[da + i] = zero
+            for j in range(dims[l]):
+                w, dz = theta[w_at[l] + j * cols + k], (u_at[l] + j) * CHUNK
+                for i in range(cn):
+                    dZ[da + i] += w * dZ[dz + i]
+            at = (prev + k - hidden0) * n + i0
+            for i in range(cn):
+                d = dZ[da + i]
                 if masks.size:
-                    da *= (one if masks[hidden_at[l - 1] + k * n + i] < keep else zero) / keep
-                at = u_at[l - 1] + k
-                dZ[at] = activation_backward(act, da, Z[at], G[at])  # dA g'(Z), g' from G
+                    d *= (one if masks[at + i] < keep else zero) / keep
+                # dZ[l-1] = dA[l-1] g'(Z[l-1]), g' read from the unmasked G[l-1]
+                dZ[da + i] = activation_backward(act, d, Z[da + i], G[da + i])
 
 
 @kernel
@@ -258,31 +293,27 @@ def squared_norm(theta, dims):
 
 
 @kernel
-def standardized(X, r, mean, std, x):
-    """Row r of the data as the network's input x (in its dtype): z = (x - mu) / sigma in
-    float64 with the training split's statistics, then cast, as train standardizes its split
-    (mu = 0, sigma = 1 without normalization: x itself, exactly)."""
-    for k in range(x.size):
-        x[k] = (X[r, k] - mean[k]) / std[k]
-    return x
-
-
-@kernel
 def evaluate(theta, dims, act, X, rows, y, mean, std):
     """(mean cross-entropy, number of right predictions) of one full pass over the data's rows
     `rows`, no dropout, no L2 term: train's `evaluate`."""
-    units = dims[1:].sum()
     dtype = theta.dtype
-    Z, G, A = np.empty(units, dtype), np.empty(units, dtype), np.empty(units, dtype)
-    x, P = np.empty(dims[0], dtype), np.empty(dims[-1], dtype)
+    layout = offsets(dims)
+    L = dims.size - 1
+    units = layout[2][L + 1]
+    Z, G = np.empty(units * CHUNK, dtype), np.empty(units * CHUNK, dtype)
+    A = np.empty(units * CHUNK, dtype)
+    P = np.empty(dims[L], dtype)
     no_masks = np.empty(0, dtype)
-    keep = dtype.type(1.0)
+    out, size = layout[2][L] * CHUNK, dims[L]
     total, correct = 0.0, 0
-    for r in rows:
-        standardized(X, r, mean, std, x)
-        ZL = forward(theta, dims, act, x, Z, G, A, 1, 0, no_masks, keep)
-        total += output_loss(ZL, y[r], P)
-        correct += predicted(ZL) == y[r]
+    for c0 in range(0, rows.size, CHUNK):
+        cn = min(CHUNK, rows.size - c0)
+        standardized(X, rows[c0 : c0 + cn], mean, std, A, cn)
+        forward(theta, layout, dims, act, Z, G, A, cn, no_masks, 1, 0, dtype.type(1.0))
+        for i in range(cn):
+            label = y[rows[c0 + i]]
+            total += output_loss(Z, out + i, CHUNK, size, label, P)
+            correct += predicted(Z, out + i, CHUNK, size) == label
     return total / rows.size, correct
 
 
@@ -340,7 +371,7 @@ def epoch(
     epoch's `order`, in batches of bs (the last one partial), then, if k1 is the epoch's last
     step, one validation pass over `val_rows`. Inputs are standardized with (mean, std).
 
-    Each step: the batch's forward and backward passes sample by sample, its J (cross-entropy
+    Each step: the batch's forward and backward passes, chunk after chunk, its J (cross-entropy
     + the training set's L2 penalty, weights before the step), the non-finite check, the L2
     gradient (lambda / m) W, and the update; its J goes to step_cost[t0 + k - k0].
     `hyper` holds the hyperparameters in the dtype (slots LR...KEEP), hyper64 = (beta1, beta2,
@@ -353,14 +384,17 @@ def epoch(
     """
     m = rows.size
     n_batches = (m + bs - 1) // bs
-    units = dims[1:].sum()
     dtype = theta.dtype
-    Z, G, A, dZ = (np.empty(units, dtype), np.empty(units, dtype), np.empty(units, dtype),
-                   np.empty(units, dtype))  # fmt: skip
-    x, P = np.empty(dims[0], dtype), np.empty(dims[-1], dtype)
-    w_at, b_at, u_at = offsets(dims)
+    layout = offsets(dims)
+    w_at, b_at, u_at = layout
     L = dims.size - 1
-    hidden_units = units - dims[L]
+    units = u_at[L + 1]
+    Z, G = np.empty(units * CHUNK, dtype), np.empty(units * CHUNK, dtype)
+    A, dZ = np.empty(units * CHUNK, dtype), np.empty(units * CHUNK, dtype)
+    P = np.empty(dims[L], dtype)
+    batch_rows = np.empty(CHUNK, np.int64)
+    out, size = u_at[L] * CHUNK, dims[L]
+    hidden_units = u_at[L] - u_at[1]
     keep, l2_grad = hyper[KEEP], hyper[L2_GRAD]
     l2_half = hyper64[3]
     cost_sum, correct = 0.0, 0
@@ -374,14 +408,18 @@ def epoch(
         ce = 0.0
         right = 0
         step_masks = masks[mask_at : mask_at + hidden_units * n] if masks.size else masks
-        for i in range(n):
-            r = rows[order[start + i]]
-            standardized(X, r, mean, std, x)
-            ZL = forward(theta, dims, act, x, Z, G, A, n, i, step_masks, keep)
-            ce += output_loss(ZL, y[r], P)
-            right += predicted(ZL) == y[r]
-            output_gradient(P, y[r], n, dZ[u_at[L] : u_at[L] + dims[L]])
-            backward(theta, grad, dims, act, x, Z, G, A, dZ, n, i, step_masks, keep)
+        for i0 in range(0, n, CHUNK):
+            cn = min(CHUNK, n - i0)
+            for i in range(cn):
+                batch_rows[i] = rows[order[start + i0 + i]]
+            standardized(X, batch_rows, mean, std, A, cn)
+            forward(theta, layout, dims, act, Z, G, A, cn, step_masks, n, i0, keep)
+            for i in range(cn):
+                label = y[batch_rows[i]]
+                ce += output_loss(Z, out + i, CHUNK, size, label, P)
+                right += predicted(Z, out + i, CHUNK, size) == label
+                output_gradient(P, label, n, dZ, out + i, CHUNK)
+            backward(theta, grad, layout, dims, act, Z, G, A, dZ, cn, step_masks, n, i0, keep)
         # this batch's J: its cross-entropy + the training set's penalty, weights before the step
         c = ce / n
         if l2_half != 0.0:
