@@ -11,6 +11,8 @@ float32 exp and tanh, where NumPy's own SIMD versions and the C library's differ
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -277,3 +279,23 @@ def test_optsweep_kernel_numpy_never_calls_the_kernel(moons, monkeypatch):
         assert train(TrainConfig(epochs=2), moons).status == "completed"
     with loop("numba"), pytest.raises(AssertionError, match="compiled run"):
         train(TrainConfig(epochs=2), moons)
+
+
+def test_a_read_only_package_folder_caches_in_the_user_cache_folder(tmp_path):
+    """An installed wheel's folder may be read-only: the compiled code is cached in the user's
+    cache folder instead (NUMBA_CACHE_DIR), and never where it cannot be written."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import os\n"
+        "real = os.access\n"
+        "os.access = lambda p, mode: False if str(p).endswith('core') else real(p, mode)\n"
+        "import core.kernel, numba\n"
+        "print(os.environ['NUMBA_CACHE_DIR'], numba.config.CACHE_DIR)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()  # fmt: skip
+    assert out[0] == out[1] and out[0].startswith(str(tmp_path)), out
