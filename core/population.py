@@ -2,6 +2,13 @@
 
     results = train_population([TrainConfig(alpha=a, seed=s) for a, s in grid], data)
 
+Networks that train on the compiled epoch (`core.train.compiled_kernel`: up to 10,000
+parameters) need none of what follows: each member is a `core.train.CompiledRun`, the lone run's
+own, and the members of a pass (bounded by the memory budget; they share the data set) train
+epoch by epoch on the process's threads, any batch sizes side by side, the callbacks of an
+epoch called in the order of `configs` once every member has trained it. The rest of this
+docstring is the NumPy loop's population, for larger networks or OPTSWEEP_KERNEL=numpy.
+
 The course's networks are tiny, so a lone run's time is almost all Python and NumPy call
 overhead. A population stacks its members' weights, optimizer state and hyperparameters along a
 leading axis (`core.stacked`): each mini-batch step is one batched forward, backward and update
