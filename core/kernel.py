@@ -24,7 +24,10 @@ Rules that keep the arithmetic honest (see issue 22):
   hyperparameters arrive as an array already cast to the dtype, as NumPy casts them;
 - choices (activation, optimizer) are run-time integers: one compiled variant per dtype;
 - no random numbers are drawn here: the epoch's order and dropout draws come in as arrays;
-- nogil: the heartbeat thread keeps beating, and a population's members run on threads.
+- nogil: the heartbeat thread keeps beating, and a population's members run on Python threads,
+  each in its own call. No numba threading layer (no prange) is involved, so any number of
+  threads of one process (Dask workers) may call the kernel at once, and nothing depends on
+  which thread runs a member or how many there are.
 
 Costs are summed in float64 whatever the dtype (the NumPy path sums float32 costs in float32).
 All code lives in this one file: numba's cache is invalidated by a change of the file that holds
