@@ -11,6 +11,7 @@
     population.py           many runs in one vectorized pass, each the lone run's (stacked.py:
                             the network and update rules over a leading member axis)
 
-NumPy (and numba for kernel.py). Nothing here imports optuna or mlflow (a checked contract: pyproject.toml's
-[tool.importlinter]): `sweeps` drives this package and `tracking` records what it produces.
+NumPy (and numba for kernel.py). Nothing here imports optuna or mlflow (a checked contract:
+pyproject.toml's [tool.importlinter]): `sweeps` drives this package and `tracking` records what
+it produces.
 """

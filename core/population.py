@@ -129,8 +129,17 @@ def _architecture(config: TrainConfig, data: Dataset) -> Architecture:
     return Architecture.for_data(data.X.shape[1], config.layers, data.n_classes, config.activation)
 
 
+THREADS_ENV = "OPTSWEEP_THREADS"  # threads of a compiled population (default: the cores)
+
+
 def _threads() -> int:
-    """The cores this process may run on."""
+    """How many members of a compiled population train at once: OPTSWEEP_THREADS, else the
+    cores this process may run on (several local worker processes may each want fewer)."""
+    wanted = os.environ.get(THREADS_ENV, "").strip()
+    if wanted:
+        if not wanted.isdigit() or int(wanted) < 1:
+            raise ConfigError(f"{THREADS_ENV} must be a whole number >= 1, got {wanted!r}")
+        return int(wanted)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
