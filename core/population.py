@@ -132,6 +132,29 @@ def _architecture(config: TrainConfig, data: Dataset) -> Architecture:
 THREADS_ENV = "OPTSWEEP_THREADS"  # threads of a compiled population (default: the cores)
 
 
+def threads_env(processes: int) -> dict[str, str]:
+    """The environment for one of `processes` local worker processes that share this machine:
+    OPTSWEEP_THREADS as its share of the cores (at least 1), unless the user set it. Two
+    workers with a thread per core each would oversubscribe the cores: `make sweep` on 2 cores
+    took its trials 32 s instead of 13 (BENCHMARKS.md)."""
+    env = dict(os.environ)
+    if not env.get(THREADS_ENV, "").strip():
+        env[THREADS_ENV] = str(max(1, _cores() // max(1, processes)))
+    return env
+
+
+def set_threads(value: str) -> None:
+    """A worker process's initializer: OPTSWEEP_THREADS as `threads_env` gave it."""
+    os.environ[THREADS_ENV] = value
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _threads() -> int:
     """How many members of a compiled population train at once: OPTSWEEP_THREADS, else the
     cores this process may run on (several local worker processes may each want fewer)."""
@@ -140,10 +163,7 @@ def _threads() -> int:
         if not wanted.isdigit() or int(wanted) < 1:
             raise ConfigError(f"{THREADS_ENV} must be a whole number >= 1, got {wanted!r}")
         return int(wanted)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return _cores()
 
 
 def _train_compiled(configs, data: Dataset, callbacks, memory_budget: int) -> list[TrainResult]:

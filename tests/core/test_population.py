@@ -343,3 +343,20 @@ def test_networks_too_large_for_the_kernel_train_beside_it_on_the_numpy_loop(moo
     assert Architecture((2, 120, 90, 1)).n_params > 10_000
     with loop("auto"):
         check_population(configs, moons)
+
+
+def test_local_worker_processes_share_the_cores(monkeypatch):
+    """Each of N local workers gets its share of the cores for its population's threads (at
+    least 1); a user's OPTSWEEP_THREADS wins; a bad one is refused in one line."""
+    import core.population as population
+
+    monkeypatch.delenv("OPTSWEEP_THREADS", raising=False)
+    monkeypatch.setattr(population, "_cores", lambda: 4)
+    assert population.threads_env(2)["OPTSWEEP_THREADS"] == "2"
+    assert population.threads_env(8)["OPTSWEEP_THREADS"] == "1"
+    assert population._threads() == 4
+    monkeypatch.setenv("OPTSWEEP_THREADS", "3")
+    assert population.threads_env(2)["OPTSWEEP_THREADS"] == "3" and population._threads() == 3
+    monkeypatch.setenv("OPTSWEEP_THREADS", "many")
+    with pytest.raises(ConfigError, match="OPTSWEEP_THREADS must be a whole number >= 1"):
+        population._threads()
