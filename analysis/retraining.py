@@ -77,7 +77,13 @@ def pool(workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    from core.population import THREADS_ENV, set_threads, threads_env
+
+    share = threads_env(workers)[THREADS_ENV]  # each process its share of the cores
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=set_threads, initargs=(share,),
+    )  # fmt: skip
 
 
 def run(

@@ -358,17 +358,83 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+# --- issue 22: the compiled epoch's populations against the NumPy loop's -----------------------
+
+LOOP_BATCHES = (32, 128, 512, "mixed")  # "mixed": 32, 64, ..., 512 in one population
+LOOP_MEMBERS, LOOP_EPOCHS = 8, 10
+
+
+def loop_configs(batch) -> list[TrainConfig]:
+    """8 members of the default sweep's space on moons 20,000, 10 epochs, at one batch size or
+    at the mixed ones."""
+    out = configs("default", LOOP_MEMBERS)
+    sizes = [32, 64, 128, 256, 512, 32, 128, 512] if batch == "mixed" else [batch] * len(out)
+    return [TrainConfig(**{**c.to_dict(), "batch_size": b, "epochs": LOOP_EPOCHS})
+            for c, b in zip(out, sizes, strict=True)]  # fmt: skip
+
+
+def loops(rounds: int, say) -> dict:
+    """ms per member-epoch (wall time of train_population, set-up included, over members x
+    epochs) on the compiled epoch (its members on the process's threads) and on the NumPy loop
+    (OPTSWEEP_KERNEL=numpy), the two taking turns in each round; medians over rounds."""
+    data = dataset("default")
+    out: dict = {"threads": len(os.sched_getaffinity(0)), "rows": []}
+    for batch in LOOP_BATCHES:
+        cfgs = loop_configs(batch)
+        times: dict[str, list[float]] = {"numba": [], "numpy": []}
+        for r in range(rounds):
+            say(f"loops: batch {batch}, round {r + 1} of {rounds}")
+            for name in times:
+                os.environ["OPTSWEEP_KERNEL"] = name
+                train_population(cfgs[:2], data) if r == 0 else None  # warm-up (kernel load)
+                wait_for_idle()
+                wall, _ = measured(lambda cfgs=cfgs: train_population(cfgs, data))
+                times[name].append(1e3 * wall / (LOOP_MEMBERS * LOOP_EPOCHS))
+        os.environ.pop("OPTSWEEP_KERNEL", None)
+        row = {"batch": batch, **{f"{k}_ms": statistics.median(v) for k, v in times.items()}}
+        row["speed_up"] = statistics.median(
+            b / a for a, b in zip(times["numba"], times["numpy"], strict=True)
+        )
+        out["rows"].append(row)
+    return out
+
+
+def loops_table(res: dict) -> str:
+    lines = [
+        f"Populations of {LOOP_MEMBERS}, moons 20,000, {LOOP_EPOCHS} epochs, set-up included: ms "
+        f"per member-epoch (medians), compiled epoch on {res['threads']} threads vs NumPy loop",
+        f"{'batch':>8}{'compiled':>12}{'NumPy loop':>12}{'speed-up':>10}",
+    ]
+    for r in res["rows"]:
+        lines.append(f"{r['batch']!s:>8}{r['numba_ms']:>12.3f}{r['numpy_ms']:>12.3f}"
+                     f"{r['speed_up']:>9.1f}x")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of measurements")
     parser.add_argument("--gemm-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--loops", action="store_true", help="only the compiled epoch vs the NumPy loop (issue 22)"
+    )
     args = parser.parse_args(argv)
     if args.gemm_worker:
         print(json.dumps(gemm_worker()))
         return
-    results = run_all(args.rounds, lambda msg: print(f"... {msg}", file=sys.stderr, flush=True))
-    print(json.dumps(results, indent=2) if args.json else table(results))
+    say = lambda msg: print(f"... {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    if args.loops:
+        res = loops(args.rounds, say)
+        print(json.dumps(res, indent=2) if args.json else loops_table(res))
+        return
+    results = run_all(args.rounds, say)
+    results["loops"] = loops(args.rounds, say)
+    print(
+        json.dumps(results, indent=2)
+        if args.json
+        else table(results) + "\n\n" + loops_table(results["loops"])
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,13 @@
 
     results = train_population([TrainConfig(alpha=a, seed=s) for a, s in grid], data)
 
+Networks that train on the compiled epoch (`core.train.compiled_kernel`: up to 10,000
+parameters) need none of what follows: each member is a `core.train.CompiledRun`, the lone run's
+own, and the members of a pass (bounded by the memory budget; they share the data set) train
+epoch by epoch on the process's threads, any batch sizes side by side, the callbacks of an
+epoch called in the order of `configs` once every member has trained it. The rest of this
+docstring is the NumPy loop's population, for larger networks or OPTSWEEP_KERNEL=numpy.
+
 The course's networks are tiny, so a lone run's time is almost all Python and NumPy call
 overhead. A population stacks its members' weights, optimizer state and hyperparameters along a
 leading axis (`core.stacked`): each mini-batch step is one batched forward, backward and update
@@ -45,6 +52,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -63,9 +71,12 @@ from core.train import (
     METRICS,
     NONFINITE_AT_INIT,
     Callback,
+    CompiledRun,
     EpochMetrics,
     TrainConfig,
     TrainResult,
+    compiled_kernel,
+    compiled_setup,
     completed,
     exploded,
     explosion_limit,
@@ -75,6 +86,7 @@ from core.train import (
     seeds,
     stopped,
     train,
+    train_compiled,
 )
 
 MEMORY_BUDGET = 512 * 2**20  # bytes of stacked arrays one pass may hold (see member_bytes)
@@ -95,15 +107,104 @@ def train_population(
     callbacks = _callbacks(callbacks, len(configs))
     if len(configs) == 1:
         return [train(configs[0], data, callbacks[0])]
-    source = _Source(data)
-    members = [
-        _prepare(i, c, source, data, cb)
-        for i, (c, cb) in enumerate(zip(configs, callbacks, strict=True))
-    ]
-    with np.errstate(all="ignore"):  # divergence is detected, not warned
-        for group in _passes(members, memory_budget):
-            _Pass(group, source).run()
-    return [mb.result() for mb in members]
+    results: list[TrainResult | None] = [None] * len(configs)
+    compiled = [i for i, c in enumerate(configs) if compiled_kernel(_architecture(c, data))]
+    for i, result in zip(compiled, _train_compiled(
+        [configs[i] for i in compiled], data, [callbacks[i] for i in compiled], memory_budget
+    ), strict=True):  # fmt: skip
+        results[i] = result
+    rest = [i for i in range(len(configs)) if results[i] is None]
+    if rest:
+        source = _Source(data)
+        members = [_prepare(i, configs[i], source, data, callbacks[i]) for i in rest]
+        with np.errstate(all="ignore"):  # divergence is detected, not warned
+            for group in _passes(members, memory_budget):
+                _Pass(group, source).run()
+        for i, mb in zip(rest, members, strict=True):
+            results[i] = mb.result()
+    return results
+
+
+def _architecture(config: TrainConfig, data: Dataset) -> Architecture:
+    return Architecture.for_data(data.X.shape[1], config.layers, data.n_classes, config.activation)
+
+
+THREADS_ENV = "OPTSWEEP_THREADS"  # threads of a compiled population (default: the cores)
+
+
+def threads_env(processes: int) -> dict[str, str]:
+    """The environment for one of `processes` local worker processes that share this machine:
+    OPTSWEEP_THREADS as its share of the cores (at least 1), unless the user set it. Two
+    workers with a thread per core each would oversubscribe the cores: `make sweep` on 2 cores
+    took its trials 32 s instead of 13 (BENCHMARKS.md)."""
+    env = dict(os.environ)
+    if not env.get(THREADS_ENV, "").strip():
+        env[THREADS_ENV] = str(max(1, _cores() // max(1, processes)))
+    return env
+
+
+def set_threads(value: str) -> None:
+    """A worker process's initializer: OPTSWEEP_THREADS as `threads_env` gave it."""
+    os.environ[THREADS_ENV] = value
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _threads() -> int:
+    """How many members of a compiled population train at once: OPTSWEEP_THREADS, else the
+    cores this process may run on (several local worker processes may each want fewer)."""
+    wanted = os.environ.get(THREADS_ENV, "").strip()
+    if wanted:
+        if not wanted.isdigit() or int(wanted) < 1:
+            raise ConfigError(f"{THREADS_ENV} must be a whole number >= 1, got {wanted!r}")
+        return int(wanted)
+    return _cores()
+
+
+def _train_compiled(configs, data: Dataset, callbacks, memory_budget: int) -> list[TrainResult]:
+    """The members whose networks train on the compiled epoch (`core.train.compiled_kernel`):
+    each is train's own run (the same setup, the same compiled per-member epoch), members of
+    any batch size trained side by side on the process's cores, in passes of at most
+    `memory_budget` bytes of per-member arrays."""
+    results = []
+    X = np.ascontiguousarray(data.X, dtype=np.float64)  # once for every member
+    y = np.ascontiguousarray(data.y, dtype=np.int64)
+    for cut in _compiled_passes(configs, data, memory_budget):
+        runs = []
+        for i in cut:
+            start = perf_counter()
+            run = CompiledRun(configs[i], compiled_setup(configs[i], data, X, y))
+            run.seconds += perf_counter() - start
+            runs.append(run)
+        with np.errstate(all="ignore"):
+            train_compiled(runs, [callbacks[i] for i in cut], threads=_threads())
+        results += [run.result(run.seconds) for run in runs]
+    return results
+
+
+def _compiled_passes(configs, data: Dataset, budget: int) -> list[list[int]]:
+    """Consecutive members whose arrays fit the budget together (at least one a pass)."""
+    rows = data.X.shape[0]
+    passes, current, used = [], [], 0
+    for i, c in enumerate(configs):
+        item = np.dtype(c.dtype).itemsize
+        n_params = _architecture(c, data).n_params
+        need = rows * 8 * 2 + 5 * n_params * item  # row indices and epoch order; weights
+        need += 8 * c.epochs * (len(METRICS) + math.ceil(rows / c.batch_size))
+        need += CompiledRun.MASK_BLOCK_BYTES if c.keep_prob < 1 else 0
+        if current and used + need > budget:
+            passes.append(current)
+            current, used = [], 0
+        current.append(i)
+        used += need
+    if current:
+        passes.append(current)
+    return passes
 
 
 def plan(

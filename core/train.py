@@ -20,8 +20,11 @@ and data give the same bits.
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from time import perf_counter
 
@@ -29,7 +32,7 @@ import numpy as np
 
 from core import defaults, optimizers
 from core.activations import ACTIVATIONS
-from core.data import Dataset, check_seed, split
+from core.data import Dataset, check_classes, check_seed, split, split_indices
 from core.errors import ConfigError
 from core.init import INITS, initialize
 from core.network import (
@@ -264,6 +267,10 @@ def setup(config: TrainConfig, data: Dataset) -> Setup:
 def train(config: TrainConfig, data: Dataset, callback: Callback | None = None) -> TrainResult:
     """Train a fresh network on `data` as `config` says; see the module docstring."""
     start = perf_counter()
+    if compiled_kernel(_architecture(config, data)):
+        run = CompiledRun(config, compiled_setup(config, data))
+        train_compiled([run], [callback])
+        return run.result(perf_counter() - start - run.callback_seconds)
     s = setup(config, data)
     arch, params = s.arch, s.params
     grads = Parameters(arch, config.dtype)
@@ -478,3 +485,266 @@ def final_figures(
         out[f"{prefix}_accuracy"] = accuracy if finite else None
     out["l2_penalty"] = penalty if math.isfinite(penalty) else None
     return out
+
+
+# --- the compiled epoch (core.kernel): the lone run's and every population member's ---------
+
+KERNEL_ENV = "OPTSWEEP_KERNEL"  # auto (default) | numba | numpy
+KERNEL_MAX_PARAMS = 10_000  # above this, NumPy's BLAS products beat the compiled loops
+
+
+def compiled_kernel(arch: Architecture) -> bool:
+    """Whether a network trains on the compiled epoch: up to KERNEL_MAX_PARAMS parameters,
+    unless OPTSWEEP_KERNEL=numpy forces the NumPy loop (the reference) or =numba the kernel."""
+    mode = os.environ.get(KERNEL_ENV, "auto").strip().lower() or "auto"
+    if mode not in ("auto", "numba", "numpy"):
+        raise ConfigError(f"{KERNEL_ENV} must be auto, numba or numpy, got {mode!r}")
+    if mode == "auto":
+        return arch.n_params <= KERNEL_MAX_PARAMS
+    return mode == "numba"
+
+
+def _architecture(config: TrainConfig, data: Dataset) -> Architecture:
+    return Architecture.for_data(data.X.shape[1], config.layers, data.n_classes, config.activation)
+
+
+@dataclass
+class CompiledSetup:
+    """What a compiled run starts from: `setup`'s split, statistics, weights and streams, with
+    the data left as it is (float64 rows, standardized sample by sample in the kernel exactly as
+    `setup` standardizes its copies), so that a population holds the data once, not per member."""
+
+    arch: Architecture
+    params: Parameters
+    X: np.ndarray  # the data set's rows, float64, C-contiguous
+    y: np.ndarray  # its labels, int64
+    train_rows: np.ndarray
+    val_rows: np.ndarray
+    mean: np.ndarray  # mu and sigma of the training rows (0 and 1 without normalization)
+    std: np.ndarray
+    standardizer: Standardizer | None
+    shuffle_rng: np.random.Generator
+    dropout_rng: np.random.Generator
+
+
+def compiled_setup(config: TrainConfig, data: Dataset, X=None, y=None) -> CompiledSetup:
+    """`setup` for the compiled epoch; X, y: the data's rows and labels as float64 and int64
+    when the caller holds them already (a population, once for all its members)."""
+    check_classes(data)
+    streams = seeds(config)
+    train_rows, val_rows = split_indices(data.y, config.val_fraction, seed=streams.split)
+    X = np.ascontiguousarray(data.X, dtype=np.float64) if X is None else X
+    y = np.ascontiguousarray(data.y, dtype=np.int64) if y is None else y
+    scaler = Standardizer().fit(X[train_rows]) if config.normalize else None
+    n0 = X.shape[1]
+    arch = _architecture(config, data)
+    params = Parameters(arch, config.dtype)
+    initialize(params.views, arch.layer_dims, config.init, streams.init)
+    return CompiledSetup(
+        arch, params, X, y, train_rows.astype(np.int64), val_rows.astype(np.int64),
+        np.zeros(n0) if scaler is None else scaler.mean_,
+        np.ones(n0) if scaler is None else scaler.std_,
+        scaler, streams.shuffle, streams.dropout,
+    )  # fmt: skip
+
+
+class CompiledRun:
+    """One run on the compiled epoch: the state it keeps between epochs and the NumPy draws it
+    passes in (the epoch's order from its shuffle stream, its dropout draws from its mask stream,
+    in the order and the amounts train's NumPy loop draws them)."""
+
+    MASK_BLOCK_BYTES = 1 << 20  # dropout draws per kernel call: whole steps, at least one
+
+    def __init__(self, config: TrainConfig, s: CompiledSetup) -> None:
+        from core import kernel  # numba loads only when a run needs it
+
+        self.kernel, self.config, self.s = kernel, config, s
+        self.theta = s.params.flat  # updated in place: s.params' views follow
+        self.grad, self.s1, self.s2 = (np.zeros_like(self.theta) for _ in range(3))
+        self.dims = np.array(s.arch.layer_dims, dtype=np.int64)
+        self.act = list(ACTIVATIONS).index(config.activation)
+        self.opt = list(optimizers.OPTIMIZERS).index(config.optimizer)
+        self.m = m = s.train_rows.size
+        self.bs = min(config.batch_size, m)
+        self.n_batches = math.ceil(m / self.bs)
+        self.schedule = config.schedule()
+        c = config
+        with np.errstate(over="ignore"):  # an alpha beyond float32 is inf, as NumPy casts it
+            self.hyper = np.array(
+                [c.alpha, c.beta, 1 - c.beta, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2,
+                 c.epsilon, c.l2 / m, c.keep_prob], dtype=np.float64,
+            ).astype(c.dtype)  # fmt: skip
+        self.hyper64 = np.array([c.beta1, c.beta2, c.alpha, c.l2 / (2 * m)])
+        self.identity = np.arange(m, dtype=np.int64)
+        self.blocks = self._blocks()
+        self.no_masks = np.empty(0, dtype=c.dtype)
+        self.history = {k: np.full(c.epochs, np.nan) for k in METRICS}
+        self.step_cost = np.empty(c.epochs * self.n_batches)
+        self.t = self.epochs_run = 0
+        self.outcome: tuple[str, str] | None = None
+        self.reference_cost = math.nan
+        self.final: dict[str, float | None] = {}
+        self.seconds = self.callback_seconds = 0.0
+        self.last: EpochMetrics | None = None
+
+    def _pass(self, rows: np.ndarray) -> tuple[float, float]:
+        """(cross-entropy, accuracy) of one full pass over the data's rows `rows`."""
+        s = self.s
+        ce, right = self.kernel.evaluate(
+            self.theta, self.dims, self.act, s.X, rows, s.y, s.mean, s.std
+        )
+        return ce, right / rows.size
+
+    def _blocks(self) -> list[tuple[int, int, int]]:
+        """(first step, end step, dropout draws) per kernel call of an epoch."""
+        if self.config.keep_prob == 1:
+            return [(0, self.n_batches, 0)]
+        units = int(self.dims[1:-1].sum())
+        item = np.dtype(self.config.dtype).itemsize
+        sizes = [min(self.bs, self.m - k * self.bs) for k in range(self.n_batches)]
+        blocks, a = [], 0
+        while a < self.n_batches:
+            b, draws = a + 1, units * sizes[a]
+            while b < self.n_batches and (draws + units * sizes[b]) * item <= self.MASK_BLOCK_BYTES:
+                draws += units * sizes[b]
+                b += 1
+            blocks.append((a, b, draws))
+            a = b
+        return blocks
+
+    def _timed(method):
+        def timed(self, *args):
+            start = perf_counter()
+            try:
+                return method(self, *args)
+            finally:
+                self.seconds += perf_counter() - start
+
+        return timed
+
+    def end(self, status: str, reason: str) -> None:
+        self.outcome = (status, reason)
+
+    @_timed
+    def begin(self) -> None:
+        """J at initialization over the training split: the reference for "exploded"."""
+        ce, _ = self._pass(self.s.train_rows)
+        self.reference_cost = ce + self._penalty()
+        if not math.isfinite(self.reference_cost):
+            self.end("diverged", NONFINITE_AT_INIT)
+
+    def _penalty(self) -> float:
+        """lambda/(2m) sum_l ||W[l]||^2 with the current weights (0 without L2)."""
+        if self.config.l2 == 0:
+            return 0.0
+        return float(self.hyper64[3] * self.kernel.squared_norm(self.theta, self.dims))
+
+    @_timed
+    def epoch(self, e: int) -> None:
+        """Train epoch e (from 0): its steps, validation, record and divergence checks."""
+        k, cfg = self.kernel, self.config
+        lr = self.hyper64[2] = self.schedule(e)
+        with np.errstate(over="ignore"):
+            self.hyper[k.LR] = lr
+        # batch GD needs no shuffle: its one batch is everything
+        s = self.s
+        order = s.shuffle_rng.permutation(self.m) if self.n_batches > 1 else self.identity
+        cost_sum, correct = 0.0, 0
+        for k0, k1, draws in self.blocks:
+            masks = s.dropout_rng.random(draws, dtype=cfg.dtype) if draws else self.no_masks
+            status, step, cost, right, val_cost, val_right = k.epoch(
+                self.theta, self.grad, self.s1, self.s2, self.dims, self.act, self.opt,
+                self.hyper, self.hyper64, cfg.bias_correction, self.t, s.X, s.y, s.mean, s.std,
+                s.train_rows, order, self.bs, k0, k1, masks, self.step_cost, s.val_rows,
+            )  # fmt: skip
+            self.t += step - k0
+            cost_sum += cost
+            correct += right
+            if status == k.NONFINITE_STEP:
+                return self.end("diverged", nonfinite_step(e, step))
+        if status == k.NONFINITE_VALIDATION:  # the last update of the epoch blew up
+            return self.end("diverged", nonfinite_validation(e))
+        train_cost = cost_sum / self.m
+        metrics = EpochMetrics(
+            e + 1, train_cost, val_cost, correct / self.m, val_right / s.val_rows.size, lr
+        )
+        for key in METRICS:
+            self.history[key][e] = getattr(metrics, key)
+        self.epochs_run, self.last = e + 1, metrics
+        if train_cost > explosion_limit(cfg, self.reference_cost):
+            self.end("diverged", exploded(cfg, e, train_cost, self.reference_cost))
+
+    def call_back(self, callback: Callback, e: int) -> None:
+        start = perf_counter()
+        stop = bool(callback(self.last))
+        self.callback_seconds += perf_counter() - start
+        if stop:
+            self.end("stopped", stopped(e))
+
+    @_timed
+    def finish(self) -> None:
+        """One full pass per split with the final weights (train's `final_metrics`)."""
+        train_ce, train_accuracy = self._pass(self.s.train_rows)
+        val_ce, val_accuracy = self._pass(self.s.val_rows)
+        self.final = final_figures(self._penalty(), train_ce, train_accuracy, val_ce, val_accuracy)
+
+    def result(self, seconds: float) -> TrainResult:
+        status, reason = self.outcome
+        return TrainResult(
+            config=self.config,
+            status=status,
+            reason=reason,
+            epochs_run=self.epochs_run,
+            history={k: v[: self.epochs_run].copy() for k, v in self.history.items()},
+            step_cost=self.step_cost[: self.t].copy(),
+            final=self.final,
+            params=self.s.params.copy(),
+            standardizer=self.s.standardizer,
+            seconds=seconds,
+            n_batches=self.n_batches,
+            callback_seconds=self.callback_seconds,
+            initial_cost=self.reference_cost,
+        )
+
+    del _timed
+
+
+def train_compiled(runs: list[CompiledRun], callbacks: list, threads: int = 1) -> None:
+    """Train the runs epoch by epoch on the compiled epoch, `threads` of them at a time: every
+    live run trains epoch e, then the callbacks of those that trained it are called in the order
+    of `runs`. A run's arithmetic is its own (no shared accumulator), so nothing depends on the
+    threads or their number; each ends as train's NumPy loop ends it, in its words."""
+    pool = ThreadPoolExecutor(threads) if threads > 1 and len(runs) > 1 else None
+    try:
+        _each(runs, CompiledRun.begin, pool, threads)
+        for e in range(max(r.config.epochs for r in runs)):
+            live = [r for r in runs if r.outcome is None]
+            if not live:
+                break
+            _each(live, CompiledRun.epoch, pool, threads, e)
+            for r, callback in zip(runs, callbacks, strict=True):
+                if r.outcome is None and callback is not None and r.epochs_run == e + 1:
+                    r.call_back(callback, e)
+            for r in live:
+                if r.outcome is None and r.config.epochs == e + 1:
+                    r.end("completed", completed(r.config))
+        _each(runs, CompiledRun.finish, pool, threads)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _each(runs: list, work: Callable, pool: ThreadPoolExecutor | None, threads: int, *args) -> None:
+    """work(run, *args) for every run, on the pool's threads: each takes the next run left."""
+    if pool is None or len(runs) == 1:
+        for r in runs:
+            work(r, *args)
+        return
+    taken = itertools.count()  # next() on a count is atomic under the GIL
+
+    def worker() -> None:
+        while (i := next(taken)) < len(runs):
+            work(runs[i], *args)
+
+    for future in [pool.submit(worker) for _ in range(min(threads, len(runs)))]:
+        future.result()

@@ -311,7 +311,11 @@ def read_order(stream=None) -> WorkerOrder | None:
 
 
 def _start_workers(sweep: Sweep, indices, deadline) -> list[subprocess.Popen]:
-    return [launch_worker(sweep, i, deadline) for i in indices]
+    """The local workers, each with its share of the cores for its populations' threads."""
+    from core.population import threads_env
+
+    env = threads_env(len(indices))
+    return [launch_worker(sweep, i, deadline, env=env) for i in indices]
 
 
 def _release(procs, go: bool) -> None:

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from core import data
 from core.errors import ConfigError
+from core.network import Architecture
 from core.population import member_bytes, plan, train_population
-from core.train import METRICS, TrainConfig, train
+from core.train import METRICS, TrainConfig, compiled_kernel, train
+from tests.core.kernels import LOOPS, loop
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +69,14 @@ def assert_same_calls(seen, lone_seen, rtol=1e-10):
             np.testing.assert_allclose(getattr(got, key), getattr(want, key), rtol=rtol)
 
 
-def check_population(configs, dataset, stops=None):
+def check_population(configs, dataset, stops=None, path=None):
     """Train the population with stopping callbacks, each member's config alone with the same
-    callback, and compare every result and every callback call."""
+    callback, and compare every result and every callback call: bit for bit on the compiled
+    epoch (the lone run and the member call the same function on the same values), to 1e-10
+    on the NumPy loop's stacked arrays (`path`: which loop; None: the default choice)."""
+    if path is not None:
+        with loop(path):
+            return check_population(configs, dataset, stops)
     stops = stops or [None] * len(configs)
     logs = [[] for _ in configs]
     results = train_population(
@@ -80,8 +87,10 @@ def check_population(configs, dataset, stops=None):
         lone_log = []
         lone = train(config, dataset, stop_after(stop, lone_log))
         assert result.config is config
-        assert_same(result, lone)
-        assert_same_calls(log, lone_log)
+        arch = Architecture.for_data(dataset.X.shape[1], config.layers, dataset.n_classes, "relu")
+        rtol = 0 if compiled_kernel(arch) else 1e-10
+        assert_same(result, lone, rtol)
+        assert_same_calls(log, lone_log, rtol)
     return results
 
 
@@ -126,12 +135,13 @@ def _config(m: dict, **extra) -> TrainConfig:
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(member, min_size=1, max_size=8))
-def test_every_member_of_a_random_population_is_its_lone_run(moons, members):
+@given(st.lists(member, min_size=1, max_size=8), st.sampled_from(LOOPS))
+def test_every_member_of_a_random_population_is_its_lone_run(moons, members, path):
     """Mixed batch sizes (SGD to batch GD), optimizers, schedules, L2, dropout, seeds and epoch
-    counts in one population, members pruned by their callbacks and diverging among the rest."""
+    counts in one population, members pruned by their callbacks and diverging among the rest;
+    on the compiled epoch and on the NumPy loop, half the examples each."""
     configs = [_config(m) for m in members]
-    check_population(configs, moons, [m["stop"] for m in members])
+    check_population(configs, moons, [m["stop"] for m in members], path)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -142,13 +152,15 @@ def test_every_member_of_a_random_population_is_its_lone_run(moons, members):
 )
 def test_softmax_float32_and_other_activations(spiral, members, activation, dtype):
     configs = [_config(m, activation=activation, dtype=dtype, layers=(6, 3)) for m in members]
-    check_population(configs, spiral, [m["stop"] for m in members])
+    for path in LOOPS:
+        check_population(configs, spiral, [m["stop"] for m in members], path)
 
 
 # --- how members end -------------------------------------------------------------------------
 
 
-def test_diverging_members_retire_alone(moons):
+@pytest.mark.parametrize("path", LOOPS)
+def test_diverging_members_retire_alone(moons, path):
     """Huge-alpha members diverge (each kind of divergence, with train's reason) while the
     members beside them train on as if alone."""
     leaky = dict(epochs=4, activation="leaky_relu")
@@ -159,7 +171,7 @@ def test_diverging_members_retire_alone(moons):
         TrainConfig(**leaky, optimizer="gd", alpha=30.0, batch_size=16, diverge_factor=1.5),
         TrainConfig(**leaky, batch_size=16, seed=4, keep_prob=0.8),
     ]
-    results = check_population(configs, moons)
+    results = check_population(configs, moons, path=path)
     reasons = [r.reason for r in results]
     assert reasons[0] == reasons[4] == "trained 4 epochs"
     assert reasons[1] == "non-finite cost in epoch 1, mini-batch 2"
@@ -168,20 +180,22 @@ def test_diverging_members_retire_alone(moons):
     assert [r.status for r in results] == ["completed", *["diverged"] * 3, "completed"]
 
 
-def test_a_member_non_finite_at_initialization(moons):
+@pytest.mark.parametrize("path", LOOPS)
+def test_a_member_non_finite_at_initialization(moons, path):
     huge = data.Dataset(moons.X * 1e307, moons.y, 2, "huge")  # raw inputs overflow Z[1]
     configs = [
         TrainConfig(epochs=2, normalize=False),
         TrainConfig(epochs=2, normalize=False, init="zeros"),  # Z = 0 whatever the inputs
     ]
     with np.errstate(all="ignore"):
-        results = check_population(configs, huge)
+        results = check_population(configs, huge, path=path)
     assert results[0].reason == "non-finite cost at initialization"
     assert results[0].epochs_run == 0 and results[0].step_cost.size == 0
     assert results[1].status == "completed"
 
 
-def test_callbacks_prune_members_and_are_called_epoch_by_epoch_in_config_order(moons):
+@pytest.mark.parametrize("path", LOOPS)
+def test_callbacks_prune_members_and_are_called_epoch_by_epoch_in_config_order(moons, path):
     calls = []
 
     def recorder(i, stop):
@@ -192,7 +206,8 @@ def test_callbacks_prune_members_and_are_called_epoch_by_epoch_in_config_order(m
         return callback
 
     configs = [TrainConfig(epochs=5, batch_size=bs, seed=i) for i, bs in enumerate([64, 16, 64])]
-    results = train_population(configs, moons, [recorder(0, 2), None, recorder(2, 99)])
+    with loop(path):
+        results = train_population(configs, moons, [recorder(0, 2), None, recorder(2, 99)])
     assert calls == [(1, 0), (1, 2), (2, 0), (2, 2), (3, 2), (4, 2), (5, 2)]
     assert [r.status for r in results] == ["stopped", "completed", "completed"]
     assert results[0].reason == "stopped by callback after epoch 2"
@@ -211,6 +226,7 @@ def test_a_population_of_copies_trains_each_as_alone(moons):
 
 
 def test_members_that_cannot_share_a_pass_run_in_separate_groups(moons):
+    """The NumPy loop's groups (the compiled epoch needs none: each member is its own)."""
     configs = [
         TrainConfig(epochs=2, seed=0),
         TrainConfig(epochs=2, seed=1, layers=(4,)),  # another architecture
@@ -221,7 +237,8 @@ def test_members_that_cannot_share_a_pass_run_in_separate_groups(moons):
         TrainConfig(epochs=2, seed=6, normalize=False),  # shares the first group
     ]
     assert plan(configs, moons) == [[0, 3, 6], [1], [2], [4], [5]]
-    check_population(configs, moons)
+    for path in LOOPS:
+        check_population(configs, moons, path=path)
 
 
 def test_a_population_over_the_memory_budget_is_split_into_passes(moons):
@@ -233,14 +250,17 @@ def test_a_population_over_the_memory_budget_is_split_into_passes(moons):
     assert all(sum(sizes[i] for i in p) <= budget for p in passes)
     assert plan(configs, moons, memory_budget=1) == [[i] for i in (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)]
     assert plan(configs, moons) == [list(range(10))]
-    split = train_population(configs, moons, memory_budget=budget)
-    whole = train_population(configs, moons)
-    for a, b in zip(split, whole, strict=True):
-        assert_same(a, b, rtol=0)
-    check_population(configs[:4], moons)
+    for path in LOOPS:
+        with loop(path):
+            split = train_population(configs, moons, memory_budget=budget)
+            whole = train_population(configs, moons)
+        for a, b in zip(split, whole, strict=True):
+            assert_same(a, b, rtol=0)
+    check_population(configs[:4], moons, path="numpy")
 
 
-def test_memory_grows_with_batch_buffers_not_a_copy_of_the_data_per_member():
+@pytest.mark.parametrize("path", LOOPS)
+def test_memory_grows_with_batch_buffers_not_a_copy_of_the_data_per_member(path):
     """On a data set of 40 features, each member adds far less memory than the standardized
     training split train holds per run (the full passes' buffers are bounded apart)."""
     rng = np.random.default_rng(0)
@@ -251,7 +271,8 @@ def test_memory_grows_with_batch_buffers_not_a_copy_of_the_data_per_member():
     def peak(P: int) -> int:
         configs = [TrainConfig(epochs=2, batch_size=32, seed=s) for s in range(P)]
         tracemalloc.start()
-        train_population(configs, wide)
+        with loop(path):
+            train_population(configs, wide)
         _, top = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return top
@@ -286,3 +307,56 @@ def test_configs_may_be_mappings_and_results_keep_train_s_fields(moons):
     assert results[0].config == TrainConfig(epochs=2, seed=3)
     assert results[0].seconds > 0 and results[0].callback_seconds == 0.0
     assert math.isfinite(results[0].initial_cost)
+
+
+# --- the compiled epoch: members on threads ----------------------------------------------------
+
+
+def test_nothing_depends_on_the_threads_or_their_number(moons, monkeypatch):
+    """Members of other architectures, dtypes and batch sizes (SGD to batch GD) in one pass,
+    on 1, 2 or 3 threads: the same bits each time, and each member its lone run's."""
+    import core.population
+
+    configs = [
+        TrainConfig(epochs=3, batch_size=1, seed=0, keep_prob=0.8),
+        TrainConfig(epochs=5, batch_size=10_000, seed=1, optimizer="momentum"),
+        TrainConfig(epochs=4, batch_size=16, seed=2, layers=(7,), dtype="float32"),
+        TrainConfig(epochs=4, batch_size=64, seed=3, activation="tanh", l2=0.2),
+        TrainConfig(epochs=2, batch_size=33, seed=4, optimizer="rmsprop", decay="sqrt",
+                    decay_rate=0.3),
+    ]  # fmt: skip
+    runs = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(core.population, "_threads", lambda threads=threads: threads)
+        with loop("numba"):
+            runs.append(check_population(configs, moons))
+    for other in runs[1:]:
+        for a, b in zip(runs[0], other, strict=True):
+            assert_same(a, b, rtol=0)
+
+
+def test_networks_too_large_for_the_kernel_train_beside_it_on_the_numpy_loop(moons):
+    """Auto choice: a member over 10,000 parameters trains on the NumPy loop, the others on the
+    compiled epoch, each its lone run's."""
+    configs = [TrainConfig(epochs=2, seed=0), TrainConfig(epochs=2, seed=1, layers=(120, 90)),
+               TrainConfig(epochs=2, seed=2, batch_size=16)]  # fmt: skip
+    assert Architecture((2, 120, 90, 1)).n_params > 10_000
+    with loop("auto"):
+        check_population(configs, moons)
+
+
+def test_local_worker_processes_share_the_cores(monkeypatch):
+    """Each of N local workers gets its share of the cores for its population's threads (at
+    least 1); a user's OPTSWEEP_THREADS wins; a bad one is refused in one line."""
+    import core.population as population
+
+    monkeypatch.delenv("OPTSWEEP_THREADS", raising=False)
+    monkeypatch.setattr(population, "_cores", lambda: 4)
+    assert population.threads_env(2)["OPTSWEEP_THREADS"] == "2"
+    assert population.threads_env(8)["OPTSWEEP_THREADS"] == "1"
+    assert population._threads() == 4
+    monkeypatch.setenv("OPTSWEEP_THREADS", "3")
+    assert population.threads_env(2)["OPTSWEEP_THREADS"] == "3" and population._threads() == 3
+    monkeypatch.setenv("OPTSWEEP_THREADS", "many")
+    with pytest.raises(ConfigError, match="OPTSWEEP_THREADS must be a whole number >= 1"):
+        population._threads()

@@ -8,6 +8,7 @@ import pytest
 from core import data
 from core.errors import ConfigError
 from core.train import METRICS, TrainConfig, setup, train
+from tests.core.kernels import LOOPS, loop
 from tests.core.reference import torch_cost, torch_cross_entropy
 
 
@@ -50,11 +51,13 @@ def test_epoch_train_cost_is_the_mean_of_its_minibatch_costs(moons):
         assert r.history["train_cost"][e] == pytest.approx((costs * sizes).sum() / 240)
 
 
-def test_final_metrics_come_from_a_full_pass(moons):
+@pytest.mark.parametrize("path", LOOPS)
+def test_final_metrics_come_from_a_full_pass(moons, path):
     """Final train_cost is J over the whole training split with the final weights, val_cost the
     validation split's cross-entropy: each against PyTorch on the same weights and splits."""
     cfg = quick(epochs=5, l2=0.5)
-    r = train(cfg, moons)
+    with loop(path):
+        r = train(cfg, moons)
     s = setup(cfg, moons)  # the splits; its weights are the initial ones, not used here
     J, _ = torch_cost(r.params, "relu", s.X_train, s.Y_train, lambd=0.5)
     assert r.final["train_cost"] == pytest.approx(J, rel=1e-12)
@@ -72,12 +75,14 @@ def test_final_metrics_come_from_a_full_pass(moons):
 FROZEN = dict(optimizer="gd", alpha=1e-300, epochs=1)  # a step too small to move any weight
 
 
+@pytest.mark.parametrize("path", LOOPS)
 @pytest.mark.parametrize("batch_size", [1, 16, 64, 240])
-def test_an_epochs_training_cost_is_the_regularized_j_at_every_batch_size(moons, batch_size):
+def test_an_epochs_training_cost_is_the_regularized_j_at_every_batch_size(moons, batch_size, path):
     """With weights that do not move, the epoch's mean of mini-batch costs is J over the
     training set: lambda/(2m) ||W||^2 with m the training set's size, whatever the batch."""
     cfg = TrainConfig(**FROZEN, batch_size=batch_size, l2=3.0)
-    r = train(cfg, moons)
+    with loop(path):
+        r = train(cfg, moons)
     s = setup(cfg, moons)
     J, _ = torch_cost(s.params.copy(), "relu", s.X_train, s.Y_train, lambd=3.0)
     assert r.history["train_cost"][0] == pytest.approx(J, rel=1e-10)
