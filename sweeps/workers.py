@@ -258,8 +258,10 @@ def work_task(sealed, stop_name: str | None = None) -> list[tuple[int, str]]:
     """One worker loop as a Dask task: the order (a SealedOrder) checked again where it runs
     (the stores must answer from that machine too), then trials until the budget or the
     sweep's stop event."""
+    from core.population import THREADS_ENV
     from sweeps import sweep as sweep_mod
 
+    os.environ.setdefault(THREADS_ENV, "1")  # one core a Dask worker thread: no oversubscribing
     order = sealed.open()
     plan = sweep_mod.check(order.path, order.options, workdir=order.workdir, doc=order.doc)
     should_stop = None
