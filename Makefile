@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/population_bench.py
 	$(PY) bench/sweep_bench.py
 	$(PY) bench/population_sweep_bench.py
+	$(PY) bench/tracking_bench.py
 
 # 8 workers, 400 short trials on the PostgreSQL at 127.0.0.1:5432, with and without a server.
 bench-load: $(STAMP)

@@ -173,6 +173,7 @@ class _Printed(Hooks):
     """The lifecycle's hooks for a terminal: a progress bar while the trials run, the summary,
     the report as it is re-trained and printed, and where everything lives."""
 
+    plots = True  # whether the sweep draws plots (for its MLflow parent run): on_start says
     COLUMNS = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -199,6 +200,7 @@ class _Printed(Hooks):
 
     def on_start(self, plan) -> None:
         self.name = plan.spec.name
+        self.plots = plan.tracking_uri is not None  # drawn only for the MLflow parent run
         _print_locations(plan, "sweep")
 
     def on_progress(self, p) -> None:
@@ -209,7 +211,7 @@ class _Printed(Hooks):
         self.bar.update(self.task, completed=p.done, best=best, running=p.running)
 
     def on_idle(self) -> None:
-        _preload()
+        _preload(plots=self.plots)
 
     def on_summary(self, summary) -> None:
         self.bar.stop()
@@ -246,12 +248,16 @@ class _Printed(Hooks):
 
 
 @functools.cache  # the sweep calls it on every look while the last trials run
-def _preload() -> None:
-    """Import what the summary and the plots need (seconds), while the last trials run."""
-    from sweeps import study_plots, summary
+def _preload(plots: bool = True) -> None:
+    """Import what the summary needs (seconds), and matplotlib when the plots are made (only
+    for the MLflow parent run: not with --no-track), while the last trials run."""
+    from sweeps import summary
 
     summary.preload()
-    study_plots.preload()
+    if plots:
+        from sweeps import study_plots
+
+        study_plots.preload()
 
 
 def print_summary(summary) -> None:

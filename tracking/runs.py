@@ -13,8 +13,11 @@ optsweep.role=study, a child optsweep.role=trial and optsweep.trial=<number> und
 mlflow.parentRunId, so a resumed sweep or another worker process re-opens the same parent run.
 
 Round trips per trial: create_run (tags and name in one call), one log_batch per 1000 metrics
-(params ride along, at most 100 per call), the curves artifact and set_terminated. Nothing
-during a trial raises into the training loop: see tracking/retry.py.
+(the params ride along with the first, at most 100 per call: a short trial writes its params,
+curves, final figures and closing tags in one log_batch at its end), the curves artifact (written
+straight to the run's artifact location, which create_run returned) and set_terminated: 4 for a
+trial of the default sweep, each a commit on a SQL store. Nothing during a trial raises into the
+training loop: see tracking/retry.py.
 """
 
 from __future__ import annotations
@@ -378,9 +381,8 @@ class StudyTracker:
             TRIAL_TAG: str(trial_number),
         }
 
-        def create() -> str:
-            run = self.client.create_run(self.experiment_id, tags=run_tags, run_name=name)
-            return run.info.run_id
+        def create():
+            return self.client.create_run(self.experiment_id, tags=run_tags, run_name=name).info
 
         trial = TrialRun(
             self.writer,
@@ -392,7 +394,7 @@ class StudyTracker:
             flush_every_epochs=flush_every_epochs,
             flush_every_seconds=flush_every_seconds,
         )
-        trial.flush()  # creates the run and logs the params
+        trial.open()  # the params wait for the first log_batch: one round trip fewer
         return trial
 
     def trial_runs(self) -> dict[int, dict]:
@@ -490,6 +492,7 @@ class TrialRun:
         self.trial_number = trial_number
         self.total_epochs = total_epochs
         self.run_id: str | None = run_id
+        self._artifact_uri: str | None = None  # known when this object created the run
         self.degraded = False
         self.errors: list[str] = []
         self.ended = False
@@ -566,13 +569,18 @@ class TrialRun:
                 del self._pending_tags[k]
         return True
 
+    def open(self) -> bool:
+        """Create the run now (its tags and name in one call) if it is not there yet; what is
+        buffered (the params first) waits for the next flush. False when the store failed."""
+        return self._ensure_run()
+
     def _ensure_run(self) -> bool:
         if self.run_id is None and self._create is not None:
-            ok, run_id = self.writer.soft(
+            ok, info = self.writer.soft(
                 f"create the run of trial {self.trial_number}", self._create
             )
             if ok:
-                self.run_id = run_id
+                self.run_id, self._artifact_uri = info.run_id, info.artifact_uri
         return self.run_id is not None or self._degrade()
 
     def _degrade(self) -> bool:
@@ -639,13 +647,30 @@ class TrialRun:
             return
         client = self.writer.client
         payload = self.curves(final, name, reason)
-        ok, _ = self.writer.soft("upload curves.json", client.log_dict, self.run_id, payload,
-                                 CURVES_ARTIFACT)  # fmt: skip
+        ok, _ = self.writer.soft("upload curves.json", self._log_curves, payload)
         if not ok:
             self._degrade()
         ok, _ = self.writer.soft("end the run", client.set_terminated, self.run_id, status)
         if not ok:
             self._degrade()
+
+    def _log_curves(self, payload: dict[str, Any]) -> None:
+        """curves.json, as MlflowClient.log_dict writes it; straight to the run's artifact
+        repository when create_run told us where it is (log_dict would first read the whole
+        run back from the store to find out: a query and a third of the artifact's cost)."""
+        if self._artifact_uri is None:
+            self.writer.client.log_dict(self.run_id, payload, CURVES_ARTIFACT)
+            return
+        import json
+        import tempfile
+
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+        repo = get_artifact_repository(self._artifact_uri, tracking_uri=self.writer.uri)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp, CURVES_ARTIFACT)
+            path.write_text(json.dumps(payload, indent=2, default=str))
+            repo.log_artifact(str(path))
 
     def curves(
         self, final: Mapping[str, Any] | None = None, state: str = "", reason: str = ""

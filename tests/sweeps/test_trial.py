@@ -13,6 +13,7 @@ from sweeps.signals import Interrupted
 from sweeps.study import open_study
 from sweeps.trial import INTERRUPTED, WorkerContext, run_trial
 from tests.e2e.conftest import write_sweep
+from tests.fresh import fresh_python
 
 
 @pytest.fixture
@@ -154,3 +155,33 @@ def test_one_trial_s_failing_write_fails_it_alone_and_the_population_goes_on(tmp
     done = study.get_trials(deepcopy=False)
     assert "the storage went away" in done[trials[0].number].user_attrs["optsweep.reason"]
     assert [len(done[t.number].intermediate_values) for t in trials[1:]] == [6, 6]
+
+
+WORKER_IMPORTS = """
+import sys
+from pathlib import Path
+
+from sweeps import sweep, workers
+
+folder, track = Path(sys.argv[1]), sys.argv[2] == "track"
+path = folder / "tiny.toml"
+path.write_text(
+    '[study]\\nname = "tiny"\\ntrials = 2\\npruner = "none"\\nseed = 0\\n'
+    '[train]\\ndata = "moons"\\nepochs = 3\\nsamples = 300\\n'
+    '[space]\\nalpha = { low = 1e-3, high = 1e-1 }\\n'
+)
+finished = workers.work(sweep.check(path, workdir=folder, track=track))
+heavy = ("matplotlib", "sklearn", "scipy.stats", "scipy.special", "scipy.optimize", "torch",
+         "mlflow", "pandas")
+print(len(finished), *sorted(m for m in heavy if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("track", [False, True])
+def test_a_worker_imports_only_what_its_trials_use(tmp_path, track):
+    """A worker trains and writes: no plotting (matplotlib), no statistics (scipy's, sklearn),
+    no PyTorch; MLflow only when it tracks (MLflow itself imports pandas; numba and MLflow
+    import scipy's package, not its statistics)."""
+    out = fresh_python(WORKER_IMPORTS, str(tmp_path), "track" if track else "no-track").split()
+    assert out[0] == "2"
+    assert out[1:] == (["mlflow", "pandas"] if track else [])

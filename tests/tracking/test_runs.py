@@ -267,18 +267,21 @@ def test_log_batch_limits_hold_for_1500_epochs_of_5_metrics_and_calls_stay_few(s
     assert client.calls["log_batch"] == 2
     client.calls.clear()
 
-    many = {f"p{i}": i for i in range(250)}  # 250 params: 3 log_batch calls at creation
+    many = {f"p{i}": i for i in range(250)}  # 250 params: they wait for the first flush
     run = tracker.start_trial(0, many)  # no total_epochs: every epoch is kept
     for e in range(1, 1501):
         run.log_epoch(e, epoch_metrics(e))
-    assert client.calls["log_batch"] == 3 and client.calls["create_run"] == 1
+    assert client.calls["log_batch"] == 0 and client.calls["create_run"] == 1
     assert run.flush()
-    assert client.calls["log_batch"] == 3 + 8  # 7500 metrics in calls of <= 1000
+    # 7500 metrics and 250 params in calls of <= 1000 entities, <= 100 params: 900, 900, 950
+    # metrics beside 100, 100 and 50 params, then 5 x 1000
+    assert client.calls["log_batch"] == 8
     run.end("COMPLETE", {"val_cost": 0.1}, smoothed_cost=[(i, 1.0) for i in range(1, 1001)])
     assert not run.degraded
-    # end: finals + 1000 EWA points + tags = 2 log_batch calls, the artifact, the status
-    assert client.calls["log_batch"] == 3 + 8 + 2
-    assert client.calls["log_dict"] == 1 and client.calls["set_terminated"] == 1
+    # end: finals + 1000 EWA points + tags = 2 log_batch calls, the artifact (to the run's
+    # artifact folder, not through the client), the status
+    assert client.calls["log_batch"] == 8 + 2 and client.calls["set_terminated"] == 1
+    assert [f.path for f in client.list_artifacts(run.run_id)] == ["curves.json"]
     single = {"log_metric", "log_param", "set_tag", "get_run", "search_runs", "update_run"}
     assert not single & set(client.calls)
     assert len(tracker.metric_history(run.run_id, "lr")) == 1500
@@ -293,9 +296,48 @@ def test_a_typical_trial_costs_a_handful_of_round_trips(tracker):
         run.log_epoch(e, epoch_metrics(e))
     run.flush()
     run.end("COMPLETE", {"val_cost": 0.1}, smoothed_cost=[(15 * i, 1.0) for i in range(1, 201)])
-    # create_run, params, 1500 metrics in 2, end (finals, 200 EWA points, tags) in 1, the
-    # artifact, the status
-    assert sum(client.calls.values()) == 7, client.calls
+    # create_run, 1500 metrics (the params beside them) in 2, end (finals, 200 EWA points,
+    # tags) in 1, the status; the artifact goes to the run's artifact folder directly
+    assert sum(client.calls.values()) == 5, client.calls
+
+
+def test_a_short_trial_writes_params_curves_finals_and_tags_in_one_batch_at_its_end(tracker, store):
+    """The default sweep's trial (60 epochs, no flush due): create_run, one log_batch holding
+    everything, the status; and the run then holds all of it, as the UI shows it."""
+    client = Counting(tracker.client)
+    tracker.writer.client = client
+    params = {"optimizer": "adam", "alpha": 1e-3, "batch_size": 64, "layers": [5, 2]}
+    run = tracker.start_trial(3, params, tags={"optsweep.worker": "h:1"}, total_epochs=60)
+    assert dict(client.calls) == {"create_run": 1}  # the run exists, RUNNING, named, tagged
+    r = run_info(tracker, run.run_id)
+    assert r.info.status == "RUNNING" and r.info.run_name == "trial-003 adam a=1.0e-3 bs=64"
+    assert r.data.tags["optsweep.role"] == "trial" and r.data.params == {}
+    client.calls.clear()  # run_info read through it
+    for e in range(1, 61):
+        run.log_epoch(e, epoch_metrics(e))
+    smoothed = [(100 * i, 1.0 / i) for i in range(1, 101)]
+    run.end("COMPLETE", {"val_cost": 0.25, "seconds": 1.5}, "trained", smoothed_cost=smoothed)
+    assert dict(client.calls) == {"log_batch": 1, "set_terminated": 1}
+    r = run_info(tracker, run.run_id)
+    assert r.info.status == "FINISHED" and not run.degraded
+    assert r.data.params == {"optimizer": "adam", "alpha": "0.001", "batch_size": "64",
+                             "layers": "[5,2]"}  # fmt: skip
+    for key in ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "lr"):
+        expected = [(e, epoch_metrics(e)[key]) for e in range(1, 61)]
+        assert tracker.metric_history(run.run_id, key) == expected
+    assert tracker.metric_history(run.run_id, "final_val_cost") == [(60, 0.25)]
+    assert tracker.metric_history(run.run_id, "seconds") == [(60, 1.5)]
+    assert tracker.metric_history(run.run_id, "minibatch_cost_ewa") == smoothed
+    tags = r.data.tags
+    assert (tags["optsweep.state"], tags["optsweep.reason"]) == ("COMPLETE", "trained")
+    assert tags["optsweep.worker"] == "h:1" and tags["optsweep.trial"] == "3"
+    artifact = (
+        sqlite_path(store).parent / "mlartifacts/moons-adam" / run.run_id / "artifacts/curves.json"
+    )
+    payload = json.loads(artifact.read_text())  # as MlflowClient.log_dict writes it
+    assert payload["curves"]["epoch"] == list(range(1, 61))
+    assert payload["curves"]["lr"] == [epoch_metrics(e)["lr"] for e in range(1, 61)]
+    assert payload["state"] == "COMPLETE" and payload["final"] == {"val_cost": 0.25, "seconds": 1.5}
 
 
 # -- a store that fails ------------------------------------------------------------------------
@@ -319,6 +361,7 @@ def test_permanent_errors_are_not_retried(tracker):
     flaky = Flaky(tracker.client, "log_batch", failures=1, error=error)
     tracker.writer = Writer(flaky, FAST, tracker.tracking_uri)
     run = tracker.start_trial(1, {"alpha": 0.1})
+    assert not run.flush()  # the params' first batch is rejected
     assert flaky.calls["log_batch:failed"] == 1 and run.degraded
     assert "INVALID_PARAMETER_VALUE" in run.errors[0] or "value rejected" in run.errors[0]
     run.end("COMPLETE", {})  # the params are still buffered and go out now
