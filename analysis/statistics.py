@@ -54,6 +54,8 @@ from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from itertools import pairwise
 
+from analysis.hurdle import FAILURE_MARGIN, CostPart, FailurePart
+
 HOLDS = "holds up"
 NEEDS = "needs tuning"
 INCONCLUSIVE = "inconclusive"
@@ -227,15 +229,43 @@ class Comparison:
     upper: float  # one-sided `confidence` upper bound; [lower, upper] is a 1 - 2 alpha interval
     alpha: float
     confidence: float  # 1 - alpha
+    # the two-part comparison (flags given); without flags: the mean, no failures
+    estimator: str = "mean"  # "mean" (t bounds) | "hodges-lehmann" (signed-rank bounds)
+    lower_confidence: float = math.nan  # of `lower` (1 - alpha / 2 in the two-part rule)
+    tuned_failed: int = 0  # seeds on which that arm learned nothing or diverged
+    default_failed: int = 0
+    failures: FailurePart | None = None
+    cost: CostPart | None = None
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.lower_confidence):
+            object.__setattr__(self, "lower_confidence", self.confidence)
+
+    @cached_property
+    def reason(self) -> str:
+        """One line: why this verdict (`explain`)."""
+        return explain(self)
+
+    @property
+    def relative_lower(self) -> float:
+        """The lower bound as a fraction of |tuned mean| (on the seeds where both learned)."""
+        return _relative(self.lower, self.tuned_mean)
+
+    @property
+    def relative_upper(self) -> float:
+        return _relative(self.upper, self.tuned_mean)
 
     @cached_property
     def seeds_needed(self) -> int | None:
         """Inconclusive: the seeds that would likely decide it (`seeds_to_decide`, more than it
-        has), None when no number would; decided: the seeds it had. Computed when first read
-        (a sequential plan's intermediate looks never need it)."""
+        has; in the two-part rule, the part that decides first, or both for "holds up"), None
+        when no number would; decided: the seeds it had. Computed when first read (a sequential
+        plan's intermediate looks never need it)."""
         k = len(self.tuned)
         if self.verdict != INCONCLUSIVE:
             return k
+        if self.failures is not None:
+            return _two_part_seeds_needed(self)
         sd = self.gap_se * math.sqrt(k)
         needed = seeds_to_decide(self.gap, sd, self.margin, self.alpha)
         return None if needed is None else max(needed, k + 1)
@@ -244,7 +274,15 @@ class Comparison:
         d = asdict(self)
         d["tuned"], d["default"] = list(self.tuned), list(self.default)
         d["seeds_needed"] = self.seeds_needed
+        d["relative_lower"], d["relative_upper"] = self.relative_lower, self.relative_upper
+        d["reason"] = self.reason
         return d
+
+
+def _relative(x: float, tuned_mean: float) -> float:
+    if tuned_mean:
+        return x / abs(tuned_mean)
+    return math.copysign(math.inf, x) if x else 0.0
 
 
 def compare(
@@ -253,12 +291,19 @@ def compare(
     direction: str = "minimize",
     tolerance: float = DEFAULT_TOLERANCE,
     alpha: float = ALPHA,
+    *,
+    tuned_failed: Sequence[bool] | None = None,
+    default_failed: Sequence[bool] | None = None,
+    failure_margin: float = FAILURE_MARGIN,
 ) -> Comparison:
     """The paired default-vs-tuned comparison and its verdict (see the module docstring).
 
     `tuned[i]` and `default[i]` come from the same seed; a diverged run is passed in already
     replaced by `worst_value`. `alpha` is each bound's error rate: a sequential plan passes
-    its per-look alpha (`look_alpha`).
+    its per-look alpha (`look_alphas`). With `tuned_failed` and `default_failed` (per seed,
+    True where that run learned nothing or diverged) the comparison has two parts: the
+    failures (`failure_margin` on the excess failure rate) and the cost on the seeds where
+    both learned (Hodges-Lehmann, signed-rank bounds); without them, the mean and t bounds.
     """
     if len(tuned) != len(default) or len(tuned) < 2:
         raise ValueError("compare needs the same seeds for both, at least 2")
@@ -266,6 +311,11 @@ def compare(
         raise ValueError(f"direction must be minimize or maximize, got {direction!r}")
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
+    if (tuned_failed is None) != (default_failed is None):
+        raise ValueError("give both tuned_failed and default_failed, or neither")
+    if tuned_failed is not None:
+        return _two_part(tuned, default, direction, tolerance, alpha, tuned_failed,
+                         default_failed, failure_margin)  # fmt: skip
     sign = 1.0 if direction == "minimize" else -1.0  # loss(d) - loss(t), exactly
     diffs = [sign * (d - t) for t, d in zip(tuned, default, strict=True)]
     gap, gap_se = mean_se(diffs)
@@ -281,6 +331,64 @@ def compare(
         verdict=decide(lower, upper, margin), lower=lower, upper=upper, alpha=alpha,
         confidence=1 - alpha,
     )  # fmt: skip
+
+
+def _two_part(tuned, default, direction, tolerance, alpha, tuned_failed, default_failed, m):
+    """The hurdle comparison: failures apart, the cost where both learned (module docstring)."""
+    from analysis import hurdle
+
+    if not (len(tuned_failed) == len(default_failed) == len(tuned)):
+        raise ValueError("tuned_failed and default_failed need one flag per seed")
+    if not 0 <= m < 1:
+        raise ValueError(f"the failure margin is a rate in [0, 1), got {m}")
+    fail = hurdle.failure_part(tuned_failed, default_failed, m, alpha)
+    both = [i for i in range(len(tuned)) if not tuned_failed[i] and not default_failed[i]]
+    t_kept, d_kept = [float(tuned[i]) for i in both], [float(default[i]) for i in both]
+    sign = 1.0 if direction == "minimize" else -1.0
+    diffs = [sign * (d - t) for t, d in zip(t_kept, d_kept, strict=True)]
+    cost = hurdle.cost_part(diffs, alpha)
+    t_mean, t_se = mean_se(t_kept)
+    d_mean, d_se = mean_se(d_kept)
+    margin = tolerance * abs(t_mean) if t_kept else math.nan
+    holds = fail.upper <= m and cost.upper <= margin  # intersection-union: each at alpha
+    needs = fail.lower > m or cost.lower > margin  # either part at alpha / 2
+    verdict = NEEDS if needs else HOLDS if holds else INCONCLUSIVE
+    gap = cost.estimate
+    return Comparison(
+        tuned=tuple(tuned), default=tuple(default), direction=direction, tolerance=tolerance,
+        tuned_mean=t_mean, tuned_se=t_se, default_mean=d_mean, default_se=d_se,
+        gap=gap, gap_se=cost.spread / math.sqrt(len(diffs)) if diffs else math.nan,
+        margin=margin, relative_gap=_relative(gap, t_mean) if t_kept else math.nan,
+        verdict=verdict, lower=cost.lower, upper=cost.upper, alpha=alpha,
+        confidence=1 - alpha, estimator="hodges-lehmann", lower_confidence=1 - alpha / 2,
+        tuned_failed=fail.tuned_failed, default_failed=fail.default_failed,
+        failures=fail, cost=cost,
+    )  # fmt: skip
+
+
+def _two_part_seeds_needed(c: Comparison) -> int | None:
+    """The seeds at which an undecided two-part comparison would likely be decided: the first
+    part pointing to "needs tuning" to get there, else both parts to reach "holds up"."""
+    from analysis import hurdle
+
+    fail, cost, k = c.failures, c.cost, len(c.tuned)
+    learn = cost.seeds / k if k else 0.0  # the share of seeds where both learned
+    f_needed = hurdle.failure_seeds_needed(fail, c.alpha)
+    c_needed = None
+    if learn > 0 and math.isfinite(cost.estimate):
+        c_needed = hurdle.cost_seeds_needed(cost, c.margin, c.alpha)
+        c_needed = None if c_needed is None else max(k + 1, math.ceil(c_needed / learn))
+    f_done = fail.upper <= fail.margin or fail.lower > fail.margin
+    c_done = cost.upper <= c.margin or cost.lower > c.margin
+    f_needs = fail.excess > fail.margin
+    c_needs = math.isfinite(cost.estimate) and cost.estimate > c.margin
+    towards_needs = [n for n, up, done in ((f_needed, f_needs, f_done), (c_needed, c_needs,
+                     c_done)) if up and not done]  # fmt: skip
+    if towards_needs:
+        known = [n for n in towards_needs if n is not None]
+        return min(known) if known else None
+    parts = [n for n, done in ((f_needed, f_done), (c_needed, c_done)) if not done]
+    return None if any(n is None for n in parts) else max(parts, default=k + 1)
 
 
 def decide(lower: float, upper: float, margin: float) -> str:
@@ -301,16 +409,58 @@ def verdict(
 
 def explain(c: Comparison) -> str:
     """One line on why a comparison is what it is (the report's note on an inconclusive one)."""
+    if c.failures is not None:
+        return _explain_two_part(c)
     k, conf = len(c.tuned), f"{100 * c.confidence:.4g}%"
     where = f"{conf} bounds [{c.lower:.3g}, {c.upper:.3g}], margin {c.margin:.3g}"
     if c.verdict != INCONCLUSIVE:
         return f"{c.verdict} on {k} seeds ({where})"
-    more = (
-        "the gap sits on the margin: no number of seeds is likely to decide it"
-        if c.seeds_needed is None
-        else f"about {c.seeds_needed} seeds would likely decide it at the observed spread"
+    return f"inconclusive on {k} seeds: the bounds straddle the margin ({where}); {_more(c)}"
+
+
+def _more(c: Comparison) -> str:
+    if c.seeds_needed is None:
+        return "the gap sits on the margin: no number of seeds is likely to decide it"
+    return f"about {c.seeds_needed} seeds would likely decide it at the observed spread"
+
+
+def _pc(x: float) -> str:
+    return f"{100 * x:+.2g}%" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
+
+
+def relative_bounds_words(c: Comparison) -> str:
+    """'at most +1.3% worse, at best 0.4% better (97.5%/95%)': the gap's bounds relative to
+    tuned, with the confidence of each."""
+    lo, hi = c.relative_lower, c.relative_upper
+    worse = f"at most {_pc(hi)} worse" if hi >= 0 else f"better by at least {_pc(-hi)[1:]}"
+    better = f"at best {_pc(-lo)[1:]} better" if lo <= 0 else f"at least {_pc(lo)} worse"
+    if c.lower_confidence == c.confidence:
+        conf = f"{100 * c.confidence:.4g}% each"
+    else:
+        conf = f"{100 * c.lower_confidence:.4g}%/{100 * c.confidence:.4g}%"
+    return f"{worse}, {better} ({conf})"
+
+
+def _explain_two_part(c: Comparison) -> str:
+    f, k = c.failures, len(c.tuned)
+    tol = f"{100 * c.tolerance:.3g}%"
+    died = (
+        f"the default learned nothing on {f.default_failed} of {k} seeds, tuned on {f.tuned_failed}"
     )
-    return f"inconclusive on {k} seeds: the bounds straddle the margin ({where}); {more}"
+    fail_words = (
+        f"excess failure rate in [{f.lower:+.2f}, {f.upper:+.2f}] against the margin {f.margin:.2g}"
+    )
+    cost_words = (
+        f"on the {f.seeds - f.default_only - f.tuned_only - f.both_failed} seeds where both "
+        f"learned, {relative_bounds_words(c)} against {tol}"
+    )
+    if c.verdict == NEEDS and f.lower > f.margin:
+        return f"needs tuning: {died} ({fail_words})"
+    if c.verdict == NEEDS:
+        return f"needs tuning: {cost_words}; {died}"
+    if c.verdict == HOLDS:
+        return f"holds up: {cost_words}; {died} ({fail_words})"
+    return f"inconclusive on {k} seeds: {cost_words}; {died} ({fail_words}); {_more(c)}"
 
 
 def better_beyond_noise(
