@@ -3,6 +3,8 @@
     cmp = compare(tuned=[.061, .070, .064], default=[.066, .071, .069], direction="minimize")
     cmp.verdict                                  # "holds up", "needs tuning" or "inconclusive"
     cmp.lower, cmp.upper                         # one-sided 95% bounds of the paired gap
+    cmp = compare(tuned=..., default=..., tuned_failed=[...], default_failed=[...])
+    cmp.reason                                   # one line: failures per arm, bounds
     cmp.seeds_needed                             # inconclusive: the seeds likely to decide it
     epochs_to_target(val_cost_curve, 0.15)       # first epoch below the target, or None
 
@@ -30,9 +32,23 @@ The rules, stated once (`rules()` holds the words the report prints under its ta
   probability about 80%: |gap - margin| >= (t(1 - alpha, k - 1) + t(0.8, k - 1)) sd / sqrt(k).
   None when the observed gap is exactly the margin (no number of seeds is likely to decide
   it). A guide read off a noisy estimate of the spread, not a promise.
-- Repeated looks (`--seeds auto`). Seeds come in planned rounds (5, 10, 20, 40); at each look
-  every undecided comparison is judged on all its seeds so far at alpha / (number of rounds)
-  (Bonferroni), and a verdict is the one of the first look that decides it. By the union bound
+- Learning failures (two parts, `tuned_failed=` and `default_failed=` given). A run that
+  learned nothing (its training cost ended at the cost of guessing) or diverged is a failure;
+  its value says nothing about the cost the settings reach. Failure part: the default's
+  excess failure rate delta = P(default failed, tuned learned) - P(tuned failed, default
+  learned) (the discordant seeds, as in McNemar's test) against a margin m (FAILURE_MARGIN,
+  0.20, from a power calculation: analysis/hurdle.py), with exact binomial bounds. Cost part:
+  the seeds where both learned, the Hodges-Lehmann estimate of the paired differences with
+  exact signed-rank bounds (robust to a half-dead network; chosen by calibration). "holds up"
+  needs both parts (failure upper bound <= m and cost upper bound <= margin, each at alpha:
+  intersection-union, so a false "holds up" stays at most alpha); "needs tuning" fires on
+  either part (failure lower bound > m or cost lower bound > margin, each at alpha / 2, so a
+  false "needs tuning" stays at most alpha). `.lower` is then at 1 - alpha / 2, `.upper` at
+  1 - alpha (`lower_confidence`, `confidence`).
+- Repeated looks (`--seeds auto`). Seeds come in planned rounds (10, 20, 40, the cap fixed
+  before the first look); at each look every undecided comparison is judged on all its seeds
+  so far at that look's level of an alpha-spending plan (`look_alphas`: 0.0031, 0.0094,
+  0.0375), and a verdict is the one of the first look that decides it. By the union bound
   over the looks a wrong verdict still has probability at most alpha.
 - The findings judge a paired difference by the same bounds (`better_beyond_noise`,
   `equivalent`), with the tolerance relative to the mean of the reference arm.
@@ -62,7 +78,8 @@ INCONCLUSIVE = "inconclusive"
 DEFAULT_TOLERANCE = 0.01
 ALPHA = 0.05  # each one-sided bound at 95%; each wrong verdict at most 5% of the time
 POWER = 0.8  # what "likely" means in seeds_needed
-ROUNDS = (5, 10, 20, 40)  # the planned looks of `--seeds auto`
+ROUNDS = (10, 20, 40)  # the planned looks of `--seeds auto` (5 seeds cannot decide: 1/32)
+SPENDING_RHO = 2  # alpha spent by the look at k of K seeds: alpha (k / K)^2
 MAX_BINS = 4
 MIN_PER_BIN = 3
 
@@ -425,7 +442,7 @@ def _more(c: Comparison) -> str:
 
 
 def _pc(x: float) -> str:
-    return f"{100 * x:+.2g}%" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
+    return f"{100 * x:+.2f}%" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
 
 
 def relative_bounds_words(c: Comparison) -> str:
@@ -503,19 +520,27 @@ def _paired(a: Sequence[float], b: Sequence[float], tolerance: float, alpha: flo
 # --- repeated looks: `--seeds auto` -----------------------------------------------------------
 
 
-def look_alpha(rounds: Sequence[int] = ROUNDS, alpha: float = ALPHA) -> float:
-    """The alpha of each look when comparisons may be judged after every round of seeds.
+def look_alphas(rounds: Sequence[int] = ROUNDS, alpha: float = ALPHA) -> tuple[float, ...]:
+    """The level of each look when comparisons may be judged after every round of seeds.
 
-    Bonferroni: alpha / len(rounds). A wrong verdict at some look is a union of the looks'
-    wrong verdicts, so its probability is at most the sum, alpha, however the looks correlate.
-    It needs no assumption on how the looks correlate, at a price: the last look is judged at
-    alpha / 4, not alpha. An alpha-spending plan (O'Brien-Fleming's) would keep most of alpha
-    for the last look, and so decide more at the cap, but its bounds come from the looks'
-    joint distribution (a numerical search, and a t approximation at few seeds); a later
-    refinement if the cap leaves too much inconclusive.
+    Alpha spending, fixed before the first look: by the look at k of the cap's K seeds, at most
+    alpha (k / K)^SPENDING_RHO has been spent (a power-family spending function, rho 2:
+    between Pocock's and O'Brien-Fleming's), and each look is judged at its increment. A wrong
+    verdict at some look is a union of the looks' wrong verdicts, so its probability is at
+    most the sum of the increments, alpha, however the looks correlate: valid for the exact
+    binomial and signed-rank bounds as for t, with no joint distribution to compute. Rounds of
+    10, 20, 40 give 0.0031, 0.0094, 0.0375: the last look keeps 3/4 of alpha (Bonferroni over
+    4 looks left it 1/4).
     """
     _check_rounds(rounds)
-    return alpha / len(rounds)
+    cap = rounds[-1]
+    spent = [alpha * (k / cap) ** SPENDING_RHO for k in rounds]
+    return tuple(b - a for a, b in zip([0.0, *spent[:-1]], spent, strict=True))
+
+
+def look_alpha(rounds: Sequence[int] = ROUNDS, alpha: float = ALPHA, look: int = -1) -> float:
+    """The level of one look (the last by default): `look_alphas(rounds, alpha)[look]`."""
+    return look_alphas(rounds, alpha)[look]
 
 
 def next_round(rounds: Sequence[int], seeds_done: int, verdicts: Iterable[str]) -> int | None:
@@ -539,17 +564,26 @@ def decide_rounds(
     tolerance: float = DEFAULT_TOLERANCE,
     rounds: Sequence[int] = ROUNDS,
     alpha: float = ALPHA,
+    *,
+    tuned_failed: Sequence[bool] | None = None,
+    default_failed: Sequence[bool] | None = None,
+    failure_margin: float = FAILURE_MARGIN,
 ) -> Comparison:
     """The sequential comparison of seeds given in order: judged on the first rounds[0] seeds,
-    then on the first rounds[1], ... at `look_alpha` each, until decided or out of rounds (or
-    of seeds); the comparison of the look that stopped it."""
-    a = look_alpha(rounds, alpha)
-    k = rounds[0]
-    while True:
-        cmp = compare(tuned[:k], default[:k], direction, tolerance, alpha=a)
-        k = next_round(rounds, k, [cmp.verdict])
-        if k is None or k > min(len(tuned), len(default)):
+    then on the first rounds[1], ... each at its `look_alphas` level, until decided or out of
+    rounds (or of seeds); the comparison of the look that stopped it."""
+    levels = look_alphas(rounds, alpha)
+    n = min(len(tuned), len(default))
+    for i, k in enumerate(rounds):
+        flags = {}
+        if tuned_failed is not None:
+            flags = {"tuned_failed": tuned_failed[:k], "default_failed": default_failed[:k],
+                     "failure_margin": failure_margin}  # fmt: skip
+        cmp = compare(tuned[:k], default[:k], direction, tolerance, alpha=levels[i], **flags)
+        later = next_round(rounds, k, [cmp.verdict])
+        if later is None or later > n:
             return cmp
+    return cmp
 
 
 def _check_rounds(rounds: Sequence[int]) -> None:
