@@ -218,13 +218,3 @@ def cost_part(diffs: Sequence[float], alpha: float) -> CostPart:
     upper = signed_rank_bounds(w, n, alpha)[1]
     q1, q3 = np.percentile(np.asarray(diffs, dtype=np.float64), [25, 75])
     return CostPart(n, float(np.median(w)), lower, upper, float((q3 - q1) / 1.349))
-
-
-def cost_seeds_needed(part: CostPart, margin: float, alpha: float) -> int | None:
-    """Seeds (where both learn) that would likely decide the cost part: the t rule's count at
-    the robust spread, times pi / 3 (the signed-rank test's efficiency on normal data)."""
-    from analysis.statistics import seeds_to_decide
-
-    side = alpha if part.estimate <= margin else alpha / 2
-    k = seeds_to_decide(part.estimate, part.spread, margin, side)
-    return None if k is None else max(math.ceil(k * math.pi / 3), part.seeds + 1)

@@ -118,6 +118,52 @@ def rules(tolerance: float, worst: str = "", alpha: float = ALPHA) -> list[str]:
     ]
 
 
+def two_part_rules(
+    tolerance: float, worst: str = "", failure_margin: float = FAILURE_MARGIN
+) -> list[str]:
+    """The two-part rule as the report prints it under its table (each look's level is in
+    the plan's own line)."""
+    pct = f"{tolerance:.3g}" if tolerance >= 0.1 else f"{100 * tolerance:.3g}%"
+    diverged = f" ({worst})" if worst else ""
+    return [
+        "verdict: two parts. Failures: a run that learned nothing (final training cost "
+        "within 1% of guessing the class frequencies) or diverged failed; the default's excess "
+        "failure rate (seeds where only it failed minus seeds where only tuned failed, over "
+        f"the seeds) is compared with the margin {failure_margin:g}. Cost: on the seeds where "
+        "both learned, the gap default minus tuned per seed, against "
+        f"{pct} of |tuned mean| there. 'holds up' needs both parts within their margins at the "
+        "look's confidence; 'needs tuning' needs either part beyond its margin at half the "
+        "look's alpha (so each wrong verdict stays at most 5%); 'inconclusive' otherwise, with "
+        "the seeds that would likely decide it.",
+        "bounds: failures by exact binomial (Clopper-Pearson) bounds on the seeds where only "
+        "the default failed (and where only tuned failed, for the lower bound); the cost gap by "
+        "the Hodges-Lehmann estimate (median of the pairwise averages of the per-seed "
+        "differences) with exact Wilcoxon signed-rank bounds, which one half-dead network "
+        "cannot widen. The lower bound is at 1 - alpha/2, the upper at 1 - alpha, alpha the "
+        "look's level (the table states both).",
+        f"margin {failure_margin:g} on failures: with 40 seeds, a default that dies as often as "
+        "tuned (5% of seeds each) holds up on failures with probability >= 80% at the last "
+        "look's level (a power calculation, analysis/hurdle.py).",
+        "re-training: the tuned configuration on seeds the sweep did not use; a diverged "
+        f"re-training is a failure (its value counts as the worst{diverged} where shown).",
+        f"sensitivity: completed trials split into B = min({MAX_BINS}, n // {MIN_PER_BIN}) "
+        "equal-count bins of the parameter's value; spread = best objective of the worst bin "
+        "minus that of the best bin (how much the best reachable objective depends on it).",
+        "trials within the band (no default): the span of the parameter's values over the "
+        f"completed trials whose objective is within {pct} of the best trial's (other trials "
+        "inside the span are counted).",
+    ]
+
+
+def median(xs: Sequence[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count); NaN when empty."""
+    s = sorted(xs)
+    n = len(s)
+    if n == 0:
+        return math.nan
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
 # --- mean, standard error, confidence bounds -------------------------------------------------
 
 
@@ -383,6 +429,14 @@ def _two_part(tuned, default, direction, tolerance, alpha, tuned_failed, default
     )  # fmt: skip
 
 
+def _cost_seeds_needed(part: CostPart, margin: float, alpha: float) -> int | None:
+    """Seeds (where both learn) that would likely decide the cost part: the t rule's count at
+    the robust spread, times pi / 3 (the signed-rank test's efficiency on normal data)."""
+    side = alpha if part.estimate <= margin else alpha / 2
+    k = seeds_to_decide(part.estimate, part.spread, margin, side)
+    return None if k is None else max(math.ceil(k * math.pi / 3), part.seeds + 1)
+
+
 def _two_part_seeds_needed(c: Comparison) -> int | None:
     """The seeds at which an undecided two-part comparison would likely be decided: the first
     part pointing to "needs tuning" to get there, else both parts to reach "holds up"."""
@@ -393,7 +447,7 @@ def _two_part_seeds_needed(c: Comparison) -> int | None:
     f_needed = hurdle.failure_seeds_needed(fail, c.alpha)
     c_needed = None
     if learn > 0 and math.isfinite(cost.estimate):
-        c_needed = hurdle.cost_seeds_needed(cost, c.margin, c.alpha)
+        c_needed = _cost_seeds_needed(cost, c.margin, c.alpha)
         c_needed = None if c_needed is None else max(k + 1, math.ceil(c_needed / learn))
     f_done = fail.upper <= fail.margin or fail.lower > fail.margin
     c_done = cost.upper <= c.margin or cost.lower > c.margin
