@@ -153,8 +153,10 @@ def range_table(f: FreeParameter, r: DefaultsReport) -> list[str]:
               "seeds (learned nothing: this value, tuned)", "verdict"]  # fmt: skip
     lines = table_lines(header, rows)
     words = range_words(f)
-    return [*lines, "", words[0].upper() + words[1:] + (f" ({untested} values beyond were not tested)"
-                                           if untested else "")]  # fmt: skip
+    words = words[0].upper() + words[1:]
+    if untested:
+        words += f" ({untested} values beyond were not tested)"
+    return [*lines, "", words]
 
 
 def range_words(f: FreeParameter) -> str:
