@@ -531,7 +531,11 @@ def _explain_two_part(c: Comparison) -> str:
         return f"needs tuning: {cost_words}; {died}"
     if c.verdict == HOLDS:
         return f"holds up: {cost_words}; {died} ({fail_words})"
-    return f"inconclusive on {k} seeds: {cost_words}; {died} ({fail_words}); {_more(c)}"
+    spread = _relative(c.cost.spread, c.tuned_mean) if c.cost.seeds else math.nan
+    numbers = f"gap {_pc(c.relative_gap)}, spread of the per-seed gaps {_pc(spread)[1:]}"
+    return (
+        f"inconclusive on {k} seeds: {cost_words} ({numbers}); {died} ({fail_words}); {_more(c)}"
+    )
 
 
 def better_beyond_noise(
