@@ -490,12 +490,16 @@ def explain(c: Comparison) -> str:
 
 
 def _more(c: Comparison) -> str:
+    if c.seeds_needed is None and c.failures is not None:
+        return "no number of seeds is likely to decide it at the observed rates and gap"
     if c.seeds_needed is None:
         return "the gap sits on the margin: no number of seeds is likely to decide it"
     return f"about {c.seeds_needed} seeds would likely decide it at the observed spread"
 
 
 def _pc(x: float) -> str:
+    if math.isnan(x):
+        return " n/a"
     return f"{100 * x:+.2f}%" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
 
 
@@ -503,6 +507,8 @@ def relative_bounds_words(c: Comparison) -> str:
     """'at most +1.3% worse, at best 0.4% better (97.5%/95%)': the gap's bounds relative to
     tuned, with the confidence of each."""
     lo, hi = c.relative_lower, c.relative_upper
+    if math.isnan(lo) or math.isnan(hi):
+        return "no seed on which both learned: no bounds"
     worse = f"at most {_pc(hi)} worse" if hi >= 0 else f"better by at least {_pc(-hi)[1:]}"
     better = f"at best {_pc(-lo)[1:]} better" if lo <= 0 else f"at least {_pc(lo)} worse"
     if c.lower_confidence == c.confidence:
@@ -522,8 +528,9 @@ def _explain_two_part(c: Comparison) -> str:
         f"excess failure rate in [{f.lower:+.2f}, {f.upper:+.2f}] against the margin {f.margin:.2g}"
     )
     cost_words = (
-        f"on the {f.seeds - f.default_only - f.tuned_only - f.both_failed} seeds where both "
-        f"learned, {relative_bounds_words(c)} against {tol}"
+        f"on the {c.cost.seeds} seeds where both learned, {relative_bounds_words(c)} against {tol}"
+        if c.cost.seeds
+        else "no seed on which both learned"
     )
     if c.verdict == NEEDS and f.lower > f.margin:
         return f"needs tuning: {died} ({fail_words})"
@@ -531,11 +538,10 @@ def _explain_two_part(c: Comparison) -> str:
         return f"needs tuning: {cost_words}; {died}"
     if c.verdict == HOLDS:
         return f"holds up: {cost_words}; {died} ({fail_words})"
-    spread = _relative(c.cost.spread, c.tuned_mean) if c.cost.seeds else math.nan
-    numbers = f"gap {_pc(c.relative_gap)}, spread of the per-seed gaps {_pc(spread)[1:]}"
-    return (
-        f"inconclusive on {k} seeds: {cost_words} ({numbers}); {died} ({fail_words}); {_more(c)}"
-    )
+    if c.cost.seeds:
+        spread = _relative(c.cost.spread, c.tuned_mean)
+        cost_words += f" (gap {_pc(c.relative_gap)}, spread of the per-seed gaps {_pc(spread)[1:]})"
+    return f"inconclusive on {k} seeds: {cost_words}; {died} ({fail_words}); {_more(c)}"
 
 
 def better_beyond_noise(
