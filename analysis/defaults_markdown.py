@@ -44,6 +44,11 @@ def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
         )  # fmt: skip
         notes = [f"- {p.label}: {p.note}" for p in r.parameters if p.note]
         lines += ["", *notes] if notes else []
+        looks = [f"- {p.label}: " + "; ".join(
+            f"{x.seeds} seeds at level {x.alpha:.2g} (bounds at {100 * (1 - x.alpha / 2):.4g}% "
+            f"and {100 * (1 - x.alpha):.4g}%): {x.verdict}" for x in p.looks)
+            for p in r.parameters if p.looks]  # fmt: skip
+        lines += ["", "Each look, in order:", "", *looks] if looks else []
     else:
         lines.append("No searched parameter has a default.")
     if r.free:

@@ -90,6 +90,8 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
         {"small-gaps.png"} if compared else set()
     )
     assert set(pngs) == expected
+    if compared:  # one look at 0.05: its level and its bounds' confidence, never a false 95%
+        assert "3 seeds at level 0.05 (bounds at 97.5% and 95%)" in text
     assert "(small-range-alpha.png)" in text
     assert "| `beta1` |" in text and "one_minus_beta1" not in text  # named as in the sweep file
 
