@@ -261,7 +261,7 @@ def changes(previous: str, results: dict) -> list[str]:
     new = [t for t in now if t not in before]
     gone = [t for t in before if t not in now]
     lines = ["", "## What changed since the previous page", ""]
-    if OLD_RULE in previous:
+    if OLD_RULE in previous and "three-way rule" not in previous:  # not merely quoted
         lines += [
             "The previous page judged with the earlier rule: a difference counted beyond 2 "
             "standard errors, and a failure to show one was read as proof of none, so the "
