@@ -120,9 +120,15 @@ def gap_intervals(rows: list, report, path: Path) -> Path:
     ax.set_yticks(y, [r.label for r in rows])
     ax.invert_yaxis()
     sign = "-" if report.direction == "maximize" else ""
-    confidence = f"{100 * rows[0].comparison.confidence:.4g}%"
+    levels = {(r.comparison.lower_confidence, r.comparison.confidence) for r in rows}
+    if len(levels) == 1:
+        low, high = levels.pop()
+        confidence = (f"one-sided {100 * high:.4g}% bounds" if low == high else
+                      f"lower {100 * low:.4g}% and upper {100 * high:.4g}% bounds")  # fmt: skip
+    else:  # decided at different looks: each at its own look's level (the table gives it)
+        confidence = "bounds at each row's look level"
     ax.set_xlabel(f"{sign}({report.objective} at default - tuned), paired over seeds: the gap "
-                  f"and its one-sided {confidence} bounds")  # fmt: skip
+                  f"and its {confidence}")  # fmt: skip
     ax.set_title(f"{report.study}: what resetting one parameter to its default costs",
                  fontsize=10)  # fmt: skip
     ax.grid(True, axis="x", alpha=0.3)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from analysis.defaults_result import DefaultsReport, FreeParameter, ParameterVerdict
 from analysis.formatting import fmt, pct, pm, table_lines
+from analysis.statistics import relative_bounds_words
 
 
 def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
@@ -36,12 +37,18 @@ def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
     ]
     if r.parameters:
         lines += table_lines(
-            ["parameter", "default", "tuned", "fANOVA", "PED-ANOVA", "default - tuned "
-             f"({_confidence(r)} bounds)", "seeds", "verdict", "sensitivity"],
+            ["parameter", "default", "tuned", "fANOVA", "PED-ANOVA", "default vs tuned where "
+             "both learned (bounds at the look's level)", "seeds (learned nothing: default, "
+             "tuned)", "verdict", "sensitivity"],
             [markdown_row(p) for p in r.parameters],
         )  # fmt: skip
         notes = [f"- {p.label}: {p.note}" for p in r.parameters if p.note]
         lines += ["", *notes] if notes else []
+        looks = [f"- {p.label}: " + "; ".join(
+            f"{x.seeds} seeds at level {x.alpha:.2g} (bounds at {100 * (1 - x.alpha / 2):.4g}% "
+            f"and {100 * (1 - x.alpha):.4g}%): {x.verdict}" for x in p.looks)
+            for p in r.parameters if p.looks]  # fmt: skip
+        lines += ["", "Each look, in order:", "", *looks] if looks else []
     else:
         lines.append("No searched parameter has a default.")
     if r.free:
@@ -70,22 +77,46 @@ def selection_lines(r: DefaultsReport) -> list[str]:
     if not s.seeds:
         return [f"One completed trial: trial {s.chosen} is the tuned configuration."]
     rows = [
-        [("**" if c.trial == s.chosen else "") + str(c.trial), fmt(c.sweep_value),
-         pm(c.mean, c.se), ", ".join(f"{k} = {fmt(v)}" for k, v in c.values.items())]
+        [f"**{c.trial}**" if c.trial == s.chosen else str(c.trial), fmt(c.sweep_value),
+         pm(c.mean, c.se), fmt(c.median), f"{c.failures} of {len(s.seeds)}",
+         ", ".join(f"{k} = {fmt(v)}" for k, v in c.values.items())]
         for c in s.candidates
     ]  # fmt: skip
     return [
         f"Selection: the sweep's top {len(s.candidates)} trials re-trained on seeds "
-        f"{_seeds(s.seeds)}; the best mean (bold) is the tuned configuration.",
+        f"{_seeds(s.seeds)}; the fewest failures, then the lowest median where it learned "
+        "(bold), is the tuned configuration" + _tied(s) + ".",
         "",
-        *table_lines(["trial", "in the sweep", "re-trained", "values"], rows),
+        *table_lines(
+            [
+                "trial",
+                "in the sweep",
+                "re-trained where it learned",
+                "median",
+                "learned nothing",
+                "values",
+            ],
+            rows,
+        ),
     ]
 
 
-def interval(p: ParameterVerdict) -> str:
-    """'+0.0012 [-0.0003, +0.0027] (+1.5%)': the gap with its one-sided 95% bounds."""
-    c = p.comparison
-    return f"{c.gap:+.3g} [{c.lower:+.3g}, {c.upper:+.3g}] ({pct(c.relative_gap)})"
+def _tied(s) -> str:
+    if not s.tied:
+        return "; the others are shown worse on these seeds" if len(s.candidates) > 1 else ""
+    return (f"; tied with trial(s) {', '.join(map(str, s.tied))} (not shown worse on "
+            f"{len(s.seeds)} seeds)")  # fmt: skip
+
+
+def interval(c) -> str:
+    """'+0.0012 (+1.5%): at most +2.1% worse, at best 0.4% better (97.5%/95%)': the gap and its
+    bounds relative to tuned, with the confidence of each."""
+    return f"{c.gap:+.3g} ({pct(c.relative_gap)}): {relative_bounds_words(c)}"
+
+
+def failures(c) -> str:
+    """'40 (3, 1)': the seeds and how many failed in each arm (default, tuned)."""
+    return f"{len(c.tuned)} ({c.default_failed}, {c.tuned_failed})"
 
 
 def markdown_row(p: ParameterVerdict) -> list[str]:
@@ -94,16 +125,11 @@ def markdown_row(p: ParameterVerdict) -> list[str]:
     c = p.comparison
     if c is None:
         return [*head, "-", "-", "n/a" if not p.note else "see note", spread(p)]
-    extra = []
-    if p.default_diverged:
-        extra.append(f"{p.default_diverged} diverged")
-    if p.seeds_left_out:
-        extra.append(f"seed {', '.join(map(str, p.seeds_left_out))} left out")
-    seeds = str(len(c.tuned)) + (f" ({'; '.join(extra)})" if extra else "")
+    seeds = failures(c) + (f"; {p.default_diverged} diverged" if p.default_diverged else "")
     verdict = f"**{c.verdict}**"
     if c.verdict == "inconclusive" and c.seeds_needed:
         verdict += f" (~{c.seeds_needed} seeds would decide)"
-    return [*head, interval(p), seeds, verdict, spread(p)]
+    return [*head, interval(c), seeds, verdict, spread(p)]
 
 
 def free_row(f: FreeParameter) -> list[str]:
@@ -118,13 +144,42 @@ def free_row(f: FreeParameter) -> list[str]:
 
 def range_table(f: FreeParameter, r: DefaultsReport) -> list[str]:
     rows = []
-    for pt in f.measured.points:
+    m = f.measured
+    for pt in m.points:
         c = pt.comparison
         said = "tuned value" if c is None else c.verdict
-        bounds = "-" if c is None else f"[{c.lower:+.3g}, {c.upper:+.3g}]"
-        rows.append([fmt(pt.value), pm(pt.mean, pt.se), bounds, said])
-    return table_lines([f.label, f"{r.objective} mean ± SE", "vs tuned (95% bounds)",
-                        "verdict"], rows)  # fmt: skip
+        turn = "-" if c is None else str(m.order.index(pt.value) + 1)
+        vs = "-" if c is None else interval(c)
+        seeds = "-" if c is None else failures(c)
+        rows.append([fmt(pt.value), turn, pm(pt.mean, pt.se), vs, seeds, said])
+    untested = len(m.order) - len([p for p in m.points if p.comparison is not None])
+    header = [f.label, "order", f"{r.objective} mean ± SE where it learned",
+              "vs tuned (bounds at the look's level)",
+              "seeds (learned nothing: this value, tuned)", "verdict"]  # fmt: skip
+    lines = table_lines(header, rows)
+    words = range_words(f)
+    words = words[0].upper() + words[1:]
+    if untested:
+        words += f" ({untested} values beyond were not tested)"
+    return [*lines, "", words]
+
+
+def range_words(f: FreeParameter) -> str:
+    """The safe range in a sentence: the interval and its span, or that nothing beyond tuned
+    was decided and how many seeds would decide the first value."""
+    m = f.measured
+    if m.low < m.high:
+        text = f"safe range {fmt(m.low)} to {fmt(m.high)} (x{m.high / m.low:.3g})" if m.low > 0 \
+            else f"safe range {fmt(m.low)} to {fmt(m.high)}"  # fmt: skip
+    else:
+        text = "safe range: no value beyond tuned was decided"
+    if m.stopped is None:
+        return text + ": every value tested held up."
+    c = next(p.comparison for p in m.points if p.value == m.stopped)
+    why = f"the sequence stopped at {fmt(m.stopped)}: {c.verdict}"
+    if c.verdict == "inconclusive" and c.seeds_needed:
+        why += f" (~{c.seeds_needed} seeds would decide it)"
+    return f"{text}; {why}."
 
 
 def importance(p, name: str) -> str:
@@ -151,11 +206,6 @@ def learned_nothing_note(r: DefaultsReport) -> str:
     return (
         f"; on seed {', '.join(map(str, dead))} the network learned nothing, on the others {rest}"
     )
-
-
-def _confidence(r: DefaultsReport) -> str:
-    """The one-sided confidence of each look's bounds: 95% for one look, 98.75% for four."""
-    return f"{100 * (1 - r.plan['look_alpha']):.4g}%"
 
 
 def _seeds(seeds) -> str:

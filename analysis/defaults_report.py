@@ -5,16 +5,21 @@
     where = defaults_report.write(prepared, report)             # Markdown + PNGs, MLflow
 
 1. Selection. The sweep's best trial is the best of many on one seed, so it is optimistic: the
-   top trials are re-trained on selection seeds of their own and the best mean there is the
-   tuned configuration (the winner's curse stays on those seeds).
+   top trials are re-trained on selection seeds of their own and the one with the fewest
+   learning failures, then the lowest median cost over the seeds where it learned, is the
+   tuned configuration (the winner's curse stays on those seeds; one dead seed cannot pick it).
+   The candidates the selection seeds do not tell apart from it are named as tied.
 2. Comparison. On other seeds, the tuned configuration and, per parameter with a default, the
-   same configuration with that one parameter reset, paired by seed; `statistics.compare` says
-   "holds up", "needs tuning" or "inconclusive". With `seeds="auto"` the seeds come in rounds
-   (5, 10, 20, 40): each undecided comparison is judged again on all its seeds at alpha / 4
-   per look (statistics.look_alpha), until every one is decided or the cap is reached.
+   same configuration with that one parameter reset, paired by seed; `statistics.compare`'s
+   two-part rule (learning failures apart, the cost where both learned) says "holds up",
+   "needs tuning" or "inconclusive". With `seeds="auto"` the seeds come in rounds (10, 20,
+   40): each undecided comparison is judged again on all its seeds at that look's level of the
+   alpha-spending plan (statistics.look_alphas), until every one is decided or the cap.
 3. Safe range. A parameter without a default (alpha) gets the interval around its tuned value
-   where the objective stays within the tolerance with 95% confidence: the tuned configuration
-   re-trained at values spaced on the parameter's scale, on the same seeds.
+   where the objective stays within the tolerance: the tuned configuration re-trained at
+   values spaced on the parameter's scale, tested outward from tuned in a fixed order (nearest
+   first, below before above) on the same rounds and levels as the defaults, stopping at the
+   first value that does not hold up (fixed-sequence testing: the range's error stays alpha).
 
 Importances (fANOVA, PED-ANOVA) and each parameter's sensitivity come from the sweep's trials.
 `load` (the CLI) and `prepare` (the end of a sweep) check every input first: a bad option, an
@@ -55,10 +60,9 @@ AUTO = "auto"
 DEFAULT_SEEDS = AUTO  # `optsweep report` and the end of `optsweep sweep`
 MAX_SEEDS = 100
 TOP_K = 5  # candidates for "tuned", re-trained on the selection seeds
-SELECTION_SEEDS = 3
+SELECTION_SEEDS = 6  # 6: the fewest on which a signed-rank bound can tell two candidates apart
 RANGE_POINTS = 9  # values for a safe range: spaced over two decades of the parameter's scale
 RANGE_DECADES = 2.0
-RANGE_MAX_SEEDS = 5  # the safe range's seeds: the first round's evaluation seeds
 REPORTS_DIR = "reports"
 
 
@@ -68,7 +72,7 @@ class Prepared:
 
     study: Any  # optuna.Study
     spec: Any  # sweeps.sweep_file.SweepSpec
-    rounds: tuple[int, ...]  # seeds per look: (5, 10, 20, 40) for auto, (N,) for N
+    rounds: tuple[int, ...]  # seeds per look: (10, 20, 40) for auto, (N,) for N
     tolerance: float
     workers: int
     out: Path  # the Markdown file; PNGs go beside it
@@ -94,15 +98,21 @@ class Prepared:
         return [start + i for i in range(self.rounds[-1])]
 
     @property
+    def look_alphas(self) -> tuple[float, ...]:
+        """Each look's level: the alpha-spending plan's increments (one look: alpha itself)."""
+        return statistics.look_alphas(self.rounds)
+
+    @property
     def look_alpha(self) -> float:
-        return statistics.look_alpha(self.rounds) if len(self.rounds) > 1 else statistics.ALPHA
+        """The last look's level."""
+        return self.look_alphas[-1]
 
 
 # --- checking the inputs -------------------------------------------------------------------
 
 
 def seed_plan(seeds, flag: str = "--seeds") -> tuple[int, ...]:
-    """The rounds of seeds for `seeds`: "auto" (5, 10, 20, 40), or one look at N seeds."""
+    """The rounds of seeds for `seeds`: "auto" (10, 20, 40), or one look at N seeds."""
     if isinstance(seeds, str) and seeds.strip().lower() == AUTO:
         return statistics.ROUNDS
     if isinstance(seeds, str):
@@ -311,6 +321,16 @@ class _Outcomes:
     def dead(self, key: tuple, seeds: Sequence[int]) -> list[int]:
         return [s for s in seeds if self.by_key[(*key, s)].learned_nothing]
 
+    def failed(self, key: tuple, seeds: Sequence[int]) -> list[bool]:
+        """Per seed: the run learned nothing or diverged (a failure in the two-part rule)."""
+        objective = self.p.spec.objective
+        out = []
+        for s in seeds:
+            o = self.by_key[(*key, s)]
+            v = o.value(objective)
+            out.append(o.learned_nothing or v is None or not math.isfinite(v))
+        return out
+
     def worst(self, study) -> float:
         from optuna.trial import TrialState
 
@@ -327,24 +347,47 @@ TUNED = ("tuned", None, None)
 
 
 def select(p: Prepared, outcomes: _Outcomes) -> Selection:
-    """Re-train the top trials on the selection seeds; the best mean there is "tuned"."""
+    """Re-train the top trials on the selection seeds; "tuned" is the one with the fewest
+    learning failures there, then the lowest median objective (as a loss) over the seeds where
+    it learned: a statistic one dead seed cannot dominate. The others that the same two-part
+    comparison cannot tell from it on those seeds are tied (`Selection.tied`)."""
     spec = p.spec
     top = top_trials(p.study, p.top_k)
     arms = {("select", None, t.number): trial_values(t, spec) for t in top}
     if len(top) > 1:
         outcomes.train(arms, p.selection_seeds)
     worst = outcomes.worst(p.study) if outcomes.by_key else math.inf
-    candidates = []
-    for t in top:
-        if len(top) > 1:
-            vals = outcomes.values(("select", None, t.number), p.selection_seeds, worst)
-            m, se = statistics.mean_se(vals)
-        else:
-            m, se = math.nan, math.nan
-        candidates.append(Candidate(t.number, float(t.value), trial_values(t, spec), m, se))
     sign = 1.0 if spec.direction == "minimize" else -1.0
-    chosen = min(candidates, key=lambda c: sign * c.mean if math.isfinite(c.mean) else 0.0)
-    return Selection(p.selection_seeds if len(top) > 1 else [], candidates, chosen.trial)
+    candidates, runs = [], {}
+    for t in top:
+        failures, median = 0, math.nan
+        m = se = math.nan
+        if len(top) > 1:
+            key = ("select", None, t.number)
+            vals = outcomes.values(key, p.selection_seeds, worst)
+            failed = outcomes.failed(key, p.selection_seeds)
+            runs[t.number] = (vals, failed)
+            learned = [x for x, f in zip(vals, failed, strict=True) if not f]
+            failures = sum(failed)
+            m, se = statistics.mean_se(learned)
+            median = statistics.median(learned) if learned else math.nan
+        candidates.append(Candidate(t.number, float(t.value), trial_values(t, spec), m, se,
+                                    failures=failures, median=median))  # fmt: skip
+
+    def rank(c: Candidate) -> tuple:
+        return (c.failures, sign * c.median if math.isfinite(c.median) else math.inf, c.trial)
+
+    chosen = min(candidates, key=rank) if len(top) > 1 else candidates[0]
+    tied = []
+    for c in candidates:
+        if c.trial == chosen.trial or c.trial not in runs:
+            continue
+        (cv, cf), (ov, of) = runs[chosen.trial], runs[c.trial]
+        told = statistics.compare(cv, ov, spec.direction, p.tolerance, tuned_failed=cf,
+                                  default_failed=of)  # fmt: skip
+        if told.verdict != statistics.NEEDS:  # not shown worse than the chosen one
+            tied.append(c.trial)
+    return Selection(p.selection_seeds if len(top) > 1 else [], candidates, chosen.trial, tied)
 
 
 def _parameters(p: Prepared, values: dict) -> tuple[list[ParameterVerdict], list[FreeParameter]]:
@@ -390,52 +433,65 @@ def _parameters(p: Prepared, values: dict) -> tuple[list[ParameterVerdict], list
 
 
 def compare_in_rounds(
-    p: Prepared, outcomes: _Outcomes, values: dict, rows: list[ParameterVerdict], worst_of
+    p: Prepared,
+    outcomes: _Outcomes,
+    values: dict,
+    rows: list[ParameterVerdict],
+    worst_of,
+    ranges: Sequence[RangeTest] = (),
 ) -> list[int]:
-    """The sequential plan: each look trains the tuned arm and the undecided arms on the next
-    round's seeds, then judges those again on all their seeds. Returns the seeds reached."""
+    """The sequential plan: each look trains the tuned arm, the undecided arms and each safe
+    range's value under test on the next round's seeds, then judges those on all their seeds
+    at the look's level. Returns the seeds reached."""
     active = [r for r in rows if r.compared]
-    n = p.rounds[0]
-    reached: list[int] = p.seeds[:n]
-    while n is not None:
+    levels = p.look_alphas
+    reached: list[int] = []
+    for i, n in enumerate(p.rounds):
         undecided = [r for r in active if r.verdict in (None, statistics.INCONCLUSIVE)]
         seeds = p.seeds[:n]
         arms = {TUNED: values}
         arms.update({("default", r.param, None): {**values, r.name: r.default} for r in undecided})
+        for rt in ranges:
+            arms.update(rt.arms())
         outcomes.train(arms, seeds)
         worst = worst_of()
         for r in undecided:
-            judge(p, outcomes, r, seeds, worst)
+            judge(p, outcomes, r, seeds, worst, levels[i])
+        last = i == len(p.rounds) - 1
+        for rt in ranges:
+            rt.look(outcomes, seeds, worst_of, levels[i], last)
         reached = seeds
         verdicts = [r.verdict or statistics.INCONCLUSIVE for r in active]
-        n = statistics.next_round(p.rounds, n, verdicts)  # None: all decided, or the cap
+        verdicts += [statistics.INCONCLUSIVE for rt in ranges if not rt.done]
+        if statistics.next_round(p.rounds, n, verdicts) is None:  # all decided, or the cap
+            break
+    for rt in ranges:
+        rt.finish()
     return reached
 
 
-def judge(p: Prepared, outcomes: _Outcomes, row: ParameterVerdict, seeds: list[int], worst) -> None:
-    """Compare the tuned arm with `row`'s arm on `seeds`, leaving out the seeds on which both
-    learned nothing; record the look."""
+def judge(
+    p: Prepared,
+    outcomes: _Outcomes,
+    row: ParameterVerdict,
+    seeds: list[int],
+    worst,
+    alpha: float = statistics.ALPHA,
+) -> None:
+    """Compare the tuned arm with `row`'s arm on `seeds` at level `alpha` (two parts: the
+    learning failures of each arm, the cost where both learned); record the look."""
     spec = p.spec
     key = ("default", row.param, None)
-    both_dead = set(outcomes.dead(TUNED, seeds)) & set(outcomes.dead(key, seeds))
-    kept = [s for s in seeds if s not in both_dead]
-    row.seeds_left_out = sorted(both_dead)
     row.default_diverged = sum(
         outcomes.by_key[(*key, s)].value(spec.objective) is None for s in seeds
     )
-    if len(kept) < 2:
-        row.comparison = None
-        row.note = (f"n/a: the network learned nothing in both arms on {len(both_dead)} of "
-                    f"{len(seeds)} seeds")  # fmt: skip
-        return
-    if row.note.startswith("n/a: the network learned nothing"):  # an earlier look's
-        row.note = ""
     cmp = statistics.compare(
-        outcomes.values(TUNED, kept, worst), outcomes.values(key, kept, worst),
-        spec.direction, p.tolerance, alpha=p.look_alpha,
+        outcomes.values(TUNED, seeds, worst), outcomes.values(key, seeds, worst),
+        spec.direction, p.tolerance, alpha=alpha,
+        tuned_failed=outcomes.failed(TUNED, seeds), default_failed=outcomes.failed(key, seeds),
     )  # fmt: skip
     row.comparison = cmp
-    row.looks.append(Look(len(kept), cmp.verdict, cmp.lower, cmp.upper))
+    row.looks.append(Look(len(seeds), cmp.verdict, cmp.lower, cmp.upper, alpha))
 
 
 def range_values(entry, tuned: float) -> list[float]:
@@ -456,42 +512,102 @@ def range_values(entry, tuned: float) -> list[float]:
     return sorted(inside)
 
 
-def measure_range(
-    p: Prepared, outcomes: _Outcomes, values: dict, f: FreeParameter, seeds: list[int], worst_of
-) -> MeasuredRange | None:
-    """Re-train the tuned configuration at values around its own on `seeds`; the safe range is
-    the run of values around the tuned one that hold up against it (within the tolerance with
-    95% confidence: statistics.compare)."""
-    spec = p.spec
-    entry = spec.space.entry(f.param)
+def range_order(grid: Sequence[float], tuned: float) -> list[float]:
+    """The fixed testing order of a safe range: outward from tuned, nearest first, the value
+    below before the one above at each distance (one side alone once the other runs out)."""
+    i = list(grid).index(tuned)
+    below, above = list(reversed(grid[:i])), list(grid[i + 1 :])
+    out = []
+    for k in range(max(len(below), len(above))):
+        out += [side[k] for side in (below, above) if k < len(side)]
+    return out
+
+
+class RangeTest:
+    """A safe range by fixed-sequence testing on the report's rounds: the values in
+    `range_order`, each judged against tuned with the two-part rule at each look's level from
+    the look where its turn comes; a value that holds up hands the same look to the next, the
+    first that needs tuning (or is still inconclusive at the cap) ends the sequence. The range
+    is the span of the values that held up: its error stays alpha without splitting it."""
+
+    def __init__(self, p: Prepared, values: dict, f: FreeParameter, entry) -> None:
+        self.p, self.values, self.f = p, values, f
+        self.tuned = float(f.tuned)
+        self.grid = range_values(entry, self.tuned)
+        self.order = range_order(self.grid, self.tuned)
+        self.next = 0  # index in `order` of the value under test
+        self.held: list[float] = []
+        self.tested: dict[float, statistics.Comparison] = {}
+        self.stopped: float | None = None  # the value that ended the sequence
+        self.seeds: list[int] = []
+
+    @property
+    def done(self) -> bool:
+        return self.stopped is not None or self.next >= len(self.order)
+
+    def key(self, v: float) -> tuple:
+        return ("range", self.f.param, v)
+
+    def arms(self) -> dict:
+        if self.done:
+            return {}
+        v = self.order[self.next]
+        return {self.key(v): {**self.values, self.f.name: v}}
+
+    def look(self, outcomes: _Outcomes, seeds: list[int], worst_of, alpha: float, last: bool):
+        spec = self.p.spec
+        self.seeds = list(seeds)
+        while not self.done:
+            v = self.order[self.next]
+            outcomes.train({TUNED: self.values, **self.arms()}, seeds)
+            worst = worst_of()
+            cmp = statistics.compare(
+                outcomes.values(TUNED, seeds, worst), outcomes.values(self.key(v), seeds, worst),
+                spec.direction, self.p.tolerance, alpha=alpha,
+                tuned_failed=outcomes.failed(TUNED, seeds),
+                default_failed=outcomes.failed(self.key(v), seeds),
+            )  # fmt: skip
+            self.tested[v] = cmp
+            if cmp.verdict == statistics.HOLDS:
+                self.held.append(v)
+                self.next += 1
+                continue
+            if cmp.verdict == statistics.NEEDS or last:
+                self.stopped = v
+            return
+
+    def finish(self) -> None:
+        if not self.done:  # the rounds ended before the cap (seeds ran out): stop here
+            self.stopped = self.order[self.next]
+
+    def measured(self, outcomes: _Outcomes) -> MeasuredRange:
+        worst = outcomes.worst(self.p.study)
+        points = []
+        for v in self.grid:
+            if v != self.tuned and v not in self.tested:
+                continue
+            key = TUNED if v == self.tuned else self.key(v)
+            c = self.tested.get(v)
+            k = len(c.tuned) if c else len(self.seeds)
+            seeds = self.seeds[:k]
+            vals = outcomes.values(key, seeds, worst)
+            learned = [x for x, f in zip(vals, outcomes.failed(key, seeds), strict=True) if not f]
+            m, se = statistics.mean_se(learned)
+            points.append(RangePoint(v, m, se, c))
+        span = [self.tuned, *self.held]
+        return MeasuredRange(min(span), max(span), self.seeds, points, self.order,
+                             self.stopped)  # fmt: skip
+
+
+def range_test(p: Prepared, values: dict, f: FreeParameter) -> RangeTest | None:
+    """The safe range's test of a parameter without a default, or None when it has none (a
+    power-of-two scale, or a condition the tuned configuration does not meet)."""
+    entry = p.spec.space.entry(f.param)
     if entry.kind == "pow2" or f.tuned is None:
         return None
     if entry.condition is not None and values.get(entry.condition[0]) != entry.condition[1]:
         return None
-    tuned = float(f.tuned)
-    grid = range_values(entry, tuned)
-    arms = {("range", f.param, v): {**values, f.name: v} for v in grid if v != tuned}
-    outcomes.train({TUNED: values, **arms}, seeds)
-    worst = worst_of()
-    base = outcomes.values(TUNED, seeds, worst)
-    points = []
-    for v in grid:
-        if v == tuned:
-            m, se = statistics.mean_se(base)
-            points.append(RangePoint(v, m, se, None))
-            continue
-        vals = outcomes.values(("range", f.param, v), seeds, worst)
-        m, se = statistics.mean_se(vals)
-        cmp = statistics.compare(base, vals, spec.direction, p.tolerance)
-        points.append(RangePoint(v, m, se, cmp))
-    i = grid.index(tuned)
-    ok = [pt.comparison is None or pt.comparison.verdict == statistics.HOLDS for pt in points]
-    lo = hi = i
-    while lo > 0 and ok[lo - 1]:
-        lo -= 1
-    while hi < len(grid) - 1 and ok[hi + 1]:
-        hi += 1
-    return MeasuredRange(grid[lo], grid[hi], list(seeds), points)
+    return RangeTest(p, values, f, entry)
 
 
 def measure(p: Prepared, on_done: Callable[[Outcome], None] | None = None) -> DefaultsReport:
@@ -513,11 +629,12 @@ def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
     def worst_of() -> float:
         return outcomes.worst(study)
 
-    reached = compare_in_rounds(p, outcomes, values, rows, worst_of)
+    ranges = {f.param: rt for f in free if (rt := range_test(p, values, f)) is not None}
+    reached = compare_in_rounds(p, outcomes, values, rows, worst_of, list(ranges.values()))
     outcomes.train({TUNED: values}, reached)  # the tuned arm, even when nothing is compared
-    range_seeds = reached[:RANGE_MAX_SEEDS]
     for f in free:
-        f.measured = measure_range(p, outcomes, values, f, range_seeds, worst_of)
+        if f.param in ranges:
+            f.measured = ranges[f.param].measured(outcomes)
     worst = worst_of()
     tuned_values = outcomes.values(TUNED, reached, worst)
     dead = outcomes.dead(TUNED, reached)
@@ -538,6 +655,8 @@ def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
     plan = {
         "rounds": list(p.rounds),
         "look_alpha": p.look_alpha,
+        "look_alphas": list(p.look_alphas),
+        "failure_margin": statistics.FAILURE_MARGIN,
         "cap": p.rounds[-1],
         "selection_seeds": selection.seeds,
         "top_k": p.top_k,
@@ -564,9 +683,7 @@ def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
         tuned=tuned,
         parameters=rows,
         free=free,
-        rules=statistics.rules(
-            p.tolerance, statistics.worst_words(spec.direction, worst), p.look_alpha
-        )
+        rules=statistics.two_part_rules(p.tolerance, statistics.worst_words(spec.direction, worst))
         + _plan_rules(p),
         notes=[*p.notes, *_notes(p, rows, trials, complete, outcomes, dead)],
         runs=[_run_record(outcomes.by_key[k], spec.objective) for k in outcomes.order],
@@ -574,17 +691,27 @@ def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
 
 
 def _plan_rules(p: Prepared) -> list[str]:
+    levels = ", ".join(f"{a:.2g}" for a in p.look_alphas)
+    spending = (
+        f"alpha spent as 0.05 (k / {p.rounds[-1]})^{statistics.SPENDING_RHO} by the look at k "
+        f"seeds, so the looks are judged at {levels} (they sum to 0.05)"
+        if len(p.rounds) > 1
+        else "one look at 0.05"
+    )
     return [
         f"tuned: the sweep's top {p.top_k} trials re-trained on selection seeds "
-        f"{_seeds(p.selection_seeds)}, the best mean taken; the comparisons use other seeds, so "
-        "the luck of being the best of many stays behind.",
-        f"seeds: {_plan_words(p.rounds)} evaluation seeds; each look judges the undecided "
-        f"comparisons at alpha {p.look_alpha:.4g} (0.05 over {len(p.rounds)} look(s)), a "
-        "verdict stands once given.",
+        f"{_seeds(p.selection_seeds)}; the fewest learning failures, then the lowest median over "
+        "the seeds where it learned, is taken (one dead seed cannot choose it); the candidates "
+        "the two-part comparison does not show worse on those seeds are named as tied. The "
+        "comparisons use other seeds, so the luck of being the best of many stays behind.",
+        f"seeds: {_plan_words(p.rounds)} evaluation seeds, the cap fixed before the first look; "
+        f"{spending}; a verdict stands once given.",
         "safe range (no default): the tuned configuration re-trained at values spaced over two "
-        "decades of the parameter's scale around its own, on the first "
-        f"{RANGE_MAX_SEEDS} evaluation seeds reached; the range is the run of values that hold "
-        "up against the tuned one.",
+        "decades of the parameter's scale around its own, tested outward from tuned in a fixed "
+        "order (nearest first, the lower before the higher) with the defaults' rule, rounds and "
+        "levels; the sequence stops at the first value that does not hold up, and the range is "
+        "the span of the values that held up before it (fixed-sequence testing: a value wrongly "
+        "inside the range at most 5% of the time).",
     ]
 
 
@@ -600,12 +727,12 @@ def _notes(p, rows, trials, complete, outcomes, dead) -> list[str]:
     ]
     undecided = [r for r in rows if r.verdict == statistics.INCONCLUSIVE]
     for r in undecided:
-        out.append(f"{r.label} stayed inconclusive at the cap: {statistics.explain(r.comparison)}")
+        out.append(f"{r.label} stayed inconclusive at the cap: {r.comparison.reason}")
     if dead:
         out.append(
             f"on seed(s) {', '.join(map(str, dead))} the tuned configuration learned nothing (its "
-            "training cost ended at the cost of guessing the class frequencies); a seed on which "
-            "both arms of a comparison learned nothing is left out of it"
+            "training cost ended at the cost of guessing the class frequencies); each comparison "
+            "counts such failures apart and compares the cost on the seeds where both learned"
         )
     return out
 
@@ -684,9 +811,20 @@ def _mlflow_run(r: RunRecord, report: DefaultsReport) -> dict:
 
 
 def _verdict_tags(report: DefaultsReport) -> dict[str, str]:
+    """On the parent run: each verdict with its bounds relative to tuned and the failures of
+    each arm, and each safe range."""
     parts = []
     for r in report.parameters:
         if r.comparison:
             c = r.comparison
-            parts.append(f"{r.label}: {c.verdict} [{c.lower:.3g}, {c.upper:.3g}]")
-    return {"optsweep.report.verdicts": "; ".join(parts)}
+            parts.append(
+                f"{r.label}: {c.verdict} [{statistics.relative_bounds_words(c)}; learned "
+                f"nothing {c.default_failed} vs tuned {c.tuned_failed} of {len(c.tuned)}]"
+            )
+    tags = {"optsweep.report.verdicts": "; ".join(parts)}
+    for f in report.free:
+        if f.measured:
+            from analysis.defaults_markdown import range_words
+
+            tags[f"optsweep.report.range.{f.label}"] = range_words(f)
+    return tags

@@ -23,19 +23,22 @@ class Candidate:
     trial: int
     sweep_value: float  # its objective in the sweep (one seed: optimistic for the best)
     values: dict[str, Any]
-    mean: float  # over the selection seeds
+    mean: float  # over the selection seeds where it learned
     se: float
+    failures: int = 0  # selection seeds on which it learned nothing or diverged
+    median: float = math.nan  # over the selection seeds where it learned: what ranks it
 
 
 @dataclass(frozen=True)
 class Selection:
-    """How "tuned" was chosen: the sweep's top trials re-trained on seeds of their own, the best
-    mean there taken, so that the comparison on other seeds does not inherit the luck of being
-    the best of many (the winner's curse)."""
+    """How "tuned" was chosen: the sweep's top trials re-trained on seeds of their own, the
+    fewest failures then the lowest median there taken, so that the comparison on other seeds
+    does not inherit the luck of being the best of many (the winner's curse)."""
 
     seeds: list[int]
     candidates: list[Candidate]
     chosen: int  # trial number
+    tied: list[int] = field(default_factory=list)  # candidates not shown worse than the chosen
 
     @property
     def values(self) -> dict[str, Any]:
@@ -50,6 +53,7 @@ class Look:
     verdict: str
     lower: float
     upper: float
+    alpha: float = 0.05  # the look's level
 
 
 @dataclass
@@ -96,13 +100,16 @@ class RangePoint:
 
 @dataclass(frozen=True)
 class MeasuredRange:
-    """The values around the tuned one where the objective stays within the tolerance of the
-    tuned value's with 95% confidence (re-trained on the same seeds), as one interval."""
+    """The values around the tuned one that held up against it, tested in a fixed order on the
+    report's rounds (fixed-sequence testing), as one interval; `stopped` is the value that
+    ended the sequence (None: every value held up)."""
 
     low: float | None
     high: float | None
     seeds: list[int]
-    points: list[RangePoint]
+    points: list[RangePoint]  # the tuned value and the values tested, in order of value
+    order: list[float] = field(default_factory=list)
+    stopped: float | None = None
 
 
 @dataclass

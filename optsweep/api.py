@@ -56,6 +56,9 @@ class Verdict:
     seeds: int = 0  # the seeds it was judged on
     low: float | None = None  # a parameter without a default: its measured safe range
     high: float | None = None
+    default_failed: int = 0  # seeds on which the default learned nothing or diverged
+    tuned_failed: int = 0
+    reason: str = ""  # one line: why this verdict (statistics.Comparison.reason)
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,9 @@ def _report(r: DefaultsReport, written: dict | None) -> Report:
             verdict=c.verdict if c is not None else "n/a",
             lower=c.lower if c is not None else None, upper=c.upper if c is not None else None,
             seeds=len(c.tuned) if c is not None else 0,
+            default_failed=c.default_failed if c is not None else 0,
+            tuned_failed=c.tuned_failed if c is not None else 0,
+            reason=c.reason if c is not None else p.note,
         ))  # fmt: skip
     for f in r.free:
         m = f.measured

@@ -22,7 +22,7 @@ def report(
     seeds: Annotated[
         str,
         typer.Option(
-            help="Seeds each comparison is re-trained on: auto (rounds of 5, 10, 20, 40 until "
+            help="Seeds each comparison is re-trained on: auto (rounds of 10, 20, 40 until "
             "every verdict is decided) or a number."
         ),
     ] = "auto",
@@ -117,7 +117,8 @@ VERDICT_COLOUR = {"holds up": "green", "needs tuning": "red", "inconclusive": "y
 def print_report(r, where: dict) -> None:
     """One block per parameter, so that the report reads in an 80-column terminal; the full
     table is in the Markdown and the MLflow artifact."""
-    from analysis.defaults_markdown import learned_nothing_note
+    from analysis.defaults_markdown import learned_nothing_note, range_words
+    from analysis.statistics import relative_bounds_words
 
     out = console.out()
     t = r.tuned
@@ -138,16 +139,28 @@ def print_report(r, where: dict) -> None:
         more = f"; ~{c.seeds_needed} seeds would decide" if (
             c.verdict == "inconclusive" and c.seeds_needed) else ""  # fmt: skip
         out.print(
-            f"  gap {c.gap:+.3g}, {100 * c.confidence:.4g}% bounds [{c.lower:+.3g}, "
-            f"{c.upper:+.3g}] vs margin {c.margin:.3g} "
-            f"on {len(c.tuned)} seeds{more}; fANOVA {_imp(p, 'fanova')}",
+            f"  {relative_bounds_words(c)} where both learned; learned nothing on "
+            f"{c.default_failed} of {len(c.tuned)} seeds, tuned on {c.tuned_failed}{more}; "
+            f"fANOVA {_imp(p, 'fanova')}",
             highlight=False,
         )
+        if p.looks:
+            looks = ", ".join(f"{x.seeds} seeds at {x.alpha:.2g}: {x.verdict}" for x in p.looks)
+            out.print(f"  [dim]looks: {looks}[/]", highlight=False)
     for f in r.free:
         m = f.measured
-        rng = f"{_f(m.low)} to {_f(m.high)}" if m and m.low is not None else "n/a"
-        out.print(f"[bold]{f.label}[/] tuned {_f(f.tuned)}: safe range {rng}"
-                  + (f" ({len(m.seeds)} seeds)" if m else ""), highlight=False)  # fmt: skip
+        if m is None:
+            out.print(f"[bold]{f.label}[/] tuned {_f(f.tuned)}: safe range n/a", highlight=False)
+            continue
+        out.print(f"[bold]{f.label}[/] tuned {_f(f.tuned)}: {range_words(f)}", highlight=False)
+        for pt in m.points:
+            if pt.comparison is not None:
+                c = pt.comparison
+                out.print(
+                    f"  {_f(pt.value)}: {c.verdict}, {relative_bounds_words(c)}; learned "
+                    f"nothing on {c.default_failed} of {len(c.tuned)}, tuned on {c.tuned_failed}",
+                    highlight=False,
+                )
     for note in r.notes:
         out.print(f"  [dim]note: {note}[/]", highlight=False)
     if where.get("markdown"):

@@ -37,7 +37,7 @@ def sweep(
     report_seeds: Annotated[
         str,
         typer.Option(
-            help="Seeds of the defaults report at the end: auto (rounds of 5, 10, 20, 40 until "
+            help="Seeds of the defaults report at the end: auto (rounds of 10, 20, 40 until "
             "every verdict is decided), a number, or 0 for no report."
         ),
     ] = "auto",

@@ -331,12 +331,19 @@ def test_law_the_findings_judgements_agree_with_each_other(ps, tol):
 # --- repeated looks -----------------------------------------------------------------------------
 
 
-def test_the_per_look_alpha_splits_the_overall_alpha_over_the_rounds():
-    assert v.look_alpha((5, 10, 20, 40), 0.05) == 0.0125
-    assert v.look_alpha((3,), 0.05) == 0.05
+def test_the_looks_spend_alpha_by_the_square_of_the_information_fraction():
+    # alpha (k / K)^2 spent by the look at k of K seeds: 0.05/16, 0.05/4, 0.05; per look the
+    # increments, which sum to alpha (the union bound over the looks)
+    assert v.look_alphas((10, 20, 40), 0.05) == pytest.approx((0.003125, 0.009375, 0.0375))
+    assert v.look_alphas((5, 10, 20, 40), 0.05) == pytest.approx(
+        (0.05 / 64, 0.05 * 3 / 64, 0.05 * 12 / 64, 0.05 * 48 / 64)
+    )
+    assert sum(v.look_alphas((3, 7, 9, 30), 0.05)) == pytest.approx(0.05)
+    assert v.look_alphas((3,), 0.05) == (0.05,)
+    assert v.look_alpha((10, 20, 40), 0.05) == pytest.approx(0.0375)  # the last look's
     for bad in ((), (1, 5), (5, 5, 10), (10, 5)):
         with pytest.raises(ValueError):
-            v.look_alpha(bad)
+            v.look_alphas(bad)
 
 
 def test_next_round_stops_when_everything_is_decided_or_the_rounds_run_out():
@@ -351,17 +358,20 @@ def test_next_round_stops_when_everything_is_decided_or_the_rounds_run_out():
 
 def test_decide_rounds_stops_at_the_first_look_that_decides():
     rng = np.random.default_rng(5)
+    rounds = (5, 10, 20, 40)
+    levels = v.look_alphas(rounds)
     tuned = list(0.1 + 0.002 * rng.standard_normal(40))
     clear = [t + 0.02 + 1e-4 * e for t, e in zip(tuned, rng.standard_normal(40), strict=True)]
-    cmp = v.decide_rounds(tuned, clear)
-    assert (len(cmp.tuned), cmp.verdict, cmp.confidence) == (5, NEEDS, 1 - 0.0125)
-    # a true gap 0.002 over a 0.001 margin with noise 0.002: 5 seeds cannot tell at 98.75%
+    cmp = v.decide_rounds(tuned, clear, rounds=rounds)
+    assert (len(cmp.tuned), cmp.verdict) == (5, NEEDS)
+    assert cmp.confidence == pytest.approx(1 - 0.05 / 64)
+    # a true gap 0.002 over a 0.001 margin with noise 0.002: 5 seeds cannot tell at 99.9%
     close = [t + 0.002 + 0.002 * e for t, e in zip(tuned, rng.standard_normal(40), strict=True)]
-    assert v.compare(tuned[:5], close[:5], alpha=0.0125).verdict == INCONCLUSIVE
-    later = v.decide_rounds(tuned, close)
+    assert v.compare(tuned[:5], close[:5], alpha=levels[0]).verdict == INCONCLUSIVE
+    later = v.decide_rounds(tuned, close, rounds=rounds)
     assert len(later.tuned) in (10, 20, 40)
     assert len(later.tuned) == 40 or later.verdict != INCONCLUSIVE
-    short = v.decide_rounds(tuned[:12], close[:12])  # no seeds for the round of 20
+    short = v.decide_rounds(tuned[:12], close[:12], rounds=rounds)  # no seeds for the round of 20
     assert len(short.tuned) == 10
 
 

@@ -70,9 +70,9 @@ def expected_rounds(sd: float, rel_gap: float) -> dict[str, float]:
     bound); the right verdict is reached at least when the last look alone gives it and no
     earlier look gave the false one; and the procedure goes past round j only if look j alone
     is inconclusive, which bounds the mean number of seeds."""
-    a = v.look_alpha(ROUNDS, ALPHA)
+    levels = v.look_alphas(ROUNDS, ALPHA)
     right, wrong = right_and_wrong(rel_gap)
-    looks = [expected(k, sd, rel_gap, a) for k in ROUNDS]
+    looks = [expected(k, sd, rel_gap, a) for k, a in zip(ROUNDS, levels, strict=True)]
     steps = [b - a for a, b in pairwise(ROUNDS)]
     return {
         "false at most": sum(p[wrong] for p in looks),
@@ -172,7 +172,7 @@ def test_the_calibration_catches_the_old_rule():
     assert simulate(3, 0.002, WORSE)[HOLDS] <= ALPHA
 
 
-# --- the sequential plan: rounds of 5, 10, 20, 40 seeds at alpha / 4 each --------------------
+# --- the sequential plan: rounds of 5, 10, 20, 40 seeds, alpha spent as alpha (k / 40)^2 ------
 
 ROUND_CELLS = [(0.002, gap) for gap in (EQUAL, AT_MARGIN, JUST_WORSE, WORSE)] + [
     (0.005, gap)

@@ -82,13 +82,16 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
     md = study / "reports" / "small.md"
     text = md.read_text()
     assert "# Defaults report: study `small`" in text and "## Rules" in text
-    assert "Selection: the sweep's top 5 trials re-trained on seeds 1-3" in text
+    assert "Selection: the sweep's top 5 trials re-trained on seeds 1-6" in text
+    assert "learned nothing: default, tuned" in text  # each line's failures per arm
     pngs = sorted(p.name for p in (study / "reports").glob("*.png"))
     compared = text.count("already uses the default") < 3  # a gap to draw for some parameter
     expected = {"small-objective.png", "small-range-alpha.png"} | (
         {"small-gaps.png"} if compared else set()
     )
     assert set(pngs) == expected
+    if compared:  # one look at 0.05: its level and its bounds' confidence, never a false 95%
+        assert "3 seeds at level 0.05 (bounds at 97.5% and 95%)" in text
     assert "(small-range-alpha.png)" in text
     assert "| `beta1` |" in text and "one_minus_beta1" not in text  # named as in the sweep file
 
@@ -102,8 +105,10 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
     assert tags["optsweep.report.file"] == str(md.resolve())
     said = tags["optsweep.report.verdicts"]
     assert compared == bool(said)
-    for verdict in filter(None, said.split("; ")):  # each with its bounds
-        assert verdict.split(": ")[0] in ("beta1", "batch_size", "decay_rate") and "[" in verdict
+    for verdict in filter(None, said.split("]; ")):  # each with its bounds and failures
+        assert verdict.split(": ")[0] in ("beta1", "batch_size", "decay_rate")
+        assert " worse" in verdict and "learned nothing" in verdict
+    assert "optsweep.report.range.alpha" in tags
 
     runs = [r for r in report_runs(view) if r.info.run_id not in before]
     assert len(view["children"]) == 6  # the trials' runs are untouched
@@ -116,8 +121,8 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
         history = client.get_metric_history(r.info.run_id, "val_cost")
         assert len(history) == r.data.metrics["epochs_run"] <= 12
     seeds = lambda arm: {r.data.tags["optsweep.report.seed"] for r in by_arm[arm]}  # noqa: E731
-    assert seeds("select") == {"1", "2", "3"} and len(by_arm["select"]) == 5 * 3
-    assert seeds("tuned") == {"4", "5", "6"} and len(by_arm["tuned"]) == 3  # other seeds
+    assert seeds("select") == {str(s) for s in range(1, 7)} and len(by_arm["select"]) == 5 * 6
+    assert seeds("tuned") == {"7", "8", "9"} and len(by_arm["tuned"]) == 3  # other seeds
     study_ = load_study(study, "small")
     assert set(by_arm) <= {"select", "tuned", "default", "range"}
     assert all(r.data.tags["optsweep.report.param"] for r in by_arm.get("default", []))
@@ -130,11 +135,12 @@ def test_json_is_one_object_with_the_table_s_content(study):
                     "--out", "elsewhere/r.md")  # fmt: skip
     assert result.exit_code == 0, result.output
     content = json.loads(result.stdout)  # the whole of stdout: one JSON object
-    assert content["study"] == "small" and content["seeds"] == [4, 5, 6]
-    assert content["selection"]["seeds"] == [1, 2, 3]
+    assert content["study"] == "small" and content["seeds"] == [7, 8, 9]
+    assert content["selection"]["seeds"] == [1, 2, 3, 4, 5, 6]
     chosen = content["selection"]["chosen"]
-    means = {c["trial"]: c["mean"] for c in content["selection"]["candidates"]}
-    assert means[chosen] == min(means.values())  # the best mean on the selection seeds
+    # the fewest failures, then the lowest median where it learned (minimized val_cost)
+    rank = {c["trial"]: (c["failures"], c["median"]) for c in content["selection"]["candidates"]}
+    assert rank[chosen] == min(rank.values())
     assert {r["param"] for r in content["parameters"]} == set(DEFAULTED)
     assert [r["param"] for r in content["free"]] == ["alpha"]
     for r in content["parameters"]:
@@ -145,11 +151,16 @@ def test_json_is_one_object_with_the_table_s_content(study):
         if g is None:  # the tuned configuration already uses the default: nothing to compare
             assert "already uses" in r["note"] or "n/a" in r["note"]
             continue
-        # the verdict is the one its bounds give (analysis/statistics.py)
-        assert g["lower"] <= g["gap"] <= g["upper"] and g["confidence"] == 0.95
-        said = ("holds up" if g["upper"] <= g["margin"] else
-                "needs tuning" if g["lower"] > g["margin"] else "inconclusive")  # fmt: skip
+        # the verdict is the one its two parts' bounds give (analysis/statistics.py)
+        f, cost = g["failures"], g["cost"]
+        assert g["confidence"] == 0.95 and g["lower_confidence"] == 0.975  # one look: 0.05
+        if cost["seeds"]:
+            assert g["lower"] <= g["gap"] <= g["upper"]
+        holds = f["upper"] <= f["margin"] and g["upper"] <= g["margin"]
+        needs = f["lower"] > f["margin"] or g["lower"] > g["margin"]
+        said = "needs tuning" if needs else "holds up" if holds else "inconclusive"
         assert g["verdict"] == said == r["verdict"]
+        assert g["reason"].startswith(said) and "learned nothing on" in g["reason"]
         k, needed = len(g["tuned"]), g["seeds_needed"]
         assert needed == k if said != "inconclusive" else needed is None or needed > k
     assert content["rules"][0].startswith("verdict:")

@@ -61,6 +61,9 @@ def test_the_page_says_which_verdicts_changed_against_the_page_it_replaces():
     assert "no longer on this page: A claim since dropped" in text
     assert by_key["saddle-points"] in text.split("new on this page:")[1]
     assert "earlier rule" in text  # the old page stated the 2-SE rule
+    assert "two-part rule" in text  # nor the defaults report's two-part rule
+    again = "\n".join(changes(previous + "\nthe report's two-part rule", _results({})))
+    assert "now judges with the two-part rule" not in again  # said once, on the page that changed
 
 
 def test_a_first_page_or_an_unchanged_one_says_so():
