@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 # loadgroup: tests marked xdist_group("name") share one worker, so a module's expensive fixture
 # (a sweep, a server) is built once; unmarked tests spread as before
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q --durations=15
 
 # ruff, and the layers of pyproject.toml's [tool.importlinter] (no cycle, data flows one way)
 lint: $(STAMP)
