@@ -76,7 +76,7 @@ STUDY ?= default
 report: $(STAMP)
 	$(VENV)/bin/optsweep report $(STUDY) --workers $(WORKERS)
 
-# The course note's claims, tested: analysis/findings/*.toml into findings-store/ (reused; delete it
+# The course note's claims, tested: findings/*.toml into findings-store/ (reused; delete it
 # to start over), re-training over 20 seeds (as populations: ~10 minutes in all on 2 cores; 5
 # seeds took 6 and left more verdicts undecided), then docs/findings.md and docs/findings/*.png.
 FINDINGS_SEEDS ?= 20

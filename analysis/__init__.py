@@ -1,12 +1,11 @@
-"""The evidence: the statistics behind every verdict, re-training over seeds, the defaults
-report and the findings on the course note's claims.
+"""The evidence: the statistics behind every verdict, re-training over seeds and the defaults
+report (the findings on the course note's claims, which use it, are a package above it).
 
     statistics.py      the paired comparison and its three verdicts, the sequential seed plan
     retraining.py      configurations re-trained over seeds, as populations, in processes
     defaults_report.py the defaults report: selection, comparisons in rounds, safe ranges;
                        its data (defaults_result.py), figures, Markdown; importances.py
     formatting.py, canvas.py   numbers and tables as printed; one way to draw a figure
-    findings/          the course note's claims, one module each (see its docstring)
 
 Reads studies through `sweeps`, trains through `core`, logs through `tracking`; nothing below
 imports this package.

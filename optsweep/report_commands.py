@@ -176,9 +176,9 @@ def print_report(r, where: dict) -> None:
 
 
 def _findings(store, out, seeds: int, workers: int, track: bool) -> None:
-    """Run the claims (analysis/findings/) and print their verdicts."""
-    from analysis.findings import page
-    from analysis.findings.registry import CLAIMS
+    """Run the claims (findings/) and print their verdicts."""
+    from findings import page
+    from findings.registry import CLAIMS
 
     timings, results = page.run(
         store,

@@ -43,6 +43,6 @@ def test_the_wheel_ships_every_file_of_the_packages(tmp_path):
     shipped = set(zipfile.ZipFile(wheel).namelist())
 
     data = [f for f in files if not f.endswith(".py")]
-    assert "sweeps/default.toml" in data and "analysis/findings/optimizers.toml" in data
+    assert "sweeps/default.toml" in data and "findings/optimizers.toml" in data
     assert [f for f in data if f not in shipped] == []  # the run-time files, named
     assert [f for f in files if f not in shipped] == []  # and every module
