@@ -46,9 +46,9 @@ run() { echo "+ optsweep $* (at $SECONDS s)" >&2; "$o" "$@"; }
 import sys
 from pathlib import Path
 
-import analysis, core, optsweep, sweeps, tracking
+import analysis, core, findings, optsweep, sweeps, tracking
 
-for m in (analysis, core, optsweep, sweeps, tracking):
+for m in (analysis, core, findings, optsweep, sweeps, tracking):
     where = Path(m.__file__).resolve()
     assert where.is_relative_to(Path(sys.prefix).resolve()), f"{m.__name__} from {where}"
     assert not where.is_relative_to(Path(sys.argv[1]).resolve()), f"{m.__name__} from {where}"

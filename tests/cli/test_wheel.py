@@ -1,5 +1,5 @@
 """The installed program has every file it reads: a wheel built from the tracked sources holds
-every file of the five packages (the shipped sweep files, the claims' sweep files, ...), not
+every file of the six packages (the shipped sweep files, the claims' sweep files, ...), not
 only their Python modules. (.ci/run also installs that wheel outside the tree and runs it.)"""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "sweeps", "tracking", "analysis", "optsweep")
+PACKAGES = ("core", "sweeps", "tracking", "analysis", "findings", "optsweep")
 BUILD_FILES = ("pyproject.toml", "README.md")
 
 
