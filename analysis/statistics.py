@@ -109,12 +109,7 @@ def rules(tolerance: float, worst: str = "", alpha: float = ALPHA) -> list[str]:
         f"re-training counts as the worst value{diverged}; a seed on which both arms learned "
         "nothing (final training cost within 1% of guessing the class frequencies) says nothing "
         "about the parameter and is left out of that comparison.",
-        f"sensitivity: completed trials split into B = min({MAX_BINS}, n // {MIN_PER_BIN}) "
-        "equal-count bins of the parameter's value; spread = best objective of the worst bin "
-        "minus that of the best bin (how much the best reachable objective depends on it).",
-        "trials within the band (no default): the span of the parameter's values over the "
-        f"completed trials whose objective is within {pct} of the best trial's (other trials "
-        "inside the span are counted).",
+        *_descriptive_rules(pct),
     ]
 
 
@@ -146,6 +141,13 @@ def two_part_rules(
         "look's level (a power calculation, analysis/hurdle.py).",
         "re-training: the tuned configuration on seeds the sweep did not use; a diverged "
         f"re-training is a failure (its value counts as the worst{diverged} where shown).",
+        *_descriptive_rules(pct),
+    ]
+
+
+def _descriptive_rules(pct: str) -> list[str]:
+    """The lines both rules share: the sweep's own descriptive figures, which decide nothing."""
+    return [
         f"sensitivity: completed trials split into B = min({MAX_BINS}, n // {MIN_PER_BIN}) "
         "equal-count bins of the parameter's value; spread = best objective of the worst bin "
         "minus that of the best bin (how much the best reachable objective depends on it).",
