@@ -84,7 +84,23 @@ class Backend:
 # --- the journal file --------------------------------------------------------------------------
 
 
-class Journal(Backend):
+class _FileLocked:
+    """A backend on a local file: its budget lock is a lock file beside it (`lock_path`),
+    removed after a sweep when nobody holds it."""
+
+    def lock_path(self, cfg: StorageConfig, study_name: str) -> Path:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def budget_lock(self, cfg: StorageConfig, study_name: str, storage) -> Iterator[None]:
+        with _file_lock(self.lock_path(cfg, study_name)):
+            yield
+
+    def release(self, cfg: StorageConfig, study_name: str) -> None:
+        remove_lock_file(self.lock_path(cfg, study_name))
+
+
+class Journal(_FileLocked, Backend):
     """Optuna's journal file: a path, not a URL."""
 
     name = "journal"
@@ -137,16 +153,8 @@ class Journal(Backend):
         except ValueError:  # Optuna's JSONDecodeError or "Invalid log format": a damaged line
             raise ConfigError(_damaged_journal(path)) from None
 
-    @contextlib.contextmanager
-    def budget_lock(self, cfg: StorageConfig, study_name: str, storage) -> Iterator[None]:
-        with _file_lock(self.lock_path(cfg, study_name)):
-            yield
-
     def lock_path(self, cfg: StorageConfig, study_name: str) -> Path:
         return Path(f"{cfg.url}.lock-{lock_key(study_name)}")
-
-    def release(self, cfg: StorageConfig, study_name: str) -> None:
-        remove_lock_file(self.lock_path(cfg, study_name))
 
     def fail_stale_trials(self, study, cfg: StorageConfig) -> list[int]:
         """A RUNNING trial started by a process of this host that no longer exists is stale."""
@@ -335,7 +343,7 @@ class Database(Backend):
         yield
 
 
-class SQLite(Database):
+class SQLite(_FileLocked, Database):
     """A SQLite file: one machine, its writers serialized by SQLite itself."""
 
     name = "sqlite"
@@ -359,16 +367,8 @@ class SQLite(Database):
             )
         return super().open(cfg, must_exist, repair)
 
-    @contextlib.contextmanager
-    def budget_lock(self, cfg: StorageConfig, study_name: str, storage) -> Iterator[None]:
-        with _file_lock(self.lock_path(cfg, study_name)):
-            yield
-
     def lock_path(self, cfg: StorageConfig, study_name: str) -> Path:
         return Path(f"{self.path(cfg.url)}.lock-{lock_key(study_name)}")
-
-    def release(self, cfg: StorageConfig, study_name: str) -> None:
-        remove_lock_file(self.lock_path(cfg, study_name))
 
 
 class PostgreSQL(Database):
