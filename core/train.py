@@ -25,7 +25,7 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from time import perf_counter
 
 import numpy as np
@@ -707,6 +707,19 @@ class CompiledRun:
         )
 
     del _timed
+
+
+def warm_kernel(config: TrainConfig, data: Dataset) -> None:
+    """Compile (or load from numba's cache) the epoch `config` would train `data` on, with a
+    one-epoch run on a few of its rows: a caller that must not be interrupted inside numba's
+    compiler (its callbacks swallow a KeyboardInterrupt) holds signals around this, not around
+    training. Nothing to do when the network trains on the NumPy loop."""
+    if not compiled_kernel(_architecture(config, data)):
+        return
+    rows = np.concatenate([np.flatnonzero(data.y == c)[:8] for c in range(data.n_classes)])
+    tiny = Dataset(data.X[rows], data.y[rows], data.n_classes, data.name)
+    probe = replace(config, epochs=1, batch_size=4, val_fraction=0.25, l2=config.l2 or 1.0)
+    train(probe, tiny)
 
 
 def train_compiled(runs: list[CompiledRun], callbacks: list, threads: int = 1) -> None:

@@ -101,6 +101,7 @@ def _loop(
     sweep: Sweep, study, storage, tracker, deadline, on_trial, should_stop=None
 ) -> list[tuple[int, str]]:
     from core import data
+    from core.train import warm_kernel
 
     dataset = sweep.dataset if sweep.dataset is not None else data.load(sweep.spec.data)
     ctx = WorkerContext(
@@ -108,6 +109,8 @@ def _loop(
         flush_every=sweep.flush_every, flush_seconds=sweep.flush_seconds,
     )  # fmt: skip
     size = max(1, int(getattr(sweep.spec, "population", None) or 1))
+    with signals_deferred():  # numba's compiler swallows a Ctrl-C in its callbacks: it lands
+        warm_kernel(sweep.spec.config_for({}), dataset)  # once the epoch is compiled or loaded
     while deadline is None or time.time() < deadline:
         if should_stop is not None and should_stop():
             break  # asked to stop (a cluster's Ctrl-C): between populations, nothing open
