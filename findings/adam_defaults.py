@@ -9,11 +9,11 @@ from findings.claim import Claim
 from findings.context import (
     Context,
 )
-from findings.rules import all_of, judged
+from findings.rules import Judged, all_of, judged
 from findings.tables import pm
 
 
-def measure(ctx: Context) -> dict:
+def measure(ctx: Context) -> Judged:
     from analysis import defaults_report
     from sweeps.attrs import PARENT_ATTR
 
@@ -62,7 +62,8 @@ def _needs(verdict: str | None) -> bool | None:
     return {statistics.NEEDS: True, statistics.HOLDS: False}.get(verdict)
 
 
-def section(r: dict) -> list[str]:
+def section(outcome: Judged) -> list[str]:
+    r = outcome.evidence
     rows = []
     for x in r["rows"]:
         c = x["comparison"]

@@ -21,6 +21,7 @@ from findings.evidence import (
 )
 from findings.rules import (
     A_LOT,
+    Judged,
     a_lot_faster,
     all_of,
     judged,
@@ -53,7 +54,7 @@ def measure_optimizers(ctx: Context) -> dict:
     return ctx.cache["optimizers"]
 
 
-def measure(ctx: Context) -> dict:
+def measure(ctx: Context) -> Judged:
     _, _, tuned, runs = measure_optimizers(ctx)
     rows, parts = [], {}
     for setting in ("course", "tuned"):
@@ -86,7 +87,8 @@ def measure(ctx: Context) -> dict:
     )
 
 
-def section(r: dict) -> list[str]:
+def section(outcome: Judged) -> list[str]:
+    r = outcome.evidence
     rows = [
         [
             x["setting"],
@@ -118,9 +120,10 @@ def section(r: dict) -> list[str]:
     ]
 
 
-def figure(results: dict, folder: Path) -> Path:
+def figure(results: dict[str, Judged], folder: Path) -> Path:
     """Mean validation cost per epoch at both alphas, and the GD/Momentum finals."""
-    return _draw(results["adam-faster"], results["momentum-negligible"], folder / "optimizers.png")
+    ev = results["adam-faster"].evidence, results["momentum-negligible"].evidence
+    return _draw(*ev, folder / "optimizers.png")
 
 
 def _draw(r1: dict, r2: dict, path: Path) -> Path:

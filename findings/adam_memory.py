@@ -110,7 +110,7 @@ def count(data: str, layers: tuple[int, ...], dtype: str, seed: int) -> list[dic
     return rows
 
 
-def measure(seeds: Sequence[int], workers: int = 1) -> dict:
+def measure(seeds: Sequence[int], workers: int = 1) -> rules.Judged:
     """The byte counts (deterministic: the first seed's initial weights, any would do)."""
     seed = next(iter(seeds))
     rows = [
@@ -142,7 +142,8 @@ def parts_of(rows: list[dict]) -> dict[str, bool]:
 # --- the page ------------------------------------------------------------------------------------
 
 
-def section(result: dict) -> list[str]:
+def section(outcome: rules.Judged) -> list[str]:
+    result = outcome.evidence
     rows = [
         [
             r["network"],
@@ -190,7 +191,8 @@ def section(result: dict) -> list[str]:
     ]
 
 
-def figure(result: dict, folder: Path) -> Path:
+def figure(outcome: rules.Judged, folder: Path) -> Path:
+    result = outcome.evidence
     """Bytes per parameter by optimizer (state and buffers stacked), per dtype."""
     fig = canvas.figure(6, 3.6)
     ax = fig.add_subplot(1, 1, 1)

@@ -19,7 +19,7 @@ from findings.evidence import (
     summary,
     to_target,
 )
-from findings.rules import all_of, judged, lower
+from findings.rules import Judged, all_of, judged, lower
 from findings.tables import per_seed_marked, pm
 
 BATCH_TARGET = 0.10  # 3200 training rows let the cost go lower than 240 do
@@ -29,7 +29,7 @@ BATCH_SECONDS_CAP = 30.0
 MID_SIZES = (32, 64, 128, 256, 512)  # "between 32 and 512 (power of 2)"
 
 
-def measure(ctx: Context) -> dict:
+def measure(ctx: Context) -> Judged:
     study, spec = ctx.study("batch_size.toml")
     best = best_per(study, lambda v: v.get("batch_size"))
     sizes = sorted(best)
@@ -124,7 +124,8 @@ def _kind(bs: int, m: int) -> str:
     return "mini-batch"
 
 
-def section(r: dict) -> list[str]:
+def section(outcome: Judged) -> list[str]:
+    r = outcome.evidence
     rows = [
         [
             str(x["batch_size"]),
@@ -161,8 +162,8 @@ def section(r: dict) -> list[str]:
     ]
 
 
-def figure(results: dict, folder: Path) -> Path:
-    return _draw(results["batch-size"], folder / "batch_size.png")
+def figure(results: dict[str, Judged], folder: Path) -> Path:
+    return _draw(results["batch-size"].evidence, folder / "batch_size.png")
 
 
 def _draw(r6: dict, path: Path) -> Path:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from findings.rules import Judged
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -16,9 +18,9 @@ class Claim:
     quote: str  # the note's words
     sweeps: tuple[str, ...]  # its sweep files, beside its module in findings/
     rule: str  # the verdict rule, fixed before measuring
-    measure: Callable[[Any], dict]  # (Context) -> evidence with "parts", "verdict", "why"
-    section: Callable[[dict], list[str]]  # its numbers as Markdown lines
-    figure: Callable[[dict, Path], Path | None] | None = None  # (every claim's results, folder)
+    measure: Callable[[Any], Judged]  # (Context) -> its parts, verdict and evidence
+    section: Callable[[Judged], list[str]]  # its numbers as Markdown lines
+    figure: Callable[[dict[str, Judged], Path], Path | None] | None = None  # (all results, folder)
 
 
 def measured_directly(
@@ -26,9 +28,9 @@ def measured_directly(
     title: str,
     quote: str,
     rule: str,
-    measure: Callable[[list[int], int], dict],
-    section: Callable[[dict], list[str]],
-    figure: Callable[[dict, Path], Path | None],
+    measure: Callable[[list[int], int], Judged],
+    section: Callable[[Judged], list[str]],
+    figure: Callable[[Judged, Path], Path | None],
 ) -> Claim:
     """A claim measured through core with no sweep: measure(seeds, workers), and a figure
     drawn from its own result alone."""

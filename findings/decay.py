@@ -21,13 +21,14 @@ from findings.evidence import (
 )
 from findings.rules import (
     TOLERANCE,
+    Judged,
     helps,
     judged,
 )
 from findings.tables import pm
 
 
-def measure(ctx: Context) -> dict:
+def measure(ctx: Context) -> Judged:
     study, spec = ctx.study("decay.toml")
     arms = {}
     for opt in ("gd", "adam"):
@@ -74,7 +75,8 @@ def wander(curve: Sequence[float], tail: float = 0.2) -> float:
     return statistics.mean_se(xs)[1] * math.sqrt(len(xs)) if len(xs) > 1 else 0.0
 
 
-def section(r: dict) -> list[str]:
+def section(outcome: Judged) -> list[str]:
+    r = outcome.evidence
     rows = [
         [
             x["optimizer"],
@@ -110,8 +112,8 @@ def section(r: dict) -> list[str]:
     ]
 
 
-def figure(results: dict, folder: Path) -> Path:
-    return _draw(results["decay"], folder / "decay.png")
+def figure(results: dict[str, Judged], folder: Path) -> Path:
+    return _draw(results["decay"].evidence, folder / "decay.png")
 
 
 def _draw(r4: dict, path: Path) -> Path:

@@ -156,7 +156,7 @@ def seed_of(seed: int) -> dict:
 # --- the claim -----------------------------------------------------------------------------------
 
 
-def measure(seeds: Sequence[int], workers: int = 1) -> dict:
+def measure(seeds: Sequence[int], workers: int = 1) -> rules.Judged:
     seeds = list(seeds)
     windows = [window(b) for b in BETAS]
     per = evidence.map_seeds(seed_of, seeds, workers)
@@ -226,7 +226,8 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
 # --- the page ------------------------------------------------------------------------------------
 
 
-def section(result: dict) -> list[str]:
+def section(outcome: rules.Judged) -> list[str]:
+    result = outcome.evidence
     w_rows = [
         [
             f"{w['beta']:g}",
@@ -308,10 +309,10 @@ def section(result: dict) -> list[str]:
         f"batch {defaults.BATCH_SIZE}: {result['n_batches']} steps an epoch), validation cost; "
         "difference = without - with, per seed."
         + (
-            f" Seed {', '.join(map(str, result['left_out']))} left out: the network learned "
+            f" Seed {', '.join(map(str, outcome.left_out))} left out: the network learned "
             "nothing there with or without correction (its training cost ended at the cost of "
             "guessing the class frequencies), so it says nothing about bias correction."
-            if result["left_out"]
+            if outcome.left_out
             else ""
         ),
         "",
@@ -327,7 +328,8 @@ def section(result: dict) -> list[str]:
     ]
 
 
-def figure(result: dict, folder: Path) -> Path:
+def figure(outcome: rules.Judged, folder: Path) -> Path:
+    result = outcome.evidence
     """Step responses against a flat window; Adam's validation cost with and without."""
     fig = canvas.figure(10, 3.8)
     ax_w, ax_a = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)

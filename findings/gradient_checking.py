@@ -224,7 +224,7 @@ def seed_of(seed: int) -> dict:
 # --- the claim -----------------------------------------------------------------------------------
 
 
-def measure(seeds: Sequence[int], workers: int = 1) -> dict:
+def measure(seeds: Sequence[int], workers: int = 1) -> rules.Judged:
     seeds = list(seeds)
     per = evidence.map_seeds(seed_of, seeds, workers)
     timing = evidence.map_seeds(_cost_rows, seeds[:1], 1)[0]["rows"]
@@ -280,7 +280,8 @@ def _cost_rows(seed: int) -> dict:
 # --- the page ------------------------------------------------------------------------------------
 
 
-def section(result: dict) -> list[str]:
+def section(outcome: rules.Judged) -> list[str]:
+    result = outcome.evidence
     s, at, best = result["slopes"], result["log10_at_course_eps"], result["log10_best"]
     acc_rows = [
         [
@@ -350,7 +351,8 @@ def section(result: dict) -> list[str]:
     ]
 
 
-def figure(result: dict, folder: Path) -> Path:
+def figure(outcome: rules.Judged, folder: Path) -> Path:
+    result = outcome.evidence
     """Relative difference against eps per seed (both methods); the check's cost per size."""
     fig = canvas.figure(10, 3.8)
     ax, ax_t = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)

@@ -244,7 +244,7 @@ def seed_of(seed: int) -> dict:
 # --- the claim -----------------------------------------------------------------------------------
 
 
-def measure(seeds: Sequence[int], workers: int = 1) -> dict:
+def measure(seeds: Sequence[int], workers: int = 1) -> rules.Judged:
     """Growth at initialization, training at depth, zeros' symmetry; the parts and verdict."""
     per = evidence.map_seeds(seed_of, list(seeds), workers)
     growth = [
@@ -359,7 +359,8 @@ def zeros_at_init(per: list[dict]) -> dict:
 # --- the page ------------------------------------------------------------------------------------
 
 
-def section(result: dict) -> list[str]:
+def section(outcome: rules.Judged) -> list[str]:
+    result = outcome.evidence
     g_rows = [
         [
             g["label"] + ("" if g["judged"] else " (shown, not judged)"),
@@ -437,7 +438,8 @@ def section(result: dict) -> list[str]:
     ]
 
 
-def figure(result: dict, folder: Path) -> Path:
+def figure(outcome: rules.Judged, folder: Path) -> Path:
+    result = outcome.evidence
     """RMS activation and gradient norm per layer at initialization; lowest cost vs depth."""
     fig = canvas.figure(13, 3.8)
     colours = {

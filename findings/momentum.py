@@ -20,12 +20,14 @@ from findings.rules import (
     INCONCLUSIVE,
     REFUTED,
     TOLERANCE,
+    Judged,
     negligible,
+    three_way,
 )
 from findings.tables import pm
 
 
-def measure(ctx: Context) -> dict:
+def measure(ctx: Context) -> Judged:
     runs = measure_optimizers(ctx)[3]
     rows, parts = [], {}
     for setting in ("course", "tuned"):
@@ -59,14 +61,9 @@ def measure(ctx: Context) -> dict:
         INCONCLUSIVE: "inconclusive: the seeds show neither a negligible nor a larger "
         f"difference at {'the course alpha' if course is None else 'tuned alphas'}",
     }[verdict]
-    return {
-        "rows": rows,
-        "parts": parts,
-        "verdict": verdict,
-        "why": why,
-        "target": MOONS_TARGET,
-        "nothing": nothing_learned(runs, ctx.seeds),
-    }
+    parts = {k: three_way(v) for k, v in parts.items()}
+    evidence = {"rows": rows, "target": MOONS_TARGET, "nothing": nothing_learned(runs, ctx.seeds)}
+    return Judged(parts, verdict, why, evidence)
 
 
 def momentum_verdict(course_negligible: bool | None, tuned_negligible: bool | None) -> str:
@@ -81,7 +78,8 @@ def momentum_verdict(course_negligible: bool | None, tuned_negligible: bool | No
     return CONFIRMED if tuned_negligible else DEPENDS
 
 
-def section(r: dict) -> list[str]:
+def section(outcome: Judged) -> list[str]:
+    r = outcome.evidence
     rows = [
         [
             x["setting"],

@@ -27,7 +27,7 @@ from core.defaults import BETA
 from findings.claim import Claim
 from findings.context import Context, grid_trials
 from findings.evidence import drop_dead_seeds, final, nothing_learned, summary
-from findings.rules import TOLERANCE, all_of, judged, three_way
+from findings.rules import TOLERANCE, Judged, all_of, judged, three_way
 from findings.tables import num, pm, yes_no
 
 KEY = "momentum-beta"
@@ -59,7 +59,7 @@ DATASETS = (
 MOST = len(DATASETS) // 2 + 1  # "almost always": better on more than half of the data sets
 
 
-def measure(ctx: Context) -> dict:
+def measure(ctx: Context) -> Judged:
     study, spec = ctx.study(SWEEP)
     beta = measure_beta(ctx, study, spec)
     rows, runs = measure_datasets(ctx, study, spec)
@@ -262,7 +262,8 @@ DATASET_HEADER = ("data set", "network", "epochs", "alpha gd / momentum", "final
                   "momentum", "momentum - gd (95% bounds)", "not worse", "better")  # fmt: skip
 
 
-def section(r: dict) -> list[str]:
+def section(outcome: Judged) -> list[str]:
+    r = outcome.evidence
     return [*_beta_lines(r["beta"]), "", *_dataset_lines(r)]
 
 
@@ -371,9 +372,9 @@ def _left_out(rows: list[dict]) -> list[str]:
     return ["", "Left out where both rules learned nothing: " + "; ".join(said) + "."]
 
 
-def figure(results: dict, folder: Path) -> Path | None:
+def figure(results: dict[str, Judged], folder: Path) -> Path | None:
     r = results.get(KEY)
-    return None if r is None else _draw(r, folder / "momentum-beta.png")
+    return None if r is None else _draw(r.evidence, folder / "momentum-beta.png")
 
 
 def _draw(r: dict, path: Path) -> Path:

@@ -21,13 +21,13 @@ from findings.evidence import (
     summary,
     to_target,
 )
-from findings.rules import judged, lower
+from findings.rules import Judged, judged, lower
 from findings.tables import pm
 
 BC_TARGET = 0.25  # breast cancer's validation cost
 
 
-def measure(ctx: Context) -> dict:
+def measure(ctx: Context) -> Judged:
     (s_norm, spec_norm), (s_raw, spec_raw) = (
         ctx.study("breast_cancer_normalized.toml"),
         ctx.study("breast_cancer_raw.toml"),
@@ -101,7 +101,8 @@ def _prior_cost(spec) -> float:
     return guess_cost(data.load(spec.data).y)
 
 
-def section(r: dict) -> list[str]:
+def section(outcome: Judged) -> list[str]:
+    r = outcome.evidence
     rows = []
     for x in r["rows"]:
         for name in ("normalized", "raw"):
@@ -137,8 +138,8 @@ def section(r: dict) -> list[str]:
     ]
 
 
-def figure(results: dict, folder: Path) -> Path:
-    return _draw(results["normalize"], folder / "normalize.png")
+def figure(results: dict[str, Judged], folder: Path) -> Path:
+    return _draw(results["normalize"].evidence, folder / "normalize.png")
 
 
 def _draw(r5: dict, path: Path) -> Path:

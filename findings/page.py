@@ -14,12 +14,13 @@ import platform
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from analysis.formatting import table_lines
 from findings.context import FINDINGS_DIR, Context
 from findings.registry import CLAIMS
-from findings.rules import TOLERANCE
+from findings.rules import TOLERANCE, Judged
 from findings.sweeping import sweep_all
 from findings.tables import yes_no
 
@@ -71,10 +72,10 @@ def run(
     results = {}
     for claim in CLAIMS:
         say(f"claim {claim.key}: re-training over {seeds} seeds")
-        results[claim.key] = claim.measure(ctx)
         names = [sweep_file.load(FINDINGS_DIR / f).name for f in claim.sweeps]
-        results[claim.key]["left_out"] = sorted({s for n in names for s in ctx.left_out.get(n, [])})
-        say(f"  {results[claim.key]['verdict']}: {results[claim.key]['why']}")
+        left_out = tuple(sorted({s for n in names for s in ctx.left_out.get(n, [])}))
+        results[claim.key] = r = replace(claim.measure(ctx), left_out=left_out)
+        say(f"  {r.verdict}: {r.why}")
     pngs = draw(results, figures)
     timings = {
         "sweeps": sweep_seconds,
@@ -98,7 +99,7 @@ def run(
 FINDINGS = "findings"  # the MLflow experiment whose parent run holds the page and its plots
 
 
-def log_page(uri: str, page: Path, figures: Path, results: dict) -> str:
+def log_page(uri: str, page: Path, figures: Path, results: dict[str, Judged]) -> str:
     """The page, its plots and the claims' own reports as artifacts of the `findings`
     experiment's parent run, each claim's verdict a tag: the page in the MLflow UI."""
     from tracking.runs import StudyTracker
@@ -106,7 +107,7 @@ def log_page(uri: str, page: Path, figures: Path, results: dict) -> str:
     tracker = StudyTracker(uri, FINDINGS)
     run_id = tracker.open_parent({"claims": len(results)})
     files = [page, *sorted(figures.glob("*.png")), *sorted(figures.glob("*.md"))]
-    tags = {f"optsweep.findings.{k}": r["verdict"] for k, r in results.items()}
+    tags = {f"optsweep.findings.{k}": r.verdict for k, r in results.items()}
     tracker.log_parent(tags=tags, artifacts=files)
     tracker.finish_parent("FINISHED")
     return run_id
@@ -123,7 +124,7 @@ def _cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def draw(results: dict, folder: Path) -> dict[str, Path]:
+def draw(results: dict[str, Judged], folder: Path) -> dict[str, Path]:
     """Each claim's figure (those that have one), from every claim's results."""
     pngs = {}
     for c in CLAIMS:
@@ -134,7 +135,7 @@ def draw(results: dict, folder: Path) -> dict[str, Path]:
 
 
 def render(
-    results: dict,
+    results: dict[str, Judged],
     timings: dict,
     pngs: dict,
     out: Path,
@@ -182,9 +183,7 @@ def render(
     ]
     for i, c in enumerate(CLAIMS, 1):
         r = results[c.key]
-        lines.append(
-            f"| {i} | [{c.title}](#{i}-{_anchor(c.title)}) | **{r['verdict']}** | {r['why']} |"
-        )
+        lines.append(f"| {i} | [{c.title}](#{i}-{_anchor(c.title)}) | **{r.verdict}** | {r.why} |")
     lines += changes(previous, results)
     for i, c in enumerate(CLAIMS, 1):
         r = results[c.key]
@@ -206,16 +205,16 @@ def render(
             *c.section(r),
             *_nothing(r),
             "",
-            f"**Verdict: {r['verdict']}** ({r['why']}). Parts: "
-            + "; ".join(f"{k}: {yes_no(v)}" for k, v in r["parts"].items())
+            f"**Verdict: {r.verdict}** ({r.why}). Parts: "
+            + "; ".join(f"{k}: {yes_no(v)}" for k, v in r.parts.items())
             + ".",
         ]
         if c.key in pngs:
             lines += ["", f"![{c.title}]({rel(pngs[c.key])})"]
         if c.key == "adam-defaults":
-            md = Path(r["report"]["markdown"])
+            md = Path(r.evidence["report"]["markdown"])
             lines += ["", f"Full defaults report: [{md.name}]({rel(md)})."]
-            lines += [f"![{p.name}]({rel(p)})" for p in map(Path, r["report"]["plots"])]
+            lines += [f"![{p.name}]({rel(p)})" for p in map(Path, r.evidence["report"]["plots"])]
     lines += ["", "## Timings", ""]
     lines += table_lines(
         ["step", "seconds"],
@@ -249,15 +248,13 @@ def previous_verdicts(page: str) -> dict[str, str]:
     return {m["title"]: m["verdict"] for m in map(SUMMARY_ROW.match, page.splitlines()) if m}
 
 
-def changes(previous: str, results: dict) -> list[str]:
+def changes(previous: str, results: dict[str, Judged]) -> list[str]:
     """What the new verdicts change against the page they replace, and why."""
     before = previous_verdicts(previous)
     if not before:
         return []
     now = {c.title: results[c.key] for c in CLAIMS}
-    changed = [
-        (t, before[t], r) for t, r in now.items() if before.get(t, r["verdict"]) != r["verdict"]
-    ]
+    changed = [(t, before[t], r) for t, r in now.items() if before.get(t, r.verdict) != r.verdict]
     new = [t for t in now if t not in before]
     gone = [t for t in before if t not in now]
     lines = ["", "## What changed since the previous page", ""]
@@ -285,7 +282,7 @@ def changes(previous: str, results: dict) -> list[str]:
     if changed:
         lines += table_lines(
             ["claim", "was", "now", "why now"],
-            [[t, f"**{was}**", f"**{r['verdict']}**", r["why"]] for t, was, r in changed],
+            [[t, f"**{was}**", f"**{r.verdict}**", r.why] for t, was, r in changed],
         )
         lines.append("")
     kept = len([t for t in now if t in before]) - len(changed)
@@ -305,20 +302,20 @@ def _ran(timings: dict) -> float:
     return sum(v for k, v in timings["sweeps"].items() if k not in timings.get("reused", ()))
 
 
-def _nothing(r: dict) -> list[str]:
+def _nothing(r: Judged) -> list[str]:
     out = []
-    if r.get("left_out"):
+    if r.left_out:
         out += [
             "",
-            f"Seed {', '.join(map(str, r['left_out']))} left out: the network learned nothing "
+            f"Seed {', '.join(map(str, r.left_out))} left out: the network learned nothing "
             "there in every arm (its training cost ended at the cost of guessing the class "
             "frequencies), so it says nothing about the settings compared.",
         ]
-    if r.get("nothing"):
+    if r.evidence.get("nothing"):
         out += [
             "",
             "Runs that learned nothing in some arms only (kept: that is the setting's doing): "
-            + "; ".join(r["nothing"])
+            + "; ".join(r.evidence["nothing"])
             + ".",
         ]
     return out

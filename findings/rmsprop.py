@@ -190,7 +190,7 @@ def quadratic() -> dict:
 # --- the claim -----------------------------------------------------------------------------------
 
 
-def measure(seeds: Sequence[int], workers: int = 1) -> dict:
+def measure(seeds: Sequence[int], workers: int = 1) -> rules.Judged:
     seeds = list(seeds)
     grids = evidence.map_seeds(grid_of, seeds, workers)
     mean_final = {opt: np.mean([g[opt] for g in grids], axis=0) for opt in ("gd", "rmsprop")}
@@ -255,7 +255,8 @@ class _Runs:
 # --- the page ------------------------------------------------------------------------------------
 
 
-def section(result: dict) -> list[str]:
+def section(outcome: rules.Judged) -> list[str]:
+    result = outcome.evidence
     rows = [
         [
             r["optimizer"],
@@ -331,7 +332,8 @@ def section(result: dict) -> list[str]:
     ]
 
 
-def figure(result: dict, folder: Path) -> Path:
+def figure(outcome: rules.Judged, folder: Path) -> Path:
+    result = outcome.evidence
     """The quadratic's contours with both paths; the network's cost per step."""
     fig = canvas.figure(10, 3.8)
     ax_q, ax_c = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)

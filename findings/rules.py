@@ -12,6 +12,8 @@ hold and some do not (whatever the undecided ones would say), and "inconclusive"
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from analysis import statistics
 
@@ -49,11 +51,24 @@ def why(verdict: str, parts: Mapping[str, bool | None]) -> str:
     return f"depends. {said}" if verdict == DEPENDS else f"inconclusive. {said}"
 
 
-def judged(parts: Mapping[str, bool | None], **evidence) -> dict:
-    """A claim's result: its parts (True / False / None), their verdict and why, the evidence."""
+@dataclass(frozen=True)
+class Judged:
+    """A claim's result: its parts (True shown to hold, False shown not to, None undecided),
+    their verdict and the line saying why, the claim's own evidence (the numbers its section
+    and figure read), and the seeds left out because every arm learned nothing there."""
+
+    parts: dict[str, bool | None]
+    verdict: str
+    why: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    left_out: tuple[int, ...] = ()
+
+
+def judged(parts: Mapping[str, bool | None], **evidence) -> Judged:
+    """The claim's result from its parts, by the rule of `combine`."""
     parts = {k: three_way(v) for k, v in parts.items()}
     verdict = combine(parts)
-    return {"parts": parts, "verdict": verdict, "why": why(verdict, parts), **evidence}
+    return Judged(parts, verdict, why(verdict, parts), evidence)
 
 
 def three_way(v) -> bool | None:

@@ -265,7 +265,7 @@ def as_rare_as_coin_flips(minima: int, n: int, P: int) -> bool | None:
 # --- the claim -----------------------------------------------------------------------------------
 
 
-def measure(seeds: Sequence[int], workers: int = 1) -> dict:
+def measure(seeds: Sequence[int], workers: int = 1) -> rules.Judged:
     seeds = list(seeds)
     per = evidence.map_seeds(seed_of, seeds, workers)
     rows, points = [], {}
@@ -311,7 +311,8 @@ def measure(seeds: Sequence[int], workers: int = 1) -> dict:
 # --- the page ------------------------------------------------------------------------------------
 
 
-def section(result: dict) -> list[str]:
+def section(outcome: rules.Judged) -> list[str]:
+    result = outcome.evidence
     rows = [
         [
             f"2-{r['hidden']}-1",
@@ -361,7 +362,8 @@ def section(result: dict) -> list[str]:
     ]
 
 
-def figure(result: dict, folder: Path) -> Path:
+def figure(outcome: rules.Judged, folder: Path) -> Path:
+    result = outcome.evidence
     """Index against cost for every distinct critical point; the share of minima against P."""
     fig = canvas.figure(10, 3.8)
     ax, ax_p = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)

@@ -27,18 +27,18 @@ def test_held_bytes_by_hand():
 
 def test_measure_counts_the_trainers_flat_vector():
     r = M.measure([1])
-    rows = {(x["network"], x["dtype"], x["optimizer"]): x for x in r["rows"]}
+    rows = {(x["network"], x["dtype"], x["optimizer"]): x for x in r.evidence["rows"]}
     # 64-64-32-10: 64*64 + 64 + 32*64 + 32 + 10*32 + 10 = 6570 parameters
     adam = rows[("64-64-32-10", "float64", "adam")]
     assert adam["parameters"] == 6570
     assert adam["state_bytes"] == 2 * 6570 * 8 and adam["buffer_bytes"] == 6570 * 8
     assert rows[("2-5-2-1", "float32", "momentum")]["state_bytes"] == 30 * 4
     assert rows[("2-5-2-1", "float64", "gd")]["state_bytes"] == 0
-    assert r["verdict"] == "confirmed"
+    assert r.verdict == "confirmed"
 
 
 def test_parts_fail_when_adam_holds_no_more_than_momentum():
-    rows = M.measure([1])["rows"]
+    rows = M.measure([1]).evidence["rows"]
     for x in rows:
         if x["optimizer"] == "adam":
             x["state_bytes"] = 0

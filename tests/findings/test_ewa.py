@@ -44,9 +44,9 @@ def test_step_multiplier_by_hand():
 def test_measure_on_tiny_settings(monkeypatch, tmp_path):
     monkeypatch.setattr(E, "EPOCHS", 3)
     r = E.measure([1, 2])
-    assert r["parts"]["the latest 1/(1-beta) values hold 1-1/e of the weight"] is True
-    assert r["parts"]["the initial period passes (within 1% after 5/(1-beta) values)"] is True
-    assert r["early_epochs"] == 3  # ceil(1000 steps / 4 per epoch) = 250, cut to the 3 run
-    assert len(r["adam"]["with"]["curve"]) == 3
+    assert r.parts["the latest 1/(1-beta) values hold 1-1/e of the weight"] is True
+    assert r.parts["the initial period passes (within 1% after 5/(1-beta) values)"] is True
+    assert r.evidence["early_epochs"] == 3  # ceil(1000 steps / 4 per epoch) = 250, cut to the 3 run
+    assert len(r.evidence["adam"]["with"]["curve"]) == 3
     assert any(line.startswith("| 0.9 | 10 | 10 | 10 |") for line in E.section(r))
     assert E.figure(r, tmp_path).exists()

@@ -45,8 +45,10 @@ def test_measure_on_tiny_settings(monkeypatch, tmp_path):
     monkeypatch.setattr(G, "TIMING_REPEATS", 1)
     monkeypatch.setattr(G, "BACKPROP_REPEATS", 5)
     r = G.measure([1, 2])
-    assert r["parts"]["the two-sided error falls like eps^2, the one-sided like eps"] is True
-    assert [t["evaluations"] for t in r["timing"]] == [2 * t["parameters"] for t in r["timing"]]
-    assert r["evaluations_slope"] == pytest.approx(1.0)
+    assert r.parts["the two-sided error falls like eps^2, the one-sided like eps"] is True
+    assert [t["evaluations"] for t in r.evidence["timing"]] == [
+        2 * t["parameters"] for t in r.evidence["timing"]
+    ]
+    assert r.evidence["evaluations_slope"] == pytest.approx(1.0)
     assert any("fresh masks" in line for line in G.section(r))
     assert G.figure(r, tmp_path).exists()

@@ -76,9 +76,9 @@ def test_measure_on_tiny_settings(monkeypatch, tmp_path):
     monkeypatch.setattr(I, "STEPS", 5)
     monkeypatch.setattr(I, "SYMMETRY_DEPTH", 2)
     r = I.measure([1, 2])
-    assert set(r["parts"]) and r["verdict"] in ("confirmed", "refuted", "depends", "inconclusive")
-    assert r["parts"]["zeros never break symmetry"] is True
-    assert len(r["training"]) == len(I.TRAINED) * 3
+    assert set(r.parts) and r.verdict in ("confirmed", "refuted", "depends", "inconclusive")
+    assert r.parts["zeros never break symmetry"] is True
+    assert len(r.evidence["training"]) == len(I.TRAINED) * 3
     lines = I.section(r)
     assert any(line.startswith("| N(0,1) * 10 |") for line in lines)
     assert I.figure(r, tmp_path).stat().st_size > 0

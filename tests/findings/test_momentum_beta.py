@@ -10,6 +10,7 @@ import pytest
 
 from analysis import statistics
 from findings import context, momentum_beta, registry
+from findings.rules import Judged
 from tests.findings.runs import outcome
 
 # Final validation costs on 5 seeds. GD's spread is the seeds' luck; Momentum adds a per-seed
@@ -162,13 +163,18 @@ def _result() -> dict:
     across = momentum_beta.almost_always(
         [x["not_worse"] for x in rows], [x["better"] for x in rows]
     )
-    return {"beta": beta, "datasets": rows, "across": across, "alphas": list(momentum_beta.ALPHAS),
-            "selection_seeds": list(momentum_beta.SELECTION_SEEDS)}  # fmt: skip
+    evidence = {"beta": beta, "datasets": rows, "across": across,
+                "alphas": list(momentum_beta.ALPHAS),
+                "selection_seeds": list(momentum_beta.SELECTION_SEEDS)}  # fmt: skip
+    return Judged({"a part": True}, "confirmed", "every part holds", evidence)
 
 
 def test_the_section_prints_every_data_set_and_the_across_part(tmp_path):
     r = _result()
-    assert r["across"]["never_worse"] is True and r["across"]["better_on_most"] is False
+    assert (
+        r.evidence["across"]["never_worse"] is True
+        and r.evidence["across"]["better_on_most"] is False
+    )
     text = "\n".join(momentum_beta.section(r))
     for s in momentum_beta.DATASETS:
         assert f"| {s.data} | {'-'.join(map(str, s.layers))} | {s.epochs} |" in text

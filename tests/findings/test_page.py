@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from findings.page import FINDINGS, log_page
+from findings.rules import Judged
 from tests.tracking.conftest import build_template_db
 
 
@@ -18,7 +19,7 @@ def test_the_page_and_its_plots_are_artifacts_of_the_findings_parent_run(tmp_pat
     figures = tmp_path / "findings"
     figures.mkdir()
     (figures / "decay.png").write_bytes(b"\\x89PNG")
-    results = {"decay": {"verdict": "confirmed"}, "ewa": {"verdict": "depends"}}
+    results = {"decay": Judged({}, "confirmed", ""), "ewa": Judged({}, "depends", "")}
     run_id = log_page(uri, page, figures, results)
     client = MlflowClient(uri)
     run = client.get_run(run_id)
@@ -33,11 +34,10 @@ def test_the_page_and_its_plots_are_artifacts_of_the_findings_parent_run(tmp_pat
     assert log_page(uri, page, figures, results) == run_id  # a re-run updates the same run
 
 
-def _results(verdicts: dict[str, str]) -> dict:
+def _results(verdicts: dict[str, str]) -> dict[str, Judged]:
     from findings.registry import CLAIMS
 
-    return {c.key: {"verdict": verdicts.get(c.key, "confirmed"), "why": f"why {c.key}"}
-            for c in CLAIMS}  # fmt: skip
+    return {c.key: Judged({}, verdicts.get(c.key, "confirmed"), f"why {c.key}") for c in CLAIMS}
 
 
 def test_the_page_says_which_verdicts_changed_against_the_page_it_replaces():

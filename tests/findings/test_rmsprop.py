@@ -50,9 +50,9 @@ def test_measure_on_tiny_settings(monkeypatch, tmp_path):
     monkeypatch.setattr(R, "ALPHAS", (1e-4, 1e-3))
     monkeypatch.setattr(R, "STEPS", 30)
     r = R.measure([1, 2])
-    assert set(r["best_alpha"]) == {"gd", "rmsprop"} and len(r["rows"]) == 2
+    assert set(r.evidence["best_alpha"]) == {"gd", "rmsprop"} and len(r.evidence["rows"]) == 2
     # RMSprop's shallow steps are about alpha; GD's are alpha times a tiny slope
-    rows = {x["optimizer"]: x for x in r["rows"]}
+    rows = {x["optimizer"]: x for x in r.evidence["rows"]}
     assert (
         rows["rmsprop"]["shallow_mean_update"]["mean"] > rows["gd"]["shallow_mean_update"]["mean"]
     )

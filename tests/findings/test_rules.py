@@ -71,8 +71,8 @@ def test_judged_turns_numpy_bools_into_plain_ones():
     import numpy as np
 
     r = rules.judged({"a": np.bool_(True), "b": None}, rows=[1])
-    assert r["parts"] == {"a": True, "b": None} and type(r["parts"]["a"]) is bool
-    assert r["verdict"] == INCONCLUSIVE and r["rows"] == [1]
+    assert r.parts == {"a": True, "b": None} and type(r.parts["a"]) is bool
+    assert r.verdict == INCONCLUSIVE and r.evidence["rows"] == [1]
 
 
 def test_all_of():

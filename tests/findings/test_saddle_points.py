@@ -81,7 +81,7 @@ def test_measure_on_tiny_settings(monkeypatch, tmp_path):
     monkeypatch.setattr(S, "HIDDEN", (1, 2))
     monkeypatch.setattr(S, "TRAJECTORY", (0, 300))
     r = S.measure([1, 2])
-    assert [x["parameters"] for x in r["rows"]] == [5, 9]
-    assert all(x["converged"] <= x["starts"] == 4 for x in r["rows"])
+    assert [x["parameters"] for x in r.evidence["rows"]] == [5, 9]
+    assert all(x["converged"] <= x["starts"] == 4 for x in r.evidence["rows"])
     assert any(line.startswith("| 2-2-1 | 9 |") for line in S.section(r))
     assert S.figure(r, tmp_path).exists()
