@@ -193,7 +193,7 @@ def _findings(store, out, seeds: int, workers: int, track: bool) -> None:
         table.add_column(col, overflow="fold")
     for i, c in enumerate(CLAIMS, 1):
         r = results[c.key]
-        table.add_row(str(i), c.title, r["verdict"], r["why"])
+        table.add_row(str(i), c.title, r.verdict, r.why)
     console.out().print(table)
     console.out().print(
         f"[bold]page[/] {out}; {timings['total'] / 60:.1f} minutes in all", soft_wrap=True
