@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from sweeps import storage as storage_mod
-from sweeps.attrs import DEFAULTS_ATTR, PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR
+from sweeps.attrs import DEFAULTS_ATTR, OBJECTIVES_ATTR, PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR
 from sweeps.sweep import Sweep
 from tracking.store import mask
 
@@ -32,17 +32,38 @@ def _create_or_load(sweep: Sweep, seed_offset: int = 0):
     study = optuna.create_study(
         study_name=sweep.spec.name,
         storage=storage,
-        direction=sweep.spec.direction,
+        directions=list(sweep.spec.all_directions),
         sampler=make_sampler(spec),
         pruner=make_pruner(spec),
         load_if_exists=True,
     )
-    if study.direction.name.lower() != sweep.spec.direction:
-        raise ConfigError(
-            f"study {sweep.spec.name!r} already exists and {study.direction.name.lower()}s; "
-            f"this sweep file {sweep.spec.direction}s {sweep.spec.objective}: pass --study NEW_NAME"
-        )
+    check_objectives(study, sweep.spec)
     return study, storage
+
+
+def check_objectives(study, spec) -> None:
+    """A study resumed (or joined) by a sweep file must judge trials as it was created to:
+    the same directions, objectives and target; ConfigError in one line otherwise."""
+    mine = list(spec.all_directions)
+    theirs = [d.name.lower() for d in study.directions]
+    known = study.user_attrs.get(OBJECTIVES_ATTR)
+    if theirs == mine and (known is None or _objectives_of(spec) == known):
+        return
+    if known is None:  # created by a single-objective sweep (or an optsweep before this key)
+        was = f"{len(theirs)} objective{'s' if len(theirs) > 1 else ''} ({', '.join(theirs)})"
+    else:
+        target = f", target {known['target']:g}" if known.get("target") is not None else ""
+        was = f"objectives {', '.join(known['objectives'])}{target}"
+    now = ", ".join(f"{o} ({d})" for o, d in zip(spec.all_objectives, mine, strict=True))
+    target = f", target {spec.target:g}" if spec.target is not None else ""
+    raise ConfigError(
+        f"study {spec.name!r} already exists with {was}; this sweep file has {now}{target}: "
+        "pass --study NEW_NAME, or restore the file the study ran with"
+    )
+
+
+def _objectives_of(spec) -> dict:
+    return {"objectives": list(spec.all_objectives), "target": spec.target}
 
 
 def open_study(sweep: Sweep, seed_offset: int = 0):
@@ -67,12 +88,25 @@ def open_study(sweep: Sweep, seed_offset: int = 0):
 
                 study.add_trials(warm.source_trials(sweep))
             study.set_user_attr(SPEC_ATTR, str(sweep.spec.path))
+            if sweep.spec.is_multi:  # the dashboard's and the plots' axis names
+                _name_objectives(study, sweep.spec)
             study.set_user_attr(SWEEP_DOC_ATTR, stored_sweep(sweep.spec))
         stale = storage_mod.fail_stale_trials(study, sweep.storage)
         if sweep.tracking_uri is not None:
             tracker = _open_parent(sweep, study)
     close_runs(tracker, study, stale)
     return study, storage, tracker
+
+
+def _name_objectives(study, spec) -> None:
+    """Name the values (optuna-dashboard and Optuna's plots show the names) and keep what they
+    are, so a resumed sweep of other objectives or another target is refused."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # set_metric_names is marked experimental
+        study.set_metric_names(list(spec.all_objectives))
+    study.set_user_attr(OBJECTIVES_ATTR, _objectives_of(spec))
 
 
 def stored_sweep(spec) -> dict:
@@ -114,6 +148,11 @@ def _open_parent(sweep: Sweep, study):
         "pruner": sweep.spec.pruner,
         "objective": sweep.spec.objective,
         "direction": sweep.spec.direction,
+        **(
+            {"objectives": ",".join(sweep.spec.objectives), "target": sweep.spec.target}
+            if sweep.spec.is_multi
+            else {}
+        ),
         "seed": sweep.spec.seed,
         "storage": sweep.storage.shown,
         **({"warm_start": sweep.options.warm_start} if sweep.options.warm_start else {}),
@@ -143,10 +182,10 @@ def progress(study, budget: int) -> Progress:
     counted = storage_mod.counted(trials)
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
     done = sum(t.state in finished for t in counted)
-    values = [t.value for t in counted if t.state == TrialState.COMPLETE and t.value is not None]
-    best = None
+    values = [t.values[0] for t in counted if t.state == TrialState.COMPLETE and t.values]
+    best = None  # of the first objective, when there are two
     if values:
-        best = min(values) if study.direction.name == "MINIMIZE" else max(values)
+        best = min(values) if study.directions[0].name == "MINIMIZE" else max(values)
     running = sum(t.state == TrialState.RUNNING for t in trials)
     return Progress(min(done, budget), budget, best, running)
 
