@@ -18,13 +18,16 @@ The objectives:
 target; the first objective is the one the defaults report judges), so a study of two objectives
 is [metric, "epochs_to_target"] or ["val_cost", "val_accuracy"] (no target). The Pareto trial
 best on the first objective stands for the study where one trial must (the summary's best, the
-report's tuned, the API's best_value). Pure functions; no optuna import.
+report's tuned, the API's best_value). Imports no optuna.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+
+from core.errors import ConfigError
+from sweeps.attrs import OBJECTIVES_ATTR
 
 DIRECTIONS: dict[str, str] = {
     "val_cost": "minimize",
@@ -67,3 +70,47 @@ def values(
         else:
             out.append(float(final[name]))
     return out
+
+
+# --- a study's objectives -------------------------------------------------------------------
+
+
+def objective_names(study, objective: str = "val_cost") -> list[str]:
+    """The study's objectives: the names it was given (two objectives), else `objective`."""
+    names = study.metric_names if len(study.directions) > 1 else None
+    return list(names) if names else [objective] + [f"objective {i + 1}" for i in
+                                                    range(1, len(study.directions))]  # fmt: skip
+
+
+def first_objective(study):
+    """Optuna's `target` for a study of two objectives (plots, importances): the first
+    objective's value; None (the value itself) for one."""
+    if len(study.directions) == 1:
+        return None
+    return lambda t: t.values[0]
+
+
+def check_objectives(study, spec) -> None:
+    """A study resumed (or joined) by a sweep file must judge trials as it was created to:
+    the same directions, objectives and target; ConfigError in one line otherwise."""
+    mine = list(spec.all_directions)
+    theirs = [d.name.lower() for d in study.directions]
+    known = study.user_attrs.get(OBJECTIVES_ATTR)
+    if theirs == mine and (known is None or stored_objectives(spec) == known):
+        return
+    if known is None:  # created by a single-objective sweep (or an optsweep before this key)
+        was = f"{len(theirs)} objective{'s' if len(theirs) > 1 else ''} ({', '.join(theirs)})"
+    else:
+        target = f", target {known['target']:g}" if known.get("target") is not None else ""
+        was = f"objectives {', '.join(known['objectives'])}{target}"
+    now = ", ".join(f"{o} ({d})" for o, d in zip(spec.all_objectives, mine, strict=True))
+    target = f", target {spec.target:g}" if spec.target is not None else ""
+    raise ConfigError(
+        f"study {spec.name!r} already exists with {was}; this sweep file has {now}{target}: "
+        "pass --study NEW_NAME, or restore the file the study ran with"
+    )
+
+
+def stored_objectives(spec) -> dict:
+    """What a study of this sweep file keeps of its objectives (OBJECTIVES_ATTR)."""
+    return {"objectives": list(spec.all_objectives), "target": spec.target}

@@ -11,9 +11,9 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import ConfigError
 from sweeps import storage as storage_mod
 from sweeps.attrs import DEFAULTS_ATTR, OBJECTIVES_ATTR, PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR
+from sweeps.objectives import check_objectives, stored_objectives
 from sweeps.sweep import Sweep
 from tracking.store import mask
 
@@ -39,31 +39,6 @@ def _create_or_load(sweep: Sweep, seed_offset: int = 0):
     )
     check_objectives(study, sweep.spec)
     return study, storage
-
-
-def check_objectives(study, spec) -> None:
-    """A study resumed (or joined) by a sweep file must judge trials as it was created to:
-    the same directions, objectives and target; ConfigError in one line otherwise."""
-    mine = list(spec.all_directions)
-    theirs = [d.name.lower() for d in study.directions]
-    known = study.user_attrs.get(OBJECTIVES_ATTR)
-    if theirs == mine and (known is None or _objectives_of(spec) == known):
-        return
-    if known is None:  # created by a single-objective sweep (or an optsweep before this key)
-        was = f"{len(theirs)} objective{'s' if len(theirs) > 1 else ''} ({', '.join(theirs)})"
-    else:
-        target = f", target {known['target']:g}" if known.get("target") is not None else ""
-        was = f"objectives {', '.join(known['objectives'])}{target}"
-    now = ", ".join(f"{o} ({d})" for o, d in zip(spec.all_objectives, mine, strict=True))
-    target = f", target {spec.target:g}" if spec.target is not None else ""
-    raise ConfigError(
-        f"study {spec.name!r} already exists with {was}; this sweep file has {now}{target}: "
-        "pass --study NEW_NAME, or restore the file the study ran with"
-    )
-
-
-def _objectives_of(spec) -> dict:
-    return {"objectives": list(spec.all_objectives), "target": spec.target}
 
 
 def open_study(sweep: Sweep, seed_offset: int = 0):
@@ -106,7 +81,7 @@ def _name_objectives(study, spec) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # set_metric_names is marked experimental
         study.set_metric_names(list(spec.all_objectives))
-    study.set_user_attr(OBJECTIVES_ATTR, _objectives_of(spec))
+    study.set_user_attr(OBJECTIVES_ATTR, stored_objectives(spec))
 
 
 def stored_sweep(spec) -> dict:

@@ -66,14 +66,14 @@ def _first_objective(study) -> dict:
     """Two objectives: the one-objective plots show the first (Optuna needs a `target`)."""
     if len(study.directions) == 1:
         return {}
-    from sweeps.summary import first_objective, objective_names
+    from sweeps.objectives import first_objective, objective_names
 
     return {"target": first_objective(study), "target_name": objective_names(study)[0]}
 
 
 def _pareto(study) -> dict:
     """The Pareto front plot's axes, named after the objectives."""
-    from sweeps.summary import objective_names
+    from sweeps.objectives import objective_names
 
     return {"target_names": objective_names(study)}
 

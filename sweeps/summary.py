@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from sweeps.attrs import FINAL_ATTR, REASON_ATTR, VALUES_ATTR, WARM_ATTR
+from sweeps.objectives import first_objective, objective_names
 
 
 @dataclass
@@ -60,13 +61,6 @@ def row(trial) -> TrialRow:
         reason=trial.user_attrs.get(REASON_ATTR, ""),
         scores=tuple(trial.values) if trial.values else None,
     )
-
-
-def objective_names(study, objective: str = "val_cost") -> list[str]:
-    """The study's objectives: the names it was given (two objectives), else `objective`."""
-    names = study.metric_names if len(study.directions) > 1 else None
-    return list(names) if names else [objective] + [f"objective {i + 1}" for i in
-                                                    range(1, len(study.directions))]  # fmt: skip
 
 
 def pareto_front(study, trials) -> list:
@@ -137,14 +131,6 @@ def param_importances(study, evaluator=None) -> tuple[dict[str, float], str]:
     except (RuntimeError, ValueError) as e:
         return {}, str(e).splitlines()[0]
     return dict(result), ""
-
-
-def first_objective(study):
-    """Optuna's `target` for a study of two objectives (plots, importances): the first
-    objective's value; None (the value itself) for one."""
-    if len(study.directions) == 1:
-        return None
-    return lambda t: t.values[0]
 
 
 def trial_points(study, entry) -> list[tuple[float, float, int]]:

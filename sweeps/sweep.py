@@ -102,7 +102,7 @@ def check(
         cluster.check_stores(opts.cluster, plan)
     existing = _existing(storage_cfg, spec.name)
     if existing is not None:  # resumed: it must judge its trials as it was created to
-        from sweeps.study import check_objectives
+        from sweeps.objectives import check_objectives
 
         check_objectives(existing, spec)
     elif opts.warm_start is not None:
