@@ -153,15 +153,16 @@ def sweep(
         tracking_uri=plan.tracking_uri,
         parent_run_id=outcome.parent_run_id,
         objectives=tuple(outcome.summary.objectives or (outcome.summary.objective,)),
-        pareto=[
-            ParetoTrial(
-                r.number,
-                dict(zip(outcome.summary.objectives, r.scores, strict=True)),
-                dict(r.values),
-            )
-            for r in outcome.summary.pareto
-        ],  # fmt: skip
+        pareto=_pareto(outcome.summary),
     )
+
+
+def _pareto(summary) -> list[ParetoTrial]:
+    """A two-objective sweep's front as ParetoTrials; [] for one objective."""
+    return [
+        ParetoTrial(r.number, dict(zip(summary.objectives, r.scores, strict=True)), dict(r.values))
+        for r in summary.pareto
+    ]
 
 
 def report(
