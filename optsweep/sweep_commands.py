@@ -295,11 +295,11 @@ def _print_pareto(summary) -> None:
     a, b = summary.objectives[:2]
     n = len(summary.pareto)
     console.out().print(
-        f"[bold]Pareto front[/] of {a} ({summary.directions[0]}) and {b} "
-        f"({summary.directions[1]}): {n} trial{'s' * (n != 1)} that no other beats on both",
+        f"[bold]Pareto front[/]: {n} trial{'s' * (n != 1)} no other beats on both {a} and {b}",
         highlight=False,
     )
-    title = f"Pareto front, best {a} first"
+    d0, d1 = (f"{d}d" for d in summary.directions[:2])
+    title = f"{a} {d0}, {b} {d1}; best {a} first"
     _print_rows(summary.pareto, title, list(summary.objectives[:2]), objective_values=True)
 
 
