@@ -69,7 +69,7 @@ def swept(tmp_path_factory):
 
 
 def test_the_summary_prints_the_front_of_the_trials_values(swept):
-    _, out, study, points = swept
+    _, out, _, points = swept
     assert len(points) == 8  # unpruned: every trial ran to its end
     front = front_of(points)
     assert len(front) >= 2  # a front, not one best (the test would not tell them apart)
