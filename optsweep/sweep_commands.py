@@ -348,14 +348,18 @@ def _trials(storage_cfg, study_name: str) -> None:
     table = Table(title=f"study {study_name} ({storage_cfg.shown})")
     table.add_column("trial", justify="right")
     table.add_column("state", no_wrap=True, min_width=8)
-    value = ", ".join(summary.objectives) if summary.is_multi else "value"
-    for col in (value, *keys, "epochs"):
+    values = summary.objectives if summary.is_multi else ["value"]  # two: a column each
+    for col in values:  # "epochs to target" wraps where "epochs_to_target" was cut short
+        table.add_column(col.replace("_", " "), justify="right")
+    for col in (*keys, "epochs"):
         table.add_column(col, justify="right")
     table.add_column("reason", overflow="fold")
     for r in summary.rows:
-        value = ", ".join(map(_fmt, r.scores)) if r.scores and len(r.scores) > 1 else _fmt(r.value)
+        scores = r.scores if summary.is_multi and r.scores else [r.value] * len(values)
+        if summary.is_multi and not r.scores:
+            scores = [None] * len(values)
         table.add_row(
-            str(r.number), r.state, value, *(_fmt(r.values.get(k)) for k in keys),
+            str(r.number), r.state, *map(_fmt, scores), *(_fmt(r.values.get(k)) for k in keys),
             _fmt(r.epochs), r.reason,
         )  # fmt: skip
     console.out().print(table)

@@ -163,3 +163,19 @@ def test_the_api_and_the_report_take_the_fronts_best_on_the_first_objective(swep
     text = (folder / "reports" / "pareto.md").read_text()
     assert f"Two objectives: trial {front[0]}, the Pareto trial best on val_cost" in text
     assert "## Second objective: epochs_to_target (target 0.45)" in text
+
+
+def test_trials_lists_both_values_of_every_trial(swept):
+    folder, _, _, points = swept
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(app, ["trials", "pareto"])
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    for n, (cost, epochs) in points.items():
+        row = next(line for line in result.stdout.splitlines()
+                   if re.match(rf"^\S\s+{n}\s+\S\s+COMPLETE", line))  # fmt: skip
+        cells = [c.strip() for c in row.split(row[0])[1:-1]]
+        assert cells[2:4] == [f"{cost:.4g}", f"{epochs:.4g}"], row

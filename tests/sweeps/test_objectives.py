@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from core.errors import ConfigError
 from optsweep.cli import app
 from sweeps import objectives
+from sweeps.attrs import WARM_ATTR
 from sweeps.sweep_file import load_doc
 
 # --- epochs_to_target ---------------------------------------------------------------------------
@@ -207,11 +208,13 @@ def test_a_study_resumed_with_other_objectives_is_refused_in_one_line(tmp_path, 
                                            "epochs_to_target (minimize), target 0.5"),
         (["warm.toml", "--no-track"], "--warm-start one: that study ran with another objective"),
     ]  # fmt: skip
+    worker = (["two.toml", "--study", "one"], "study 'one' already exists with 1 objective")
     (tmp_path / "other.toml").write_text(toml({"name": "two", **TWO, "target": 0.5}))
     (tmp_path / "warm.toml").write_text(toml({"name": "warm", "warm_start": "one", **TWO}))
     files = listing(tmp_path)
-    for argv, says in cases:
-        result = runner.invoke(app, ["sweep", *argv, "--trials", "4", "--report-seeds", "0"])
+    for command, (argv, says) in [*(("sweep", c) for c in cases), ("worker", worker)]:
+        extra = ["--report-seeds", "0"] if command == "sweep" else []
+        result = runner.invoke(app, [command, *argv, "--trials", "4", *extra])
         assert result.exit_code == 2, (argv, result.output)
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and says in lines[0], (argv, lines)
@@ -219,3 +222,13 @@ def test_a_study_resumed_with_other_objectives_is_refused_in_one_line(tmp_path, 
         assert listing(tmp_path) == files and trials() == counts  # no mlflow.db, no trial
     assert "warm" not in optuna.get_all_study_names(storage)
     assert os.path.exists(tmp_path / "optsweep.journal")
+
+    # a warm start between studies of the same two objectives and target: both values carried
+    (tmp_path / "warm.toml").write_text(toml({"name": "warm", "warm_start": "two", **TWO}))
+    ran = runner.invoke(app, ["sweep", "warm.toml", "--no-track", "--report-seeds", "0"])
+    assert ran.exit_code == 0, ran.output
+    source = optuna.load_study(study_name="two", storage=storage)
+    warm = optuna.load_study(study_name="warm", storage=storage)
+    added = [t for t in warm.trials if WARM_ATTR in t.user_attrs]
+    assert sorted(t.values for t in added) == sorted(t.values for t in source.trials)
+    assert len(warm.trials) == len(added) + 2  # its own budget besides
