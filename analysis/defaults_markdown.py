@@ -22,7 +22,9 @@ def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
         + ", ".join(f"{v} {k}" for k, v in sorted(r.trials.items()))
         + ".",
         "",
-        f"Best trial of the sweep: {best['trial']}, {r.objective} = {fmt(best['value'])}.",
+        f"Best trial of the sweep: {best['trial']}, {r.objective} = {fmt(best['value'])}"
+        + _beside(r)
+        + ".",
         "",
         *selection_lines(r),
         "",
@@ -62,6 +64,7 @@ def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
             if f.measured:
                 lines += ["", f"Safe range of `{f.label}`, point by point:", ""]
                 lines += range_table(f, r)
+    lines += second_lines(r)
     lines += ["", "## Rules", "", *[f"- {x}" for x in r.rules]]
     if r.notes:
         lines += ["", "## Notes", "", *[f"- {n}" for n in r.notes]]
@@ -72,8 +75,39 @@ def render_markdown(r: DefaultsReport, images: Mapping[str, str]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _beside(r: DefaultsReport) -> str:
+    """Two objectives: the best trial's second value, and why it is the one."""
+    if r.second is None:
+        return ""
+    second = r.second["objective"]
+    return (f", {second} = {fmt(r.best['scores'][second])} (of its Pareto front, the trial best "
+            f"on {r.objective}: the report judges {r.objective})")  # fmt: skip
+
+
+def second_lines(r: DefaultsReport) -> list[str]:
+    """Two objectives: the second, measured on the same re-trainings, beside the verdicts."""
+    if r.second is None:
+        return []
+    s = r.second
+    target = f" (target {fmt(s['target'])})" if s.get("target") is not None else ""
+    rows = [[f"`{arm}`" if arm != "tuned" else "tuned", fmt(v["median"]), str(v["seeds"])]
+            for arm, v in s["arms"].items()]  # fmt: skip
+    return [
+        "",
+        f"## Second objective: {s['objective']}{target}",
+        "",
+        f"Shown, not judged ({s['direction']}d): its median over the evaluation seeds where each "
+        "arm's run completed (a parameter's row: that parameter at its default).",
+        "",
+        *table_lines(["arm", f"median {s['objective']}", "seeds"], rows),
+    ]
+
+
 def selection_lines(r: DefaultsReport) -> list[str]:
     s = r.selection
+    if r.second is not None:
+        return [f"Two objectives: trial {s.chosen}, the Pareto trial best on {r.objective}, is "
+                "the tuned configuration."]  # fmt: skip
     if not s.seeds:
         return [f"One completed trial: trial {s.chosen} is the tuned configuration."]
     rows = [

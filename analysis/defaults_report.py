@@ -21,6 +21,11 @@
    first, below before above) on the same rounds and levels as the defaults, stopping at the
    first value that does not hold up (fixed-sequence testing: the range's error stays alpha).
 
+A study of two objectives (sweeps/objectives.py): tuned is the Pareto trial best on the first
+objective (no selection among the top trials: the others on the front trade the first objective
+for the second), every comparison judges the first objective, and the second is measured on the
+same re-trainings and shown beside it (`DefaultsReport.second`), not judged.
+
 Importances (fANOVA, PED-ANOVA) and each parameter's sensitivity come from the sweep's trials.
 `load` (the CLI) and `prepare` (the end of a sweep) check every input first: a bad option, an
 unknown study, no completed trial, a tracking store without the study's parent run all raise a
@@ -244,10 +249,12 @@ def prepare(
     from optuna.trial import TrialState
 
     rounds = check_options(seeds, tolerance, workers)
-    if study.direction.name.lower() != spec.direction:
+    theirs = [d.name.lower() for d in study.directions]
+    if theirs != list(spec.all_directions):
         raise ConfigError(
-            f"study {study.study_name!r} {study.direction.name.lower()}s but its sweep file "
-            f"{spec.direction}s {spec.objective}; restore the file the study ran with"
+            f"study {study.study_name!r} {', '.join(theirs)}s but its sweep file "
+            f"{', '.join(spec.all_directions)}s {', '.join(spec.all_objectives)}; restore the "
+            "file the study ran with"
         )
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
@@ -277,14 +284,17 @@ def trial_values(trial, spec) -> dict:
 
 
 def top_trials(study, k: int) -> list:
-    """The k best completed trials by the objective, best first."""
+    """The k best completed trials by the objective, best first; with two objectives, the
+    Pareto trial best on the first alone."""
     from optuna.trial import TrialState
 
     done = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if t.value is not None and math.isfinite(t.value)
+        if t.values and all(math.isfinite(v) for v in t.values)
     ]
+    if len(study.directions) > 1:
+        return summary.pareto_front(study, done)[:1]
     sign = 1.0 if study.direction.name == "MINIMIZE" else -1.0
     return sorted(done, key=lambda t: (sign * t.value, t.number))[:k]
 
@@ -336,7 +346,7 @@ class _Outcomes:
 
         spec = self.p.spec
         observed = [
-            t.value for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            t.values[0] for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         ]
         observed += [o.value(spec.objective) for o in self.by_key.values()]
         n_classes = next(iter(self.by_key.values())).n_classes if self.by_key else 2
@@ -371,7 +381,7 @@ def select(p: Prepared, outcomes: _Outcomes) -> Selection:
             failures = sum(failed)
             m, se = statistics.mean_se(learned)
             median = statistics.median(learned) if learned else math.nan
-        candidates.append(Candidate(t.number, float(t.value), trial_values(t, spec), m, se,
+        candidates.append(Candidate(t.number, float(t.values[0]), trial_values(t, spec), m, se,
                                     failures=failures, median=median))  # fmt: skip
 
     def rank(c: Candidate) -> tuple:
@@ -413,7 +423,7 @@ def _parameters(p: Prepared, values: dict) -> tuple[list[ParameterVerdict], list
             continue
         reference = e.default if e.default is not None else p.references.get(e.name)
         if reference is None:
-            band = p.tolerance * abs(study.best_value)
+            band = p.tolerance * abs(top_trials(study, 1)[0].values[0])
             band_range = statistics.safe_range([(x, y) for x, y, _ in points], band, spec.direction)
             free.append(FreeParameter(**common, trial_band=band_range))
             continue
@@ -647,11 +657,11 @@ def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
         dead, t_mean, t_se, a_mean, a_se,
     )  # fmt: skip
     trials = study.get_trials(deepcopy=False)
-    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.values]
     counts: dict[str, int] = {}
     for t in trials:
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
-    best = study.best_trial
+    best = study.best_trial if len(study.directions) == 1 else top_trials(study, 1)[0]
     plan = {
         "rounds": list(p.rounds),
         "look_alpha": p.look_alpha,
@@ -672,8 +682,13 @@ def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
         completed=len(complete),
         best={
             "trial": best.number,
-            "value": best.value,
+            "value": best.values[0],
             "values": _plain(trial_values(best, spec)),
+            **(
+                {"scores": dict(zip(spec.objectives, best.values, strict=True))}
+                if spec.is_multi
+                else {}
+            ),
         },
         selection=selection,
         seeds=list(reached),
@@ -687,7 +702,33 @@ def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
         + _plan_rules(p),
         notes=[*p.notes, *_notes(p, rows, trials, complete, outcomes, dead)],
         runs=[_run_record(outcomes.by_key[k], spec.objective) for k in outcomes.order],
+        second=second_objective(spec, outcomes, reached, rows) if spec.is_multi else None,
     )
+
+
+def second_value(spec, o: Outcome) -> float | None:
+    """A re-training's second objective (None when it diverged or failed): a final figure, or
+    epochs_to_target from its curve, as the sweep's trials are scored (sweeps/objectives.py)."""
+    from sweeps import objectives
+
+    if o.value(spec.objective) is None:
+        return None
+    curves = {"val_cost": o.val_cost, "val_accuracy": o.val_accuracy}
+    budget = o.budget or spec.epochs
+    return objectives.values(spec.objectives, o.final, curves, spec.target, budget)[1]
+
+
+def second_objective(spec, outcomes: _Outcomes, seeds, rows) -> dict:
+    """The second objective beside the judged first: per arm (tuned, each default compared),
+    its median over the evaluation seeds where the run completed; shown, not judged."""
+    arms = {"tuned": TUNED, **{r.label: ("default", r.param, None) for r in rows if r.compared}}
+    out = {}
+    for label, key in arms.items():
+        got = [outcomes.by_key[(*key, s)] for s in seeds if (*key, s) in outcomes.by_key]
+        vals = [v for o in got if (v := second_value(spec, o)) is not None]
+        out[label] = {"median": statistics.median(vals) if vals else None, "seeds": len(vals)}
+    return {"objective": spec.objectives[1], "direction": spec.directions[1],
+            "target": spec.target, "arms": out}  # fmt: skip
 
 
 def _plan_rules(p: Prepared) -> list[str]:
@@ -698,12 +739,20 @@ def _plan_rules(p: Prepared) -> list[str]:
         if len(p.rounds) > 1
         else "one look at 0.05"
     )
-    return [
+    tuned = (
         f"tuned: the sweep's top {p.top_k} trials re-trained on selection seeds "
         f"{_seeds(p.selection_seeds)}; the fewest learning failures, then the lowest median over "
         "the seeds where it learned, is taken (one dead seed cannot choose it); the candidates "
         "the two-part comparison does not show worse on those seeds are named as tied. The "
-        "comparisons use other seeds, so the luck of being the best of many stays behind.",
+        "comparisons use other seeds, so the luck of being the best of many stays behind."
+    )
+    if p.spec.is_multi:
+        first, second = p.spec.objectives
+        tuned = (f"tuned: the Pareto trial best on {first} (two objectives: the others on the "
+                 f"front trade {first} for {second}, so none is re-selected); the comparisons "
+                 f"judge {first}, {second} is shown beside them.")  # fmt: skip
+    return [
+        tuned,
         f"seeds: {_plan_words(p.rounds)} evaluation seeds, the cap fixed before the first look; "
         f"{spending}; a verdict stands once given.",
         "safe range (no default): the tuned configuration re-trained at values spaced over two "

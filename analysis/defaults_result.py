@@ -184,6 +184,7 @@ class DefaultsReport:
     rules: list[str]
     notes: list[str]
     runs: list[RunRecord]
+    second: dict[str, Any] | None = None  # two objectives: the second's median per arm, shown
 
     def to_dict(self) -> dict:
         """JSON-ready: every dataclass as a dict, comparisons with their seeds_needed."""

@@ -60,13 +60,16 @@ def _scope(note: str, where: str) -> str:
 def _importance(study, params, evaluator, n: int, minimum: int) -> tuple[dict, str]:
     import optuna
 
+    from sweeps.objectives import first_objective
+
     if n < minimum:
         return {}, f"n/a (needs {minimum} completed trials, has {n})"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            values = optuna.importance.get_param_importances(study, evaluator=evaluator,
-                                                             params=params)  # fmt: skip
+            values = optuna.importance.get_param_importances(
+                study, evaluator=evaluator, params=params, target=first_objective(study)
+            )  # two objectives: the first one's importances
     except (RuntimeError, ValueError) as e:
         return {}, f"n/a ({str(e).splitlines()[0]})"
     if values and all(v == 0 for v in values.values()):

@@ -13,7 +13,9 @@ docs/python.md has a worked example. The names below are imported on first use, 
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["OptsweepError", "Report", "SweepResult", "Verdict", "report", "sweep", "train"]
+__all__ = [
+    "OptsweepError", "ParetoTrial", "Report", "SweepResult", "Verdict", "report", "sweep", "train",
+]  # fmt: skip
 
 
 def __getattr__(name: str):

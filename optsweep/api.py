@@ -6,6 +6,7 @@ the command line, with no terminal output unless asked, and every refusal raised
 
     result = optsweep.sweep("sweeps/default.toml", trials=12, workers=2, report_seeds=0)
     result.best_value, result.best_params   # the best trial
+    result.pareto                           # two objectives: the Pareto front (ParetoTrial)
     result.trials                           # a pandas DataFrame, one row per trial
     report = optsweep.report("default", seeds=5)
     [(v.name, v.verdict) for v in report.verdicts]
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
     from analysis.defaults_result import DefaultsReport
     from core.train import TrainResult
 
-__all__ = ["OptsweepError", "Report", "SweepResult", "Verdict", "report", "sweep", "train"]
+__all__ = [
+    "OptsweepError", "ParetoTrial", "Report", "SweepResult", "Verdict", "report", "sweep", "train",
+]  # fmt: skip
 
 
 class OptsweepError(Exception):
@@ -79,8 +82,21 @@ class Report:
 
 
 @dataclass(frozen=True)
+class ParetoTrial:
+    """A trial on a two-objective sweep's Pareto front: no other trial beats it on both."""
+
+    number: int
+    values: dict[str, float]  # objective name -> value, in the sweep file's order
+    params: dict[str, Any]  # its hyperparameter values
+
+
+@dataclass(frozen=True)
 class SweepResult:
-    """A finished sweep: its best trial, all its trials, and its report when one ran."""
+    """A finished sweep: its best trial, all its trials, and its report when one ran.
+
+    With two objectives, the best trial is the Pareto trial best on the first objective
+    (best_value is its first objective's value) and `pareto` lists the whole front, best first
+    on the first objective; with one objective `pareto` is empty."""
 
     study: optuna.Study
     best_value: float | None
@@ -89,6 +105,8 @@ class SweepResult:
     storage: str  # where the study lives (a password masked)
     tracking_uri: str | None
     parent_run_id: str | None
+    objectives: tuple[str, ...] = ("val_cost",)  # what the trials were judged on
+    pareto: list[ParetoTrial] = dataclasses.field(default_factory=list)
 
     @property
     def trials(self) -> pandas.DataFrame:
@@ -134,7 +152,17 @@ def sweep(
         storage=plan.storage.shown,
         tracking_uri=plan.tracking_uri,
         parent_run_id=outcome.parent_run_id,
+        objectives=tuple(outcome.summary.objectives or (outcome.summary.objective,)),
+        pareto=_pareto(outcome.summary),
     )
+
+
+def _pareto(summary) -> list[ParetoTrial]:
+    """A two-objective sweep's front as ParetoTrials; [] for one objective."""
+    return [
+        ParetoTrial(r.number, dict(zip(summary.objectives, r.scores, strict=True)), dict(r.values))
+        for r in summary.pareto
+    ]
 
 
 def report(
@@ -283,6 +311,10 @@ class _Plain(Hooks):
         if summary.best is not None:
             b = summary.best
             self._say(f"best {summary.objective} = {b.value:.5g} (trial {b.number}): {b.values}")
+        for r in summary.pareto:
+            scores = ", ".join(f"{o} {v:.5g}" for o, v in zip(summary.objectives, r.scores,
+                                                                strict=True))  # fmt: skip
+            self._say(f"  Pareto front: trial {r.number}: {scores}")
 
     def on_report_start(self, prepared, note: str) -> None:
         self._say(f"defaults report: {note}")

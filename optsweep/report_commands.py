@@ -122,12 +122,18 @@ def print_report(r, where: dict) -> None:
 
     out = console.out()
     t = r.tuned
+    chosen = f"of the sweep's top {len(r.selection.candidates)}"
+    if r.second is not None:
+        chosen = f"the Pareto trial best on {r.objective}"
     out.print(
-        f"\n[bold]defaults report[/] {r.study}: tuned = trial {r.selection.chosen} (of the "
-        f"sweep's top {len(r.selection.candidates)}), {r.objective} "
-        f"{_pm(t.mean, t.se)} on {len(r.seeds)} seeds{learned_nothing_note(r)}",
+        f"\n[bold]defaults report[/] {r.study}: tuned = trial {r.selection.chosen} ({chosen}), "
+        f"{r.objective} {_pm(t.mean, t.se)} on {len(r.seeds)} seeds{learned_nothing_note(r)}",
         highlight=False,
     )
+    if r.second is not None:  # shown beside the judged first objective
+        s = r.second
+        medians = ", ".join(f"{arm} {_f(v['median'])}" for arm, v in s["arms"].items())
+        out.print(f"{s['objective']} (not judged), median over seeds: {medians}", highlight=False)
     for p in r.parameters:
         c = p.comparison
         head = f"[bold]{p.label}[/] default {_f(p.default)}, tuned {_f(p.tuned)}"

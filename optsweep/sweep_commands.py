@@ -265,16 +265,21 @@ def print_summary(summary) -> None:
     console.out().print(f"\n[bold]study[/] {summary.name}: {counts or 'no trials'}")
     if summary.best is None:
         console.out().print("no completed trial yet")
+    elif summary.is_multi:
+        _print_pareto(summary)
     else:
         b = summary.best
         console.out().print(
             f"[bold]best[/] {summary.objective} = {b.value:.5g} (trial {b.number}): "
             + ", ".join(f"{k}={_fmt(v)}" for k, v in b.values.items())
         )
-    if summary.top:
+    if summary.top and not summary.is_multi:
         _print_top(summary)
     if summary.importances:
-        table = Table(title="importances (fANOVA)")
+        title = "importances (fANOVA)"
+        if summary.is_multi:
+            title = f"importances (fANOVA, {summary.objective})"
+        table = Table(title=title)
         table.add_column("parameter")
         table.add_column("importance", justify="right")
         for k, v in summary.importances.items():
@@ -284,16 +289,35 @@ def print_summary(summary) -> None:
         console.out().print(f"importances: {summary.importance_note}")
 
 
+def _print_pareto(summary) -> None:
+    """Two objectives: the Pareto front, best first on the first objective, instead of one best
+    trial and a top five."""
+    a, b = summary.objectives[:2]
+    n = len(summary.pareto)
+    console.out().print(
+        f"[bold]Pareto front[/]: {n} trial{'s' * (n != 1)} no other beats on both {a} and {b}",
+        highlight=False,
+    )
+    d0, d1 = (f"{d}d" for d in summary.directions[:2])
+    title = f"{a} {d0}, {b} {d1}; best {a} first"
+    _print_rows(summary.pareto, title, list(summary.objectives[:2]), objective_values=True)
+
+
 def _print_top(summary) -> None:
     """The top trials as a table, or, when the table would not fit the terminal, one line per
     trial: never a number cut short."""
-    keys = list(summary.top[0].values)
     title = f"top {len(summary.top)} by {summary.objective} ({summary.direction})"
-    header = ("trial", summary.objective, *keys, "epochs", "seconds")
+    _print_rows(summary.top, title, [summary.objective])
+
+
+def _print_rows(trials, title: str, objectives: list[str], objective_values: bool = False) -> None:
+    """Trials as a table with their objective value(s), or one block a trial when narrow."""
+    keys = list(trials[0].values)
+    header = ("trial", *objectives, *keys, "epochs", "seconds")
     rows = [
-        (str(r.number), _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys), _fmt(r.epochs),
-         _fmt(r.seconds))
-        for r in summary.top
+        (str(r.number), *(_fmt(v) for v in (r.scores if objective_values else (r.value,))),
+         *(_fmt(r.values.get(k)) for k in keys), _fmt(r.epochs), _fmt(r.seconds))
+        for r in trials
     ]  # fmt: skip
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     out = console.out()
@@ -306,9 +330,10 @@ def _print_top(summary) -> None:
         out.print(table)
         return
     out.print(title, highlight=False)
-    for r, row in zip(summary.top, rows, strict=True):
-        out.print(f"trial {row[0]}: {summary.objective} {row[1]} ({row[-2]} epochs, "
-                  f"{row[-1]} s)", highlight=False)  # fmt: skip
+    for r, row in zip(trials, rows, strict=True):
+        scores = ", ".join(f"{o} {v}" for o, v in zip(objectives, row[1:], strict=False))
+        out.print(f"trial {row[0]}: {scores} ({row[-2]} epochs, {row[-1]} s)",
+                  highlight=False)  # fmt: skip
         values = ", ".join(f"{k} {_fmt(r.values.get(k))}" for k in keys)
         out.print(Padding(values, (0, 0, 0, 2)), highlight=False)
 
@@ -323,12 +348,18 @@ def _trials(storage_cfg, study_name: str) -> None:
     table = Table(title=f"study {study_name} ({storage_cfg.shown})")
     table.add_column("trial", justify="right")
     table.add_column("state", no_wrap=True, min_width=8)
-    for col in ("value", *keys, "epochs"):
+    values = summary.objectives if summary.is_multi else ["value"]  # two: a column each
+    for col in values:  # "epochs to target" wraps where "epochs_to_target" was cut short
+        table.add_column(col.replace("_", " "), justify="right")
+    for col in (*keys, "epochs"):
         table.add_column(col, justify="right")
     table.add_column("reason", overflow="fold")
     for r in summary.rows:
+        scores = r.scores if summary.is_multi and r.scores else [r.value] * len(values)
+        if summary.is_multi and not r.scores:
+            scores = [None] * len(values)
         table.add_row(
-            str(r.number), r.state, _fmt(r.value), *(_fmt(r.values.get(k)) for k in keys),
+            str(r.number), r.state, *map(_fmt, scores), *(_fmt(r.values.get(k)) for k in keys),
             _fmt(r.epochs), r.reason,
         )  # fmt: skip
     console.out().print(table)

@@ -19,6 +19,7 @@ CHUNKS_ATTR = "curve_chunks"  # how many of those chunks are valid
 PARENT_ATTR = "mlflow_parent_run_id"  # the study's parent run in MLflow
 SPEC_ATTR = "optsweep.sweep_file"  # the sweep file the study ran from
 WARM_ATTR = "optsweep.warm_start"  # a trial a warm start added: {"study", "trial"} it came from
+OBJECTIVES_ATTR = "optsweep.objectives"  # {"objectives", "target"}: what the study's values are
 SWEEP_DOC_ATTR = "optsweep.sweep"  # {"path", "doc", "version"}: the file itself, to join by name
 FINGERPRINT_ATTR = "optsweep.findings.sweep_sha256"  # a findings study: its sweep file's hash
 SECONDS_ATTR = "optsweep.findings.sweep_seconds"  # a findings study: how long it took

@@ -1,4 +1,4 @@
-"""The two places Optuna's private attributes are read, each with why no public API serves."""
+"""The places Optuna's private attributes are read, each with why no public API serves."""
 
 from __future__ import annotations
 
@@ -16,3 +16,13 @@ def trial_id(trial) -> int:
     (get_trial_id_from_study_id_trial_number) costs two storage queries a call, on the path of
     every heartbeat. Every use goes through here."""
     return trial._trial_id
+
+
+def pareto_front_of(trials, directions) -> list:
+    """The completed trials among `trials` that none of them dominates. Study.best_trials is
+    the public front, but of every trial in the study: a warm start's added trials (evidence
+    from another study) would stand on it and hide this study's own; Optuna's own filter over
+    a list of trials is private. Every use goes through here."""
+    from optuna.study._multi_objective import _get_pareto_front_trials_by_trials
+
+    return _get_pareto_front_trials_by_trials(trials, directions)

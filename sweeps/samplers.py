@@ -10,7 +10,8 @@ cmaes (CMA-ES: numbers only, so the optimizer choice and conditional entries go 
 Pruners judge the reports the objective makes every `report_every` epochs, at step = epoch:
 median (default), none, hyperband and successive-halving (resources in epochs), and patient,
 which wraps another (`wrapped = "median"`) and only prunes a trial whose reported value has not
-improved for `patience` reports.
+improved for `patience` reports. A sweep of two objectives (sweeps/objectives.py) is unpruned:
+Optuna's pruners judge one objective, so its pruner is "none" and its trials report nothing.
 
 Option names and types are checked against the Optuna constructor when a sweep file is loaded,
 so a typo fails before the first trial. optuna is imported only inside functions.

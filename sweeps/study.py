@@ -11,9 +11,9 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import ConfigError
 from sweeps import storage as storage_mod
-from sweeps.attrs import DEFAULTS_ATTR, PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR
+from sweeps.attrs import DEFAULTS_ATTR, OBJECTIVES_ATTR, PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR
+from sweeps.objectives import check_objectives, stored_objectives
 from sweeps.sweep import Sweep
 from tracking.store import mask
 
@@ -32,16 +32,12 @@ def _create_or_load(sweep: Sweep, seed_offset: int = 0):
     study = optuna.create_study(
         study_name=sweep.spec.name,
         storage=storage,
-        direction=sweep.spec.direction,
+        directions=list(sweep.spec.all_directions),
         sampler=make_sampler(spec),
         pruner=make_pruner(spec),
         load_if_exists=True,
     )
-    if study.direction.name.lower() != sweep.spec.direction:
-        raise ConfigError(
-            f"study {sweep.spec.name!r} already exists and {study.direction.name.lower()}s; "
-            f"this sweep file {sweep.spec.direction}s {sweep.spec.objective}: pass --study NEW_NAME"
-        )
+    check_objectives(study, sweep.spec)
     return study, storage
 
 
@@ -67,12 +63,25 @@ def open_study(sweep: Sweep, seed_offset: int = 0):
 
                 study.add_trials(warm.source_trials(sweep))
             study.set_user_attr(SPEC_ATTR, str(sweep.spec.path))
+            if sweep.spec.is_multi:  # the dashboard's and the plots' axis names
+                _name_objectives(study, sweep.spec)
             study.set_user_attr(SWEEP_DOC_ATTR, stored_sweep(sweep.spec))
         stale = storage_mod.fail_stale_trials(study, sweep.storage)
         if sweep.tracking_uri is not None:
             tracker = _open_parent(sweep, study)
     close_runs(tracker, study, stale)
     return study, storage, tracker
+
+
+def _name_objectives(study, spec) -> None:
+    """Name the values (optuna-dashboard and Optuna's plots show the names) and keep what they
+    are, so a resumed sweep of other objectives or another target is refused."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # set_metric_names is marked experimental
+        study.set_metric_names(list(spec.all_objectives))
+    study.set_user_attr(OBJECTIVES_ATTR, stored_objectives(spec))
 
 
 def stored_sweep(spec) -> dict:
@@ -114,6 +123,11 @@ def _open_parent(sweep: Sweep, study):
         "pruner": sweep.spec.pruner,
         "objective": sweep.spec.objective,
         "direction": sweep.spec.direction,
+        **(
+            {"objectives": ",".join(sweep.spec.objectives), "target": sweep.spec.target}
+            if sweep.spec.is_multi
+            else {}
+        ),
         "seed": sweep.spec.seed,
         "storage": sweep.storage.shown,
         **({"warm_start": sweep.options.warm_start} if sweep.options.warm_start else {}),
@@ -143,10 +157,10 @@ def progress(study, budget: int) -> Progress:
     counted = storage_mod.counted(trials)
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
     done = sum(t.state in finished for t in counted)
-    values = [t.value for t in counted if t.state == TrialState.COMPLETE and t.value is not None]
-    best = None
+    values = [t.values[0] for t in counted if t.state == TrialState.COMPLETE and t.values]
+    best = None  # of the first objective, when there are two
     if values:
-        best = min(values) if study.direction.name == "MINIMIZE" else max(values)
+        best = min(values) if study.directions[0].name == "MINIMIZE" else max(values)
     running = sum(t.state == TrialState.RUNNING for t in trials)
     return Progress(min(done, budget), budget, best, running)
 

@@ -1,5 +1,6 @@
 """The study's pictures for the parent run: Optuna's matplotlib plots, and every trial's
-validation curve on one chart coloured by alpha.
+validation curve on one chart coloured by alpha. A study of two objectives gets its Pareto
+front (pareto_front.png), and its other plots show the first objective.
 
 The overlay is drawn with matplotlib's object API on an Agg canvas (no pyplot, no global backend
 switch), so it works headless and in worker processes; matplotlib is imported only when a plot
@@ -40,11 +41,14 @@ def study_plots(study, out_dir: Path) -> list[Path]:
     if len(complete) >= 2:
         plots["param_importances.png"] = ovm.plot_param_importances
         plots["slice.png"] = ovm.plot_slice
+    options = _first_objective(study)
+    if len(study.directions) > 1:
+        plots["pareto_front.png"] = ovm.plot_pareto_front
     for name, plot in plots.items():
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # Optuna marks its matplotlib plots experimental
-                ax = plot(study)
+                ax = plot(study, **(_pareto(study) if name == "pareto_front.png" else options))
         except (ValueError, RuntimeError):  # e.g. no parameter varied yet
             continue
         fig = (ax.flat[0] if hasattr(ax, "flat") else ax).get_figure()
@@ -56,6 +60,22 @@ def study_plots(study, out_dir: Path) -> list[Path]:
         plt.close(fig)
         paths.append(out_dir / name)
     return paths
+
+
+def _first_objective(study) -> dict:
+    """Two objectives: the one-objective plots show the first (Optuna needs a `target`)."""
+    if len(study.directions) == 1:
+        return {}
+    from sweeps.objectives import first_objective, objective_names
+
+    return {"target": first_objective(study), "target_name": objective_names(study)[0]}
+
+
+def _pareto(study) -> dict:
+    """The Pareto front plot's axes, named after the objectives."""
+    from sweeps.objectives import objective_names
+
+    return {"target_names": objective_names(study)}
 
 
 def _overlay(study, out_dir: Path) -> Path | None:

@@ -100,21 +100,30 @@ def check(
     plan = Sweep(spec, storage_cfg, uri, Path(workdir).resolve(), resolved, dataset)
     if opts.cluster is not None:
         cluster.check_stores(opts.cluster, plan)
-    if opts.warm_start is not None and not _exists(storage_cfg, spec.name):
+    existing = _existing(storage_cfg, spec.name)
+    if existing is not None:  # resumed: it must judge its trials as it was created to
+        from sweeps.objectives import check_objectives
+
+        check_objectives(existing, spec)
+    elif opts.warm_start is not None:
         from sweeps import warm
 
         warm.source_trials(plan)  # the study will be made: refused here, before anything
     return plan
 
 
-def _exists(cfg: storage_mod.StorageConfig, name: str) -> bool:
-    """Whether the study is in its storage already (a warm start only starts a new one)."""
+def _existing(cfg: storage_mod.StorageConfig, name: str):
+    """The study when it is in its storage already (a warm start only starts a new one; a
+    resumed one is checked), else None; creates no store file."""
     import optuna
 
-    if cfg.is_journal and not Path(cfg.url).exists():
-        return False
-    storage = storage_mod.open_storage(cfg, repair=False)
-    return name in optuna.get_all_study_names(storage)
+    try:
+        storage = storage_mod.open_storage(cfg, must_exist=True, repair=False)
+    except ConfigError:  # no journal or SQLite file yet (the store was reachable just above)
+        return None
+    if name not in optuna.get_all_study_names(storage):
+        return None
+    return optuna.load_study(study_name=name, storage=storage)
 
 
 def joined(options: SweepOptions, *, workdir: str | Path = ".") -> Sweep:

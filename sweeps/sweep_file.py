@@ -7,6 +7,8 @@
     pruner = "median"       # median, none, hyperband, successive-halving, patient
     seed = 0                # sampler seed
     objective = "val_cost"  # final val_cost, minimized; or val_accuracy, maximized
+    # objectives = ["val_cost", "epochs_to_target"]   # two instead: a Pareto front (objectives.py)
+    # target = 0.3          # the val_cost (or val_accuracy) epochs_to_target waits for
     report_every = 100      # epochs between trial.report calls (default: epochs / 25)
     diverged = "prune"      # how a diverged trial ends in Optuna: "prune" or "fail"
     population = "auto"     # trials a worker trains at once (core.population); auto: by size
@@ -64,7 +66,7 @@ MAX_SEED = 2**32 - 1  # NumPy's RandomState, behind Optuna's samplers, takes no 
 SECTIONS = ("study", "train", "space")
 STUDY_KEYS = (
     "name", "trials", "sampler", "sampler_options", "pruner", "pruner_options", "seed",
-    "objective", "report_every", "diverged", "population", "warm_start",
+    "objective", "report_every", "diverged", "population", "warm_start", "objectives", "target",
 )  # fmt: skip
 
 # The `optsweep train` options a sweep file may fix, with their TOML types. Data options go to
@@ -115,6 +117,9 @@ class SweepSpec:
     population: int | None = None  # trials a worker trains together; None: auto (sweep.py)
     warm_start: str | None = None  # a study whose completed trials start this one (warm.py)
     warm_start_storage: str | None = None  # where that study lives (None: the same storage)
+    objectives: tuple[str, ...] = ()  # every objective, `objective` first (sweeps/objectives.py)
+    directions: tuple[str, ...] = ()  # theirs, in order
+    target: float | None = None  # what epochs_to_target waits for (None without it)
     doc: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # as read
 
     def config_for(self, values: Mapping[str, Any]) -> TrainConfig:
@@ -135,6 +140,19 @@ class SweepSpec:
         if name is not None:
             changes["name"] = _study_name(name, "--study")
         return dataclasses.replace(self, **changes)
+
+    @property
+    def is_multi(self) -> bool:
+        """Two objectives: a multi-objective study, unpruned, with a Pareto front."""
+        return len(self.objectives) > 1
+
+    @property
+    def all_objectives(self) -> tuple[str, ...]:
+        return self.objectives or (self.objective,)
+
+    @property
+    def all_directions(self) -> tuple[str, ...]:
+        return self.directions or (self.direction,)
 
     @property
     def shown(self) -> str:
@@ -173,6 +191,15 @@ class SweepSpec:
             "seed": self.seed,
             "objective": self.objective,
             "direction": self.direction,
+            **(
+                {
+                    "objectives": list(self.objectives),
+                    "directions": list(self.directions),
+                    "target": self.target,
+                }
+                if self.is_multi
+                else {}
+            ),
             "report_every": self.report_every,
             "population": self.population,
             "diverged": self.diverged,
@@ -337,6 +364,10 @@ def _study(table: Mapping, default_name: str) -> dict[str, Any]:
     pruner = _choice(get("pruner", "median"), samplers.PRUNERS, at("pruner"), "pruner")
     objective = _choice(get("objective", "val_cost"), tuple(OBJECTIVES), at("objective"),
                         "objective")  # fmt: skip
+    several = _objectives(table, keys, sampler)
+    if several:
+        objective = several["objectives"][0]
+        pruner = "none"  # Optuna's pruners judge one objective: a Pareto sweep runs unpruned
     diverged = _choice(get("diverged", "prune"), DIVERGED, at("diverged"), "diverged outcome")
     return {
         "name": _study_name(get("name", default_name), at("name")),
@@ -352,7 +383,74 @@ def _study(table: Mapping, default_name: str) -> dict[str, Any]:
         "diverged": diverged,
         **_warm_start(get("warm_start", None), at("warm_start")),
         "population": population_size(get("population", "auto"), at("population")),
+        "objectives": (objective,),
+        "directions": (OBJECTIVES[objective],),
+        **several,
     }
+
+
+def _objectives(table: Mapping, keys: Mapping[str, str], sampler: str) -> dict[str, Any]:
+    """`objectives = [a, b]` and its `target`, checked: {} for a sweep of one objective (where a
+    `target` is refused). Two objectives run unpruned: a pruner named in the file is refused."""
+    from sweeps import objectives as obj
+
+    at = {k: f"study.{keys.get(k, k)}" for k in ("objective", "objectives", "target", "pruner",
+                                                 "pruner_options", "sampler")}  # fmt: skip
+    if "objectives" not in keys:
+        if "target" in keys:
+            raise ConfigError(
+                f"{at['target']}: only epochs_to_target uses a target; add "
+                'objectives = ["val_cost", "epochs_to_target"] or remove it'
+            )
+        return {}
+    names = table[keys["objectives"]]
+    known = tuple(obj.DIRECTIONS)
+    if "objective" in keys:
+        raise ConfigError(f"{at['objective']}: give objective (one) or objectives (two), not "
+                          "both; remove one")  # fmt: skip
+    if (not isinstance(names, list) or len(names) != 2 or len(set(map(str, names))) != 2
+            or not all(isinstance(n, str) for n in names)):  # fmt: skip
+        raise ConfigError(f'{at["objectives"]}: give two different objectives, e.g. ["val_cost", '
+                          f'"epochs_to_target"] (got {names!r})')  # fmt: skip
+    for n in names:
+        _choice(n, known, at["objectives"], "objective")
+    if names[0] == obj.EPOCHS_TO_TARGET:
+        raise ConfigError(f'{at["objectives"]}: epochs_to_target goes second, after the metric '
+                          f'it counts towards (the first objective is the one the defaults '
+                          f'report judges); write ["{names[1]}", "epochs_to_target"]')  # fmt: skip
+    target = None
+    if obj.EPOCHS_TO_TARGET in names:
+        target = _target(table.get(keys.get("target", ""), None), obj.target_metric(names),
+                         at["target"])  # fmt: skip
+    elif "target" in keys:
+        raise ConfigError(f"{at['target']}: only epochs_to_target uses a target; remove it")
+    pruner = table.get(keys.get("pruner", ""), "none")
+    if pruner != "none" or "pruner_options" in keys:
+        where = at["pruner" if pruner != "none" else "pruner_options"]
+        raise ConfigError(f"{where}: Optuna's pruners judge one objective, so a sweep of two "
+                          "runs unpruned; remove it")  # fmt: skip
+    if sampler == "cmaes":
+        raise ConfigError(f"{at['sampler']}: CMA-ES optimizes one objective; use tpe (or gp, "
+                          "random, qmc, grid) with two")  # fmt: skip
+    return {"objectives": tuple(names), "directions": tuple(obj.DIRECTIONS[n] for n in names),
+            "target": target}  # fmt: skip
+
+
+def _target(value, metric: str, where: str) -> float:
+    """The value of `metric` that epochs_to_target waits for."""
+    example = "0.3" if metric == "val_cost" else "0.9"
+    if value is None:
+        raise ConfigError(f"{where}: missing; epochs_to_target counts the epochs until {metric} "
+                          f"reaches it: add e.g. target = {example}")  # fmt: skip
+    if not is_number(value) or not math.isfinite(value):
+        raise ConfigError(f"{where}: must be a number (got {value!r}); e.g. target = {example}")
+    if metric == "val_cost" and not value > 0:
+        raise ConfigError(f"{where}: a validation cost is > 0, so {value!r} is never reached; "
+                          f"e.g. target = {example}")  # fmt: skip
+    if metric == "val_accuracy" and not 0 < value <= 1:
+        raise ConfigError(f"{where}: an accuracy target lies in (0, 1] (got {value!r}); "
+                          f"e.g. target = {example}")  # fmt: skip
+    return float(value)
 
 
 MAX_POPULATION = 256

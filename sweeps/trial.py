@@ -6,6 +6,10 @@ outcome told to Optuna.
     result = train(spec.config_for(values), data, callback=recorder)
     study.tell(trial, result.final[spec.objective]) # or PRUNED / FAIL with the reason
 
+Two objectives (sweeps/objectives.py): the trial is told both values, and reports nothing on the
+way (Optuna prunes one objective only: such a sweep runs unpruned); epochs_to_target is among
+its final figures and its MLflow run's metrics.
+
 Outcomes: completed -> COMPLETE; stopped by the pruner -> PRUNED; diverged (non-finite or
 exploding cost) -> PRUNED or FAIL as the sweep file says, with the reason on the trial; an error
 in one trial -> FAIL with the reason, and the sweep goes on; an interrupt -> FAIL, queued to run
@@ -51,7 +55,7 @@ class _Recorder:
     population ends): in a population, one trial's storage or tracking error must not end the
     others' training."""
 
-    def __init__(self, trial, writer: CurveWriter, objective: str, report_every: int):
+    def __init__(self, trial, writer: CurveWriter, objective: str | None, report_every: int):
         self.trial, self.writer = trial, writer
         self.objective, self.report_every = objective, report_every
         self.pruned_at: int | None = None
@@ -73,7 +77,8 @@ class _Recorder:
             "lr": m.lr,
         }
         self.writer.add(m.epoch, metrics)  # buffers only
-        write, report = self.writer.due(), not m.epoch % self.report_every
+        write = self.writer.due()
+        report = self.objective is not None and not m.epoch % self.report_every
         if not (write or report):
             return False
         with signals_deferred():  # an interrupt lands after this epoch's writes, in training
@@ -182,7 +187,8 @@ def _begin(ctx: WorkerContext, trial) -> _Member:
     except Exception as e:  # the trial fails, and its run must not stay RUNNING
         _end_run(run, "FAIL", None, f"{type(e).__name__}: {e}")
         raise
-    recorder = _Recorder(trial, writer, spec.objective, report_interval(spec, config.epochs))
+    objective = None if _is_multi(spec) else spec.objective  # two: nothing to report, unpruned
+    recorder = _Recorder(trial, writer, objective, report_interval(spec, config.epochs))
     return _Member(trial, config, run, writer, recorder)
 
 
@@ -204,9 +210,10 @@ def _finish(ctx: WorkerContext, study, m: _Member):
     state, reason, value = _outcome(spec, result, m.recorder)
     trial.set_user_attr(STATE_ATTR, result.status)
     trial.set_user_attr(REASON_ATTR, reason)
-    trial.set_user_attr(FINAL_ATTR, _jsonable(result.summary()))
+    final = final_figures(spec, result, m.config.epochs)
+    trial.set_user_attr(FINAL_ATTR, _jsonable(final))
     study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
-    _end_run(m.run, state.name, result, reason)
+    _end_run(m.run, state.name, result, reason, final)
     ctx.finished.append((trial.number, state.name))
     return state
 
@@ -233,11 +240,39 @@ def _outcome(spec, result, recorder):
     from optuna.trial import TrialState
 
     if result.status == "completed":
+        if _is_multi(spec):
+            return TrialState.COMPLETE, result.reason, _values(spec, result, result.epochs_run)
         return TrialState.COMPLETE, result.reason, result.final[spec.objective]
     if result.status == "stopped":
         return TrialState.PRUNED, f"pruned by {spec.pruner} at epoch {recorder.pruned_at}", None
     state = TrialState.FAIL if spec.diverged == "fail" else TrialState.PRUNED
     return state, f"diverged: {result.reason}", None
+
+
+def _is_multi(spec) -> bool:
+    return len(getattr(spec, "objectives", ())) > 1
+
+
+def _values(spec, result, budget: int) -> list[float]:
+    from sweeps import objectives
+
+    return objectives.values(spec.objectives, result.final, result.history, spec.target, budget)
+
+
+def final_figures(spec, result, budget: int) -> dict:
+    """The run's final figures (`optsweep train --json`'s), and for a completed trial of a
+    sweep with epochs_to_target, that too: the trial's and its MLflow run's record."""
+    from sweeps import objectives
+
+    final = result.summary()
+    if result.status == "completed" and objectives.EPOCHS_TO_TARGET in getattr(
+        spec, "objectives", ()
+    ):
+        names = list(spec.objectives)
+        final[objectives.EPOCHS_TO_TARGET] = int(
+            _values(spec, result, budget)[names.index(objectives.EPOCHS_TO_TARGET)]
+        )
+    return final
 
 
 def run_params(spec, config, values: dict) -> dict:
@@ -265,10 +300,10 @@ def _start_run(ctx: WorkerContext, trial, params: dict, config):
     )
 
 
-def _end_run(run, state: str, result, reason: str) -> None:
+def _end_run(run, state: str, result, reason: str, final: dict | None = None) -> None:
     if run is None:
         return
-    final = result.summary() if result is not None else {}
+    final = final if final is not None else result.summary() if result is not None else {}
     metrics = {k: v for k, v in final.items() if k not in ("status", "reason")}
     smoothed = smoothed_cost(result.step_cost) if result is not None else None
     run.end(state, metrics, reason=reason, smoothed_cost=smoothed)

@@ -50,12 +50,12 @@ def source_trials(sweep: Sweep) -> list:
     _check_same_task(name, before, sweep.spec)
     space = {e.param: e for e in sweep.spec.space.entries}
     done = source.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    done = [t for t in done if t.value is not None and WARM_ATTR not in t.user_attrs]
+    done = [t for t in done if t.values and WARM_ATTR not in t.user_attrs]
     if not done:
         raise ConfigError(f"--warm-start {name}: that study has no completed trial yet")
-    reverse = source.direction == optuna.study.StudyDirection.MAXIMIZE
+    reverse = source.directions[0] == optuna.study.StudyDirection.MAXIMIZE
     added = []
-    for t in sorted(done, key=lambda t: t.value, reverse=reverse):
+    for t in sorted(done, key=lambda t: t.values[0], reverse=reverse):  # the first objective
         outside = [p for p, v in t.params.items() if p not in space or not _within(space[p], v)]
         if outside:
             raise ConfigError(
@@ -66,7 +66,7 @@ def source_trials(sweep: Sweep) -> list:
         added.append(optuna.trial.create_trial(
             params=t.params,
             distributions={p: space[p].distribution() for p in t.params},
-            value=t.value,
+            values=t.values,
             user_attrs={  # what it tried and how it ended; not its worker, run or flags
                 **{k: t.user_attrs[k] for k in (VALUES_ATTR, FINAL_ATTR) if k in t.user_attrs},
                 WARM_ATTR: {"study": name, "trial": t.number},
@@ -80,13 +80,18 @@ def _check_same_task(name: str, before: SweepSpec, now: SweepSpec) -> None:
     for what, a, b in (
         ("data set", before.data, now.data),
         ("[train] settings", before.train, now.train),
-        ("objective", (before.objective, before.direction), (now.objective, now.direction)),
+        ("objective", _judged(before), _judged(now)),
     ):
         if a != b:
             raise ConfigError(
                 f"--warm-start {name}: that study ran with another {what} ({_short(a)} there, "
                 f"{_short(b)} here); warm-start only from a sweep of the same task"
             )
+
+
+def _judged(spec: SweepSpec) -> tuple:
+    """What a sweep's values are: its objectives (one or two), directions and target."""
+    return (spec.all_objectives, spec.all_directions, spec.target)
 
 
 def _short(value) -> str:

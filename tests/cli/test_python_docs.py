@@ -60,5 +60,6 @@ def test_import_optsweep_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert optsweep.__all__ == [
-        "OptsweepError", "Report", "SweepResult", "Verdict", "report", "sweep", "train"
+        "OptsweepError", "ParetoTrial", "Report", "SweepResult", "Verdict", "report", "sweep",
+        "train",
     ]  # fmt: skip
