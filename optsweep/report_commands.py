@@ -169,8 +169,9 @@ def print_report(r, where: dict) -> None:
     if where.get("mlflow"):
         m = where["mlflow"]
         out.print(
-            f"[bold]MLflow[/] {len(m['runs'])} re-training runs under parent run "
-            f"{m['parent_run_id']}; report artifact {m['artifact']}",
+            f"[bold]MLflow[/] {len(m['runs'])} re-training runs and {len(m.get('bands', []))} "
+            f"seed-band runs under parent run {m['parent_run_id']}; report artifact "
+            f"{m['artifact']}",
             soft_wrap=True,
         )
 
