@@ -18,6 +18,7 @@ def draw(panel, path: Path, metric: str) -> Path:
     """One `seed_bands.Panel` as a PNG at `path`: the first configuration (tuned) in red, the
     others against it; a log y axis when the curves span more than a factor of 20."""
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     fig = canvas.figure(7.0, 4.2)
     ax = fig.add_subplot()
@@ -36,6 +37,7 @@ def draw(panel, path: Path, metric: str) -> Path:
             highs.append(finite.max())
     if lows and min(lows) > 0 and max(highs) / min(lows) > 20:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"{metric}: mean, 95% band")
     ax.set_title(panel.title, fontsize=10)
