@@ -5,6 +5,9 @@ report (the findings on the course note's claims, which use it, are a package ab
     retraining.py      configurations re-trained over seeds, as populations, in processes
     defaults_report.py the defaults report: selection, comparisons in rounds, safe ranges;
                        its data (defaults_result.py), figures, Markdown; importances.py
+    bands.py           a mean curve over seeds and its 95% t interval per epoch, and
+                       seed_bands.py, the report's configurations as such bands in MLflow
+                       (band_figures.py draws them)
     formatting.py, canvas.py   numbers and tables as printed; one way to draw a figure
 
 Reads studies through `sweeps`, trains through `core`, logs through `tracking`; nothing below

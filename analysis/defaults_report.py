@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis import statistics
+from analysis import seed_bands, statistics
 from analysis.defaults_result import (
     Arm,
     Candidate,
@@ -792,7 +792,7 @@ def _run_record(o: Outcome, objective: str) -> RunRecord:
         arm=arm, param=param, value=value, seed=seed, status=o.status, reason=o.reason,
         final=o.final, seconds=o.seconds, epochs_run=o.epochs_run, objective=o.value(objective),
         curves={"val_cost": o.val_cost, "train_cost": o.train_cost,
-                "val_accuracy": o.val_accuracy},
+                "val_accuracy": o.val_accuracy}, learned_nothing=o.learned_nothing,
     )  # fmt: skip
 
 
@@ -826,17 +826,13 @@ def write(p: Prepared, report: DefaultsReport) -> dict:
         log = ReportLog(p.tracking_uri, p.parent_run_id, p.study.study_name)
         runs = [_mlflow_run(r, report) for r in report.runs]
         where["mlflow"] = log.log(runs, out, list(pngs.values()), _verdict_tags(report))
+        where["mlflow"]["bands"] = seed_bands.log(log, report)  # a mean +- band per config
     return where
 
 
 def _mlflow_run(r: RunRecord, report: DefaultsReport) -> dict:
     """A re-training as tracking/report_runs.py logs it: names, params, tags, metrics, curves."""
-    label = {
-        "select": f"select trial={r.value}",
-        "tuned": "tuned",
-        "default": f"{r.param}=default",
-        "range": f"{r.param}={r.value:.4g}" if isinstance(r.value, float) else str(r.param),
-    }[r.arm]
+    label = seed_bands.run_label(r.arm, r.param, r.value)
     final = {k: v for k, v in (r.final or {}).items() if v is not None}
     return {
         "name": f"report {label} seed={r.seed}",
@@ -846,6 +842,7 @@ def _mlflow_run(r: RunRecord, report: DefaultsReport) -> dict:
             "optsweep.report.param": r.param or "",
             "optsweep.report.seed": r.seed,
             "optsweep.report.status": r.status,
+            seed_bands.LEARNED_TAG: str(not r.failed).lower(),  # false: left out of the band
         },
         "params": {
             "seed": r.seed,

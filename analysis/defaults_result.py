@@ -160,6 +160,13 @@ class RunRecord:
     epochs_run: int
     objective: float | None
     curves: dict[str, list[float]]
+    learned_nothing: bool = False  # ended at the cost of a constant guess (retraining.py)
+
+    @property
+    def failed(self) -> bool:
+        """Learned nothing or diverged (no finite objective): a failure in the two-part rule,
+        left out of the seed bands and counted apart (analysis/seed_bands.py)."""
+        return self.learned_nothing or self.objective is None or not math.isfinite(self.objective)
 
 
 @dataclass

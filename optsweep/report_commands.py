@@ -40,7 +40,11 @@ def report(
         bool, typer.Option("--no-track", help="Write the files only; log nothing to MLflow.")
     ] = False,
 ) -> None:
-    """Which defaults hold up: importances, re-trained default-vs-tuned gaps, safe ranges."""
+    """Which defaults hold up: importances, re-trained default-vs-tuned gaps, safe ranges.
+
+    In MLflow, every re-training is a run under the study's parent run, and each configuration
+    compared has a seed-band run: val_cost_mean, val_cost_lo, val_cost_hi per epoch (the mean
+    and its 95% interval over the seeds that learned) and a plot of the bands."""
     from analysis import defaults_report as report_mod
 
     prepared = report_mod.load(
@@ -175,8 +179,9 @@ def print_report(r, where: dict) -> None:
     if where.get("mlflow"):
         m = where["mlflow"]
         out.print(
-            f"[bold]MLflow[/] {len(m['runs'])} re-training runs under parent run "
-            f"{m['parent_run_id']}; report artifact {m['artifact']}",
+            f"[bold]MLflow[/] {len(m['runs'])} re-training runs and {len(m.get('bands', []))} "
+            f"seed-band runs under parent run {m['parent_run_id']}; report artifact "
+            f"{m['artifact']}",
             soft_wrap=True,
         )
 

@@ -8,7 +8,9 @@ Each re-training becomes a run nested under the study's parent run (mlflow.paren
 optsweep.role=report with optsweep.report.arm (select | tuned | default | range),
 optsweep.report.param and optsweep.report.seed, so trial views that filter on
 optsweep.role=trial never mix them in. Its final figures and its (thinned) per-epoch curves go
-in log_batch calls within MLflow's limits.
+in log_batch calls within MLflow's limits. A configuration's summary over its seeds (the seed
+bands, analysis/seed_bands.py) is a run of the same kind: its curves are the band's
+val_cost_mean, val_cost_lo and val_cost_hi, its plots attached as artifacts.
 The Markdown and its PNGs become artifacts of the parent under report/, and the parent is
 tagged with where they are (optsweep.report = the artifact path of the Markdown).
 """
@@ -88,7 +90,8 @@ class ReportLog:
         return {"parent_run_id": self.parent_run_id, "runs": ids, "artifact": artifact}
 
     def log_run(self, run: Mapping[str, Any]) -> str:
-        """One re-training as a nested run: created, logged in batches, terminated."""
+        """One re-training (or a summary of several) as a nested run: created, logged in
+        batches, its files (`artifacts`, paths) attached, terminated."""
         tags = {
             **values.tags(run.get("tags")),
             PARENT_TAG: self.parent_run_id,
@@ -106,6 +109,8 @@ class ReportLog:
         for k, series in (run.get("curves") or {}).items():
             metrics += curve_metrics(k, series, ts)
         self._batch(run_id, metrics, values.params(run.get("params")), {})
+        for path in run.get("artifacts") or ():
+            self.client.log_artifact(run_id, str(path))
         self.client.set_terminated(run_id, run.get("status", "FINISHED"))
         return run_id
 

@@ -156,9 +156,10 @@ def runs_url(base: str, experiment_id: str, search: str = "", order_by: str = ""
     return f"{base}/#/experiments/{experiment_id}/runs?{ML}{extra}"
 
 
-def open_runs(page, base: str, experiment_id: str, parent_name: str) -> None:
-    """The experiment's run list with the parent run's children expanded under it."""
-    page.goto(runs_url(base, experiment_id), wait_until="domcontentloaded")
+def open_runs(page, base: str, experiment_id: str, parent_name: str, search: str = "") -> None:
+    """The experiment's run list with the parent run's children expanded under it (those that
+    match `search`, when given: MLflow still nests them under their parent)."""
+    page.goto(runs_url(base, experiment_id, search), wait_until="domcontentloaded")
     parent = page.locator(RUN_NAME_CELL).filter(has_text=parent_name).first
     parent.wait_for(timeout=FIRST_LOAD_MS)
     before = page.locator(RUN_NAME_CELL).count()

@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one sw
 
 EPOCHS = 20
 TRIALS = 4
+BAND_METRICS = ("val_cost_mean", "val_cost_lo", "val_cost_hi")  # a seed band's summary run
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Swept:
     experiment_id: str
     parent_name: str
     parent_id: str
+    tracking_uri: str
     trials: dict[str, dict] = field(default_factory=dict)  # expected run name -> trial facts
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -76,7 +78,7 @@ def swept(tmp_path_factory, template_db):  # noqa: F811
         view = mlflow_view(folder, "browse")
         (parent,) = view["parents"]
         swept = Swept(base, view["experiment"].experiment_id, parent.info.run_name,
-                      parent.info.run_id, timings=timings)  # fmt: skip
+                      parent.info.run_id, uri, timings=timings)  # fmt: skip
         for t in study.get_trials():
             values = t.user_attrs["optsweep.values"]
             name = expected_name(t.number, "adam", values["alpha"], values["batch_size"])
@@ -145,3 +147,57 @@ def test_a_trial_run_shows_its_state_and_reason_and_draws_its_val_cost_curve(
         time.sleep(0.2)
     assert ui.plotted_points(chart) == [EPOCHS]
     page.screenshot(path=screenshots / "trial-val_cost.png")
+
+
+def test_a_seed_band_run_draws_its_mean_and_band_and_lists_its_plot(swept, page, screenshots):
+    # what the store holds: the defaults report's summary runs, the tuned one's three curves
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(swept.tracking_uri)
+    band = "tags.`optsweep.report.summary` = 'band'"
+    summaries = client.search_runs([swept.experiment_id], band)
+    (tuned,) = [r for r in summaries if r.data.tags["optsweep.report.arm"] == "tuned"]
+    points = {k: len(client.get_metric_history(tuned.info.run_id, k)) for k in BAND_METRICS}
+    assert points["val_cost_mean"] == EPOCHS, points  # a mean at every epoch
+    plots = [a.path for a in client.list_artifacts(tuned.info.run_id)]
+    assert plots, "the tuned summary run has no plot"
+
+    # the run list filtered on the summary runs' tag: one per configuration, named for it,
+    # nested under the parent run
+    ui.open_runs(page, swept.base, swept.experiment_id, swept.parent_name, band)
+    names = ui.listed_run_names(page)
+    assert names[0] == swept.parent_name
+    assert sorted(names[1:]) == sorted(r.info.run_name for r in summaries), names
+    ui.open_run_by_name(page, "report tuned band")
+    learned = tuned.data.tags["optsweep.report.seeds_learned"]
+    page.get_by_text(f"tuned: {learned} learned,").first.wait_for()  # its description
+
+    # Model metrics: val_cost_mean, val_cost_lo, val_cost_hi, a line each, a point per epoch
+    ui.open_tab(page, "Model metrics")
+    for metric in BAND_METRICS:
+        if not points[metric]:  # one seed learned: a mean and no band, nothing to draw
+            continue
+        chart = ui.metric_chart(page, metric)
+        chart.locator("path.js-line").first.wait_for()
+        deadline = time.monotonic() + 10
+        while ui.plotted_points(chart) != [points[metric]] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert ui.plotted_points(chart) == [points[metric]], metric
+    page.get_by_placeholder("Search metric charts").fill("val_cost_")  # the three side by side
+    cards = page.locator("[data-testid=experiment-view-compare-runs-card]")
+    drawn = sum(1 for k in BAND_METRICS if points[k])
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=experiment-view-compare-runs-card]')"
+        ".length === n",
+        arg=drawn,
+    )
+    assert cards.count() == drawn
+    page.screenshot(path=screenshots / "band-metrics.png")
+
+    # Artifacts: the filled-band plot(s)
+    ui.open_tab(page, "Artifacts")
+    for name in plots:
+        page.get_by_text(name, exact=True).first.wait_for()
+    page.get_by_text(plots[0], exact=True).first.click()
+    page.locator("img").first.wait_for()
+    page.screenshot(path=screenshots / "band-plot.png")

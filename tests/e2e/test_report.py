@@ -17,6 +17,7 @@ from tests.e2e.conftest import load_study, mlflow_view, write_sweep
 runner = CliRunner()
 # write_sweep's space: alpha (no default), beta1, batch_size, decay_rate (textbook defaults)
 DEFAULTED = ("one_minus_beta1", "log2_batch_size", "decay_rate")
+LABELS = {"one_minus_beta1": "beta1", "log2_batch_size": "batch_size", "decay_rate": "decay_rate"}
 
 
 def invoke(*args):
@@ -110,7 +111,9 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
         assert " worse" in verdict and "learned nothing" in verdict
     assert "optsweep.report.range.alpha" in tags
 
-    runs = [r for r in report_runs(view) if r.info.run_id not in before]
+    new = [r for r in report_runs(view) if r.info.run_id not in before]
+    runs = [r for r in new if BAND not in r.data.tags]  # one a seed
+    check_bands(client, runs, [r for r in new if BAND in r.data.tags], parent.info.run_id)
     assert len(view["children"]) == 6  # the trials' runs are untouched
     by_arm: dict[str, list] = {}
     for r in runs:
@@ -127,6 +130,76 @@ def test_report_writes_files_and_nests_tagged_runs_under_the_parent(study):
     assert set(by_arm) <= {"select", "tuned", "default", "range"}
     assert all(r.data.tags["optsweep.report.param"] for r in by_arm.get("default", []))
     assert len(study_.trials) == 6
+
+
+BAND = "optsweep.report.summary"  # on a seed band's summary run
+
+
+def configuration(run) -> tuple:
+    return (run.data.tags["optsweep.report.arm"], run.data.tags["optsweep.report.param"],
+            run.data.params["value"])  # fmt: skip
+
+
+def check_bands(client, seed_runs, summaries, parent_id) -> None:
+    """Each configuration compared (not the selection's) has one summary run whose
+    val_cost_mean/lo/hi at each epoch are the mean and the 95% t interval of the mean of the
+    per-seed runs' val_cost at that epoch over the seeds that learned, computed here from
+    MLflow's own histories with the standard library's mean and stdev."""
+    import statistics
+
+    from scipy.stats import t as student
+
+    by_config: dict[tuple, list] = {}
+    for r in seed_runs:
+        if r.data.tags["optsweep.report.arm"] != "select":
+            by_config.setdefault(configuration(r), []).append(r)
+    assert sorted(map(configuration, summaries)) == sorted(by_config)  # one per configuration
+    for summary in summaries:
+        runs = by_config[configuration(summary)]
+        tags, params = summary.data.tags, summary.data.params
+        assert tags["optsweep.role"] == "report" and tags[BAND] == "band"
+        assert tags["mlflow.parentRunId"] == parent_id
+        assert summary.info.run_name.startswith("report ") and summary.info.run_name.endswith(
+            " band"
+        )
+        learned = [r for r in runs if r.data.tags["optsweep.report.learned"] == "true"]
+        failed = [r for r in runs if r not in learned]
+        assert all(
+            r.data.tags["optsweep.report.learned"] == "false"
+            for r in runs
+            if r.info.status == "FAILED"
+        )  # fmt: skip (a diverged seed is a failure)
+        assert tags["optsweep.report.seeds_learned"] == str(len(learned))
+        assert tags["optsweep.report.seeds_failed"] == str(len(failed))
+        seeds = sorted(int(r.data.tags["optsweep.report.seed"]) for r in learned)
+        assert json.loads(params["seeds_learned"]) == seeds
+        assert f"{len(learned)} learned, {len(failed)} failed" in tags["mlflow.note.content"]
+        per_epoch: dict[int, list[float]] = {}
+        for r in learned:
+            for m in client.get_metric_history(r.info.run_id, "val_cost"):
+                per_epoch.setdefault(m.step, []).append(m.value)
+        got = {
+            k: {m.step: m.value for m in client.get_metric_history(summary.info.run_id, k)}
+            for k in ("val_cost_mean", "val_cost_lo", "val_cost_hi")
+        }
+        assert sorted(got["val_cost_mean"]) == sorted(per_epoch)  # step = epoch, each epoch
+        for epoch, x in per_epoch.items():
+            mean = statistics.fmean(x)
+            assert got["val_cost_mean"][epoch] == pytest.approx(mean, rel=1e-9)
+            if len(x) < 2:  # one seed: no band
+                assert epoch not in got["val_cost_lo"] and epoch not in got["val_cost_hi"]
+                continue
+            half = student.ppf(0.975, len(x) - 1) * statistics.stdev(x) / len(x) ** 0.5
+            assert got["val_cost_lo"][epoch] == pytest.approx(mean - half, rel=1e-9, abs=1e-12)
+            assert got["val_cost_hi"][epoch] == pytest.approx(mean + half, rel=1e-9, abs=1e-12)
+        pngs = {a.path for a in client.list_artifacts(summary.info.run_id)}
+        assert pngs and all(p.startswith("val_cost_bands-") and p.endswith(".png") for p in pngs)
+        arm, param, _ = configuration(summary)
+        if arm == "default":  # its own plot, named as in the sweep file: tuned against it
+            assert f"val_cost_bands-{LABELS[param]}.png" in pngs
+    (tuned,) = [s for s in summaries if configuration(s)[0] == "tuned"]
+    every = {a.path for s in summaries for a in client.list_artifacts(s.info.run_id)}
+    assert {a.path for a in client.list_artifacts(tuned.info.run_id)} == every  # tuned: all
 
 
 def test_json_is_one_object_with_the_table_s_content(study):
