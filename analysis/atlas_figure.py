@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analysis import canvas
-from analysis.atlas import NA, CellVerdict
+from analysis.atlas import NA, TUNED_IS_DEFAULT, CellVerdict
 from analysis.defaults_figures import COLOURS
 
 MISSING = "#e0e0e0"  # n/a, or a cell not measured
+SAME = "#a5d6a7"  # tuned = default: a pale "holds up"
 
 
 def heatmap(cells: Sequence[CellVerdict], defaults: Sequence[str], tasks: Sequence[str],
@@ -46,7 +47,8 @@ def heatmap(cells: Sequence[CellVerdict], defaults: Sequence[str], tasks: Sequen
     ax.grid(which="minor", color="white", linewidth=2)
     ax.tick_params(which="minor", length=0)
     handles = [Patch(color=COLOURS[v], label=v) for v in ("holds up", "needs tuning",
-               "inconclusive")] + [Patch(color=MISSING, label=NA)]  # fmt: skip
+               "inconclusive")] + [Patch(color=SAME, label=TUNED_IS_DEFAULT),
+                                   Patch(color=MISSING, label=NA)]  # fmt: skip
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title("defaults x tasks: verdict, gap as % of the way from guessing to tuned",
                  fontsize=9)  # fmt: skip
@@ -54,6 +56,8 @@ def heatmap(cells: Sequence[CellVerdict], defaults: Sequence[str], tasks: Sequen
 
 
 def _colour(c: CellVerdict | None) -> str:
+    if c is not None and c.verdict == TUNED_IS_DEFAULT:
+        return SAME
     return MISSING if c is None else COLOURS.get(c.verdict, MISSING)
 
 

@@ -48,9 +48,8 @@ def summary_rows(aggregates: Sequence[Aggregate]) -> list[list[str]]:
         interval = "n/a" if not math.isfinite(t.low) else f"[{_pc(t.low)}, {_pc(t.high)}]"
         hetero = "n/a" if not math.isfinite(h.q) else (
             f"Q = {h.q:.3g} (df {h.df}), p = {_p(h.p)}, I² = {100 * h.i2:.0f}%")  # fmt: skip
-        rows.append([a.default, str(c.get(VERDICTS[0], 0)), str(c.get(VERDICTS[1], 0)),
-                     str(c.get(VERDICTS[2], 0)), str(c.get(NA, 0)), _pc(t.mean), interval,
-                     hetero])  # fmt: skip
+        counts = [str(c.get(v, 0)) for v in (*VERDICTS, NA)]
+        rows.append([a.default, *counts, _pc(t.mean), interval, hetero])
     return rows
 
 
@@ -92,6 +91,7 @@ def render(info: PageInfo, verdicts: Sequence[CellVerdict], aggregates: Sequence
                 "holds up",
                 "needs tuning",
                 "inconclusive",
+                "tuned = default",
                 "n/a",
                 "tunability (mean gap)",
                 f"{100 * LEVEL:.0f}% interval across tasks",
@@ -140,7 +140,13 @@ def rules(info: PageInfo) -> list[str]:
         f"the common scale, tolerance {tol} of the way: 'holds up' when the default gives up "
         f"less than {tol} with 95% confidence, 'needs tuning' when it gives up more. The "
         "report's own verdict (tolerance 1% of the tuned cost) is shown beside it. n/a: the "
-        "tuned arm learned nothing on the seeds both arms share.",
+        "tuned arm learned nothing on the seeds both arms share. 'tuned = default': the "
+        "sweep's tuned configuration uses the default itself, so there is nothing to compare "
+        "(gap 0 by construction; the search found nothing better, which is evidence for the "
+        "default but not a test on seeds).",
+        "Seeds: the two-part rule can say 'holds up' only when the learning failures are shown "
+        "rare enough, which takes at least 14 seeds without a failure (an exact binomial bound "
+        "below the 20% failure margin); fewer seeds leave such cells inconclusive.",
         "Tunability: the mean over tasks of each task's mean gap (seeds where both learned), "
         f"with a two-sided {100 * LEVEL:.0f}% Student t interval across tasks (the tasks are "
         "the sample; scipy.stats.t).",

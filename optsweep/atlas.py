@@ -211,7 +211,7 @@ def _run_cell(plan: AtlasPlan, cell: Cell, sweep) -> CellRecord:
 def cell_record(cell: Cell, sweep, report, written, fp: str, seconds: float) -> CellRecord:
     """A cell's report reduced to what the atlas judges: per default, the per-seed values and
     learning failures of both arms (as the report's two-part rule counts them)."""
-    from analysis.atlas import guess_value
+    from analysis.atlas import TUNED_IS_DEFAULT, guess_value
     from analysis.retraining import at_constant_guess
     from core import data
 
@@ -232,6 +232,9 @@ def cell_record(cell: Cell, sweep, report, written, fp: str, seconds: float) -> 
 
     for p in report.parameters:
         c = p.comparison
+        if c is None and p.kind == "default" and p.tuned == p.default:
+            record.params.append(ParamRecord(p.label, p.default, p.tuned, TUNED_IS_DEFAULT,
+                                             [], [], [], []))  # fmt: skip
         if c is None:
             continue
         seeds = report.seeds[: len(c.tuned)]
@@ -250,6 +253,11 @@ def judge_all(records: list[CellRecord], tolerance: float) -> list[CellVerdict]:
     out = []
     for r in records:
         for p in r.params:
+            if p.report_verdict == atlas.TUNED_IS_DEFAULT:
+                out.append(atlas.CellVerdict(r.task, f"{r.optimizer}.{p.label}",
+                                             atlas.TUNED_IS_DEFAULT, 0.0, math.nan, 0,
+                                             report_verdict=p.report_verdict))  # fmt: skip
+                continue
             args = (p.tuned_values, p.default_values, p.tuned_failed, p.default_failed, r.guess,
                     r.direction)  # fmt: skip
             c = atlas.judge(*args, tolerance=tolerance)

@@ -4,7 +4,7 @@
     name = "atlas"                      # each cell's study: <name>-<task>-<optimizer>
     tasks = ["moons", "digits", "my.csv"]   # built-in data sets, or .csv/.npz paths
     optimizers = ["adam", "momentum"]
-    report_seeds = 8                    # each cell's defaults report: this many seeds, fixed
+    report_seeds = 14                   # each cell's defaults report: this many seeds, fixed
     tolerance = 0.05                    # on the common scale (analysis/atlas.py)
 
     [study]                             # every cell's [study] (its name is set per cell)
@@ -110,7 +110,7 @@ def build(doc: dict, path: Path) -> AtlasSpec:
     if len(set(labels)) != len(labels) or len(set(optimizers)) != len(optimizers):
         raise ConfigError("a task or optimizer is listed twice in [atlas]; list each once")
     _known(overrides, labels, "task in [task.*] (not in [atlas] tasks)")
-    seeds, tolerance = head.get("report_seeds", 8), head.get("tolerance", 0.05)
+    seeds, tolerance = head.get("report_seeds", 14), head.get("tolerance", 0.05)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 2 <= seeds <= 100:
         raise ConfigError(f"[atlas] report_seeds must be a whole number in 2..100, got {seeds!r}")
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not (
