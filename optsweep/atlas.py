@@ -310,7 +310,7 @@ def write(plan: AtlasPlan, records, verdicts, aggregates) -> dict:
     if plan.track and uri:
         from tracking.atlas_run import log_atlas
 
-        counts = {f"{a.default}.{k.replace(' ', '_')}": v for a in aggregates
+        counts = {f"{a.default}.{k.replace(' = ', ' is ').replace(' ', '_')}": v for a in aggregates
                   for k, v in a.counts.items()}  # fmt: skip
         written["mlflow"] = {"run_id": log_atlas(
             uri, plan.spec.name, [out, png], {"optsweep.atlas.cells": len(records)}, counts,

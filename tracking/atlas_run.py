@@ -55,7 +55,7 @@ def log_atlas(
     for key, value in values.tags(tags or {}).items():
         client.set_tag(run_id, key, value)
     for key, value in (metrics or {}).items():
-        client.log_metric(run_id, key, float(value))
+        client.log_metric(run_id, values.key(key), float(value))
     for f in files:
         client.log_artifact(run_id, str(f))
     client.set_terminated(run_id, "FINISHED")
