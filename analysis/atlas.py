@@ -145,6 +145,7 @@ class CellVerdict:
     lower: float = math.nan  # the comparison's bounds of the gap (Hodges-Lehmann, signed-rank)
     upper: float = math.nan
     report_verdict: str = ""  # the defaults report's own (1% of tuned) verdict
+    estimate: float = math.nan  # the comparison's gap: Hodges-Lehmann, what the verdict reads
 
 
 @dataclass(frozen=True)

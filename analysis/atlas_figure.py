@@ -1,6 +1,6 @@
 """The atlas's heatmap: defaults (rows) x tasks (columns), each cell coloured by its verdict on
-the common scale and labelled with its gap (the share of the way from guessing to tuned that
-the default gives up, in %)."""
+the common scale and labelled with its gap (the Hodges-Lehmann estimate the verdict reads: the
+share of the way from guessing to tuned that the default gives up, in %)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def heatmap(cells: Sequence[CellVerdict], defaults: Sequence[str], tasks: Sequen
     ax.set_xticks([x - 0.5 for x in range(1, len(tasks))], minor=True)
     ax.set_yticks([y - 0.5 for y in range(1, len(defaults))], minor=True)
     ax.grid(which="minor", color="white", linewidth=2)
+    ax.grid(which="major", visible=False)
     ax.tick_params(which="minor", length=0)
     handles = [Patch(color=COLOURS[v], label=v) for v in ("holds up", "needs tuning",
                "inconclusive")] + [Patch(color=SAME, label=TUNED_IS_DEFAULT),
@@ -62,6 +63,6 @@ def _colour(c: CellVerdict | None) -> str:
 
 
 def _label(c: CellVerdict | None) -> str:
-    if c is None or not math.isfinite(c.gap):
+    if c is None or not math.isfinite(c.estimate):
         return NA
-    return f"{100 * c.gap:+.1f}%"
+    return f"{100 * c.estimate:+.1f}%"

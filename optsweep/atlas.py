@@ -256,7 +256,8 @@ def judge_all(records: list[CellRecord], tolerance: float) -> list[CellVerdict]:
             if p.report_verdict == atlas.TUNED_IS_DEFAULT:
                 out.append(atlas.CellVerdict(r.task, f"{r.optimizer}.{p.label}",
                                              atlas.TUNED_IS_DEFAULT, 0.0, math.nan, 0,
-                                             report_verdict=p.report_verdict))  # fmt: skip
+                                             report_verdict=p.report_verdict,
+                                             estimate=0.0))  # fmt: skip
                 continue
             args = (p.tuned_values, p.default_values, p.tuned_failed, p.default_failed, r.guess,
                     r.direction)  # fmt: skip
@@ -265,6 +266,7 @@ def judge_all(records: list[CellRecord], tolerance: float) -> list[CellVerdict]:
             out.append(atlas.CellVerdict(
                 r.task, f"{r.optimizer}.{p.label}", c.verdict if c else atlas.NA, gap, se, n,
                 c.lower if c else math.nan, c.upper if c else math.nan, p.report_verdict,
+                c.gap if c else math.nan,
             ))  # fmt: skip
     return out
 
