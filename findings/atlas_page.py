@@ -131,10 +131,12 @@ def render(info: PageInfo, verdicts: Sequence[CellVerdict], aggregates: Sequence
 def rules(info: PageInfo) -> list[str]:
     tol = f"{100 * info.tolerance:.0f}%"
     return [
-        "Common scale: each run's cost x as its progress (x - guess) / (tuned - guess), the "
+        "Common scale: each run's cost x as its progress (x - guess) / (best - guess), the "
         "fraction of the way from the cost of guessing (predicting every row by the class "
-        "frequencies: their entropy) to the tuned configuration's mean cost over the seeds "
-        "where both arms learned (1 = tuned, 0 = guessing). A default's gap is the share of "
+        "frequencies: their entropy) to the better arm's mean cost over the seeds where both "
+        "arms learned (best: usually tuned; the default where it did better, so that an "
+        "erratic tuned configuration, its mean near guessing, does not shrink the way to "
+        "nothing). A default's gap, progress(tuned) - progress(default), is the share of "
         "that way it gives up. A 1% relative tolerance means nothing where tuned costs nearly "
         "0 (blobs, breast_cancer); this scale reads the same on every task.",
         f"Verdict: the defaults report's own two-part rule (analysis/statistics.py: learning "

@@ -299,8 +299,7 @@ def write(plan: AtlasPlan, records, verdicts, aggregates) -> dict:
         optimizers=list(plan.spec.optimizers), seeds=plan.spec.report_seeds,
         tolerance=plan.spec.tolerance, workers=plan.workers,
         cell_seconds={(r.task, r.optimizer): r.seconds for r in records},
-        machine=f"{platform.processor() or platform.machine()}, {_cpus()} CPUs, "
-        f"Python {platform.python_version()}",
+        machine=f"{_cpu_model()}, {_cpus()} CPUs, Python {platform.python_version()}",
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         heatmap=str(png.relative_to(out.parent)), links=links,
         trials={(r.task, r.optimizer): s.spec.trials for r, s in zip(records, plan.sweeps,
@@ -327,6 +326,19 @@ def _copy_report(report: Path, folder: Path, base: Path) -> str:
     for f in [report, *report.parent.glob(f"{report.stem}-*.png")]:
         shutil.copyfile(f, folder / f.name)
     return str((folder / report.name).relative_to(base))
+
+
+def _cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else the platform's machine type."""
+    import platform
+
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def _cpus() -> int:

@@ -77,7 +77,23 @@ def test_fewer_than_14_seeds_never_hold_up_however_small_the_gap():
         assert c.verdict == verdict, n
 
 
-def test_judge_is_none_when_the_tuned_arm_got_nowhere_from_guessing():
+def test_when_the_default_is_the_better_arm_the_way_is_the_defaults():
+    """Tuned erratic on new seeds (mean near guessing), the default steady: measured against
+    tuned the way would be 0.1 long and the gap -400%; against the better arm it is -50%."""
+    tuned = [0.9, 0.5] * 8  # mean 0.7 ... guess 1.0: 0.3 of the way
+    default = [0.4] * 16  # 0.6 of the way: the better arm, the scale's 1
+    none = [False] * 16
+    gap, se, n = atlas.task_gap(tuned, default, none, none, guess=1.0)
+    # progress(tuned) = (0.1 / 0.6, 0.5 / 0.6), mean 0.5; progress(default) = 1: gap -0.5
+    assert n == 16 and gap == pytest.approx(-0.5)
+    # per seed -5/6 and -1/6, each 1/3 from the mean: sd sqrt(16/15) / 3, SE that / 4
+    assert se == pytest.approx(math.sqrt(16 / 15) / 3 / 4)
+    c = atlas.judge(tuned, default, none, none, guess=1.0, tolerance=0.05)
+    assert c.margin == pytest.approx(0.05)  # still 5% of the way
+    assert c.verdict == "holds up"  # better than tuned beyond the noise
+
+
+def test_judge_is_none_when_neither_arm_got_anywhere_from_guessing():
     none = [False] * 4
     assert atlas.judge([1.1] * 4, [1.0] * 4, none, none, guess=1.0) is None
     assert math.isnan(atlas.task_gap([1.1] * 4, [1.0] * 4, none, none, guess=1.0)[0])
