@@ -51,8 +51,8 @@ def heatmap(cells: Sequence[CellVerdict], defaults: Sequence[str], tasks: Sequen
                "inconclusive")] + [Patch(color=SAME, label=TUNED_IS_DEFAULT),
                                    Patch(color=MISSING, label=NA)]  # fmt: skip
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title("defaults x tasks: verdict, gap as % of the way from guessing to tuned",
-                 fontsize=9)  # fmt: skip
+    ax.set_title("defaults x tasks: verdict, and the gap as % of the way from guessing to the "
+                 "better arm", fontsize=9)  # fmt: skip
     return canvas.save(fig, path)
 
 
