@@ -151,3 +151,25 @@ def test_a_bad_atlas_file_is_one_line_exit_2_and_nothing_written(tmp_path, chang
     assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
     assert phrase in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]  # no store, no page
+
+
+def test_the_atlas_file_makes_one_sweep_document_per_cell(tmp_path):
+    """A user's .csv task (its path from the atlas file's folder, its stem as the label), a
+    task's own [train] settings, one study per cell: read without running anything."""
+    from optsweep import atlas_file
+
+    text = TINY.replace('tasks = ["moons", "blobs"]', 'tasks = ["moons", "data/mine.csv"]')
+    text = text.replace('optimizers = ["momentum"]', 'optimizers = ["momentum", "adam"]')
+    text += "\n[task.mine]\nepochs = 7\n"
+    text += "\n[space.adam]\nalpha = { low = 1e-3, high = 0.1 }\n"
+    path = tmp_path / "grid.toml"
+    path.write_text(text)
+    spec = atlas_file.load(path)
+    assert spec.tasks == ("moons", "mine") and spec.optimizers == ("momentum", "adam")
+    assert [c.study for c in spec.cells] == [
+        "tiny-moons-momentum", "tiny-moons-adam", "tiny-mine-momentum", "tiny-mine-adam"]  # fmt: skip
+    mine = spec.cells[3].doc
+    assert mine["train"]["data"] == str(tmp_path / "data" / "mine.csv")
+    assert mine["train"]["epochs"] == 7 and spec.cells[0].doc["train"]["epochs"] == 20
+    assert mine["train"]["optimizer"] == "adam" and set(mine["space"]) == {"alpha"}
+    assert mine["study"]["name"] == "tiny-mine-adam" and mine["study"]["trials"] == 4
