@@ -166,8 +166,10 @@ def test_the_atlas_file_makes_one_sweep_document_per_cell(tmp_path):
     path.write_text(text)
     spec = atlas_file.load(path)
     assert spec.tasks == ("moons", "mine") and spec.optimizers == ("momentum", "adam")
-    assert [c.study for c in spec.cells] == [
-        "tiny-moons-momentum", "tiny-moons-adam", "tiny-mine-momentum", "tiny-mine-adam"]  # fmt: skip
+    cells = [(c.task, c.optimizer, c.study) for c in spec.cells]
+    assert cells == [
+        (t, o, f"tiny-{t}-{o}") for t in ("moons", "mine") for o in ("momentum", "adam")
+    ]
     mine = spec.cells[3].doc
     assert mine["train"]["data"] == str(tmp_path / "data" / "mine.csv")
     assert mine["train"]["epochs"] == 7 and spec.cells[0].doc["train"]["epochs"] == 20
