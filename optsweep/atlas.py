@@ -110,13 +110,16 @@ def check(path, store=STORE, out=PAGE, workers: int = 2, track: bool = True) -> 
     store.mkdir(parents=True, exist_ok=True)  # removed again when a cell is refused
     try:
         sweeps = _check_cells(spec, store, workers, track)
+        plan = AtlasPlan(spec, store, out, workers, track, tuple(sweeps))
+        for cell in spec.cells:  # a record of another version of a cell refuses, before any runs
+            _read_record(plan, cell)
     except BaseException:
         if created:
             import shutil
 
             shutil.rmtree(store, ignore_errors=True)
         raise
-    return AtlasPlan(spec, store, out, workers, track, tuple(sweeps))
+    return plan
 
 
 def _check_cells(spec: AtlasSpec, store: Path, workers: int, track: bool) -> list:

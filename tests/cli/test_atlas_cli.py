@@ -131,6 +131,19 @@ def test_a_finished_cell_is_reused_and_a_cell_without_its_record_resumes_its_stu
     assert len(study.trials) == 4  # resumed, complete: no trial run again
 
 
+def test_a_cell_changed_since_it_ran_refuses_before_any_cell_runs(grid):
+    folder, _, _ = grid
+    records = folder / "store" / "cells"
+    stamps = {f.name: f.stat().st_mtime_ns for f in records.iterdir()}
+    changed = folder / "changed.toml"
+    changed.write_text(TINY + "\n[task.blobs]\nepochs = 21\n")  # the second cell only
+    r = invoke(folder, changed)
+    assert r.exit_code == 2, r.output
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cell blobs x momentum changed" in lines[0], r.stderr
+    assert {f.name: f.stat().st_mtime_ns for f in records.iterdir()} == stamps
+
+
 @pytest.mark.parametrize(
     ("change", "phrase"),
     [
