@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint format bench train sweep ui dashboard trials report findings clean server bench-load docs
+.PHONY: install test lint format bench train sweep ui dashboard trials report findings atlas clean server bench-load docs
 
 # The main job: the default sweep (Adam on moons), two local workers, embedded stores here.
 WORKERS ?= 2
@@ -82,6 +82,12 @@ report: $(STAMP)
 FINDINGS_SEEDS ?= 20
 findings: $(STAMP)
 	$(VENV)/bin/optsweep findings --store findings-store --out docs/findings.md --workers $(WORKERS) --seeds $(FINDINGS_SEEDS)
+
+# The defaults atlas (sweeps/atlas.toml): per task x optimizer a sweep and its defaults report
+# into atlas-store/ (reused cell by cell; delete it to start over), then docs/atlas.md, its
+# heatmap and the cells' reports in docs/atlas/, and an MLflow atlas run.
+atlas: $(STAMP)
+	$(VENV)/bin/optsweep atlas sweeps/atlas.toml --store atlas-store --out docs/atlas.md --workers $(WORKERS)
 
 # docs/cli.md from the Typer app (tests/cli/test_cli_docs.py fails when it is stale)
 docs: $(STAMP)

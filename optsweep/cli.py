@@ -9,6 +9,7 @@ line on stderr, `error: ...`, and exit code 2.
     sweep_commands.py    sweep, worker, trials
     server_commands.py   ui, dashboard, server, sync
     report_commands.py   report, findings
+    atlas_commands.py    atlas
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ import sys
 import typer
 from typer.core import TyperGroup
 
-from optsweep import report_commands, server_commands, sweep_commands, train_commands
+from optsweep import (
+    atlas_commands,
+    report_commands,
+    server_commands,
+    sweep_commands,
+    train_commands,
+)
 
 # Typer may vendor click; find its exception base through a public name rather than an import.
 _ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -91,6 +98,7 @@ for command in (
     server_commands.sync,
     report_commands.report,
     report_commands.findings,
+    atlas_commands.atlas,
 ):
     app.command()(command)
 

@@ -242,8 +242,9 @@ def locate(path: str | Path) -> Path:
 
 
 def shipped() -> tuple[str, ...]:
-    """The names of the sweep files that ship with optsweep."""
-    return tuple(sorted(p.stem for p in BUILTIN_SWEEPS_DIR.glob("*.toml")))
+    """The names of the sweep files that ship with optsweep (not the atlas grid, atlas.toml,
+    which `optsweep atlas` reads)."""
+    return tuple(sorted(p.stem for p in BUILTIN_SWEEPS_DIR.glob("*.toml") if p.stem != "atlas"))
 
 
 def shown_path(path: Path) -> str:
