@@ -115,7 +115,8 @@ def gap_intervals(rows: list, report, path: Path) -> Path:
             ax.plot([-c.margin, c.margin], [yi, yi], color="grey", alpha=0.3, linewidth=12,
                     solid_capstyle="butt", zorder=0,
                     label=f"±{report.tolerance:.0%} of tuned" if yi == 0 else None)  # fmt: skip
-    ax.legend(fontsize=8, loc="lower right")
+    if ax.get_legend_handles_labels()[0]:  # no band when the tuned cost is 0 (a zero margin)
+        ax.legend(fontsize=8, loc="lower right")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, [r.label for r in rows])
     ax.invert_yaxis()
