@@ -59,7 +59,7 @@ from analysis.retraining import Job, Outcome
 from analysis.retraining import run as run_jobs
 from core.errors import ConfigError
 from sweeps import summary
-from sweeps.attrs import PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR, VALUES_ATTR
+from sweeps.attrs import PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR, VALUES_ATTR, WARM_ATTR
 
 AUTO = "auto"
 DEFAULT_SEEDS = AUTO  # `optsweep report` and the end of `optsweep sweep`
@@ -246,7 +246,6 @@ def prepare(
 ) -> Prepared:
     """Check a study and the options; `references` compares parameters without a default
     (e.g. {"alpha": 0.0007}) like defaults."""
-    from optuna.trial import TrialState
 
     rounds = check_options(seeds, tolerance, workers)
     theirs = [d.name.lower() for d in study.directions]
@@ -256,8 +255,7 @@ def prepare(
             f"{', '.join(spec.all_directions)}s {', '.join(spec.all_objectives)}; restore the "
             "file the study ran with"
         )
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    if not complete:
+    if not top_trials(study, 1):  # of its own: a warm start's copies are not its results
         raise ConfigError(
             f"study {study.study_name!r} has no completed trial yet; run the sweep (or resume "
             "it) until one completes"
@@ -285,13 +283,14 @@ def trial_values(trial, spec) -> dict:
 
 def top_trials(study, k: int) -> list:
     """The k best completed trials by the objective, best first; with two objectives, the
-    Pareto trial best on the first alone."""
+    Pareto trial best on the first alone. The study's own trials, as its summary counts them:
+    a warm start's copies of another study's trials inform the sampler, not the report."""
     from optuna.trial import TrialState
 
     done = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if t.values and all(math.isfinite(v) for v in t.values)
+        if t.values and all(math.isfinite(v) for v in t.values) and WARM_ATTR not in t.user_attrs
     ]
     if len(study.directions) > 1:
         return summary.pareto_front(study, done)[:1]
@@ -661,7 +660,7 @@ def _measure(p: Prepared, outcomes: _Outcomes) -> DefaultsReport:
     counts: dict[str, int] = {}
     for t in trials:
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
-    best = study.best_trial if len(study.directions) == 1 else top_trials(study, 1)[0]
+    best = top_trials(study, 1)[0]
     plan = {
         "rounds": list(p.rounds),
         "look_alpha": p.look_alpha,
