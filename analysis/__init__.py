@@ -3,8 +3,11 @@ report (the findings on the course note's claims, which use it, are a package ab
 
     statistics.py      the paired comparison and its three verdicts, the sequential seed plan
     retraining.py      configurations re-trained over seeds, as populations, in processes
-    defaults_report.py the defaults report: selection, comparisons in rounds, safe ranges;
-                       its data (defaults_result.py), figures, Markdown; importances.py
+    report_inputs.py   the defaults report's inputs (options, study, sweep file), checked
+    defaults_report.py its procedure: selection, comparisons in rounds, safe ranges; its data
+                       (defaults_result.py); importances.py
+    report_outputs.py  its outputs: Markdown (defaults_markdown.py), figures
+                       (defaults_figures.py), the MLflow runs (tracking/report_runs.py)
     bands.py           a mean curve over seeds and its 95% t interval per epoch, and
                        seed_bands.py, the report's configurations as such bands in MLflow
                        (band_figures.py draws them)

@@ -31,6 +31,7 @@ from typing import Any
 from analysis.bands import Band, band
 from analysis.defaults_result import DefaultsReport, RunRecord
 from analysis.formatting import fmt
+from tracking.report_runs import ReportRun
 
 ARMS = ("tuned", "default", "range")  # the configurations compared on the evaluation seeds
 METRIC = "val_cost"
@@ -139,7 +140,7 @@ def _safe(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name).strip("._") or "param"
 
 
-def summary_run(b: ConfigBand, report: DefaultsReport, artifacts: Sequence[Path]) -> dict:
+def summary_run(b: ConfigBand, report: DefaultsReport, artifacts: Sequence[Path]) -> ReportRun:
     """A configuration's summary run as tracking/report_runs.py logs it."""
     name = run_label(b.arm, b.param, b.value)
     curves = {}
@@ -154,10 +155,9 @@ def summary_run(b: ConfigBand, report: DefaultsReport, artifacts: Sequence[Path]
         "t; none where one seed ran). A seed that learned nothing or diverged is counted, not "
         "averaged."
     )
-    return {
-        "name": f"report {name} band",
-        "status": "FINISHED",
-        "tags": {
+    return ReportRun(
+        name=f"report {name} band",
+        tags={
             "optsweep.report.arm": b.arm,
             "optsweep.report.param": b.param or "",
             SUMMARY_TAG: "band",
@@ -165,7 +165,7 @@ def summary_run(b: ConfigBand, report: DefaultsReport, artifacts: Sequence[Path]
             "optsweep.report.seeds_failed": failed,
             "mlflow.note.content": note,
         },
-        "params": {
+        params={
             "arm": b.arm,
             "param": b.param or "",
             "value": "" if b.value is None else b.value,
@@ -174,10 +174,10 @@ def summary_run(b: ConfigBand, report: DefaultsReport, artifacts: Sequence[Path]
             "seeds_failed": b.failed,
             "confidence": b.band.confidence if b.band else 0.95,
         },
-        "metrics": {"seeds_learned": learned, "seeds_failed": failed},
-        "curves": curves,
-        "artifacts": list(artifacts),
-    }
+        metrics={"seeds_learned": learned, "seeds_failed": failed},
+        curves=curves,
+        artifacts=tuple(artifacts),
+    )
 
 
 def log(report_log, report: DefaultsReport) -> list[str]:

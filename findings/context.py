@@ -94,7 +94,7 @@ class Context:
         return out
 
     def _log(self, study, outcomes: list[Outcome]) -> None:
-        from tracking.report_runs import ReportLog
+        from tracking.report_runs import ReportLog, ReportRun
 
         parent = study.user_attrs.get(PARENT_ATTR)
         if not self.tracking_uri or not parent:
@@ -104,23 +104,23 @@ class Context:
             label, seed = o.key
             name = "/".join(map(str, label)) if isinstance(label, tuple) else str(label)
             log.log_run(
-                {
-                    "name": f"claim {name} seed={seed}",
-                    "status": "FAILED" if o.status in ("diverged", "error") else "FINISHED",
-                    "tags": {
+                ReportRun(
+                    name=f"claim {name} seed={seed}",
+                    status="FAILED" if o.status in ("diverged", "error") else "FINISHED",
+                    tags={
                         "optsweep.report.arm": name,
                         "optsweep.report.seed": seed,
                         "optsweep.report.status": o.status,
                         "optsweep.claim": "findings",
                     },
-                    "params": {"seed": seed, "arm": name},
-                    "metrics": {
+                    params={"seed": seed, "arm": name},
+                    metrics={
                         **{k: v for k, v in o.final.items() if v is not None},
                         "seconds": o.seconds,
                         "epochs_run": o.epochs_run,
                     },
-                    "curves": {"val_cost": o.val_cost, "train_cost": o.train_cost},
-                }
+                    curves={"val_cost": o.val_cost, "train_cost": o.train_cost},
+                )
             )
 
 

@@ -34,7 +34,7 @@ KEY = "momentum-beta"
 SWEEP = "momentum_beta.toml"
 OPTIMIZERS = ("gd", "momentum")
 ALPHAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # half-decades; both rules share alpha's scale
-# Disjoint from the evaluation seeds 1..N, N <= 100 (defaults_report.MAX_SEEDS caps --seeds).
+# Disjoint from the evaluation seeds 1..N, N <= 100 (report_inputs.MAX_SEEDS caps --seeds).
 SELECTION_SEEDS = (101, 102, 103)
 
 

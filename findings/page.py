@@ -52,7 +52,7 @@ def run(
     say: Callable[[str], None] = print,
 ) -> tuple[dict, dict]:
     """Sweep, measure every claim, write the page; (timings, results)."""
-    from analysis.defaults_report import check_options
+    from analysis.report_inputs import check_options
     from sweeps import sweep_file
 
     check_options(seeds, TOLERANCE, workers)

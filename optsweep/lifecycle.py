@@ -22,8 +22,8 @@ from sweeps.options import SweepOptions
 if TYPE_CHECKING:
     import optuna
 
-    from analysis.defaults_report import Prepared
     from analysis.defaults_result import DefaultsReport
+    from analysis.report_inputs import Prepared
     from analysis.retraining import Outcome
     from sweeps.study import Progress
     from sweeps.summary import StudySummary
@@ -88,7 +88,7 @@ def check(
 ) -> Sweep:
     """Every input of the sweep, its end report included, checked; nothing written. `doc`: the
     sweep file's content, read instead of the file at `path` (see sweeps.sweep.check)."""
-    from analysis import defaults_report as report
+    from analysis import report_inputs as report
     from sweeps import sweep as sweep_mod
 
     options = options or SweepOptions()

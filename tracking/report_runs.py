@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,21 @@ REPORT_TAG = "optsweep.report"  # on the parent: artifact path of the Markdown r
 REPORT_FILE_TAG = "optsweep.report.file"  # on the parent: where the Markdown was written
 CURVE_KEYS = ("val_cost", "train_cost", "val_accuracy")
 MAX_CURVE_POINTS = 500  # per curve per run: enough to draw, few enough to log quickly
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """One nested run of a report: a re-training, or a summary of several (a seed band).
+    `metrics` are its final figures (a curve's name gets final_ in front), `curves` its
+    per-epoch series (step = epoch), `artifacts` files attached to it."""
+
+    name: str
+    status: str = "FINISHED"  # or FAILED (a re-training that diverged or failed)
+    tags: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    curves: Mapping[str, Sequence[float | None]] = field(default_factory=dict)
+    artifacts: Sequence[Path] = ()
 
 
 def check_parent(uri: str, run_id: str) -> None:
@@ -71,7 +87,7 @@ class ReportLog:
 
     def log(
         self,
-        runs: Sequence[Mapping[str, Any]],
+        runs: Sequence[ReportRun],
         markdown: Path,
         pngs: Sequence[Path],
         tags: Mapping[str, Any] | None = None,
@@ -89,29 +105,29 @@ class ReportLog:
         self._batch(self.parent_run_id, [], {}, parent_tags)
         return {"parent_run_id": self.parent_run_id, "runs": ids, "artifact": artifact}
 
-    def log_run(self, run: Mapping[str, Any]) -> str:
+    def log_run(self, run: ReportRun) -> str:
         """One re-training (or a summary of several) as a nested run: created, logged in
         batches, its files (`artifacts`, paths) attached, terminated."""
         tags = {
-            **values.tags(run.get("tags")),
+            **values.tags(run.tags),
             PARENT_TAG: self.parent_run_id,
             STUDY_TAG: self.study,
             ROLE_TAG: REPORT_ROLE,
         }
-        created = self.client.create_run(self.experiment_id, tags=tags, run_name=run["name"])
+        created = self.client.create_run(self.experiment_id, tags=tags, run_name=run.name)
         run_id = created.info.run_id
         ts = created.info.start_time or 0
         metrics = []
-        for k, v in (run.get("metrics") or {}).items():
+        for k, v in run.metrics.items():
             x = values.number(v)
             if x is not None and math.isfinite(x):
                 metrics.append((values.key(f"final_{k}" if k in CURVE_KEYS else k), x, ts, 0))
-        for k, series in (run.get("curves") or {}).items():
+        for k, series in run.curves.items():
             metrics += curve_metrics(k, series, ts)
-        self._batch(run_id, metrics, values.params(run.get("params")), {})
-        for path in run.get("artifacts") or ():
+        self._batch(run_id, metrics, values.params(run.params), {})
+        for path in run.artifacts:
             self.client.log_artifact(run_id, str(path))
-        self.client.set_terminated(run_id, run.get("status", "FINISHED"))
+        self.client.set_terminated(run_id, run.status)
         return run_id
 
     def _batch(self, run_id: str, metrics: list, params: dict, tags: Mapping[str, Any]) -> None:

@@ -63,23 +63,23 @@ def test_summary_runs_carry_the_three_curves_and_their_plots():
 
     class Log:  # stands in for tracking.report_runs.ReportLog: what it is asked to log
         def log_run(self, run):
-            for path in run["artifacts"]:
+            for path in run.artifacts:
                 assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # drawn before logging
             logged.append(run)
             return f"id{len(logged)}"
 
     assert seed_bands.log(Log(), report) == ["id1", "id2", "id3"]
-    runs = {r["name"]: r for r in logged}
+    runs = {r.name: r for r in logged}
     assert set(runs) == {"report tuned band", "report one_minus_beta1=default band",
                          "report alpha=0.05 band"}  # fmt: skip
     tuned = runs["report tuned band"]
-    assert tuned["curves"]["val_cost_mean"] == [2.0, 3.0]
-    assert tuned["curves"]["val_cost_hi"] == pytest.approx([2 + T975_1, 3 + T975_1])
-    assert tuned["tags"]["optsweep.report.summary"] == "band"
-    assert tuned["tags"]["optsweep.report.seeds_failed"] == 1
-    assert tuned["params"]["seeds_learned"] == [7, 8]
-    plots = lambda run: sorted(p.name for p in run["artifacts"])  # noqa: E731
+    assert tuned.curves["val_cost_mean"] == [2.0, 3.0]
+    assert tuned.curves["val_cost_hi"] == pytest.approx([2 + T975_1, 3 + T975_1])
+    assert tuned.tags["optsweep.report.summary"] == "band"
+    assert tuned.tags["optsweep.report.seeds_failed"] == 1
+    assert tuned.params["seeds_learned"] == [7, 8]
+    plots = lambda run: sorted(p.name for p in run.artifacts)  # noqa: E731
     assert plots(tuned) == ["val_cost_bands-alpha.png", "val_cost_bands-beta1.png"]
     assert plots(runs["report one_minus_beta1=default band"]) == ["val_cost_bands-beta1.png"]
     assert plots(runs["report alpha=0.05 band"]) == ["val_cost_bands-alpha.png"]
-    assert not tuned["artifacts"][0].exists()  # a temporary folder, gone after logging
+    assert not tuned.artifacts[0].exists()  # a temporary folder, gone after logging

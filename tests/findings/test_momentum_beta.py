@@ -128,7 +128,7 @@ def test_each_data_set_keeps_the_sweeps_settings_but_its_own_data_and_network():
 
 
 def test_selection_seeds_never_evaluate():
-    from analysis.defaults_report import MAX_SEEDS
+    from analysis.report_inputs import MAX_SEEDS
 
     assert min(momentum_beta.SELECTION_SEEDS) > MAX_SEEDS
 
