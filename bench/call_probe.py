@@ -51,7 +51,8 @@ def timed(name: str, fn):
 
 
 def patch(owner, attr: str, name: str) -> None:
-    setattr(owner, attr, timed(name, getattr(owner, attr)))
+    if hasattr(owner, attr):  # an older tree may lack it (a side-by-side run against main)
+        setattr(owner, attr, timed(name, getattr(owner, attr)))
 
 
 def timed_cm(name: str, cm_factory):
@@ -114,6 +115,9 @@ def install() -> None:
     patch(Trial, "report", "optuna: Trial.report")
     patch(Trial, "should_prune", "optuna: Trial.should_prune")
     patch(Trial, "set_user_attr", "optuna: Trial.set_user_attr")
+    import sweeps.optuna_private as op
+
+    patch(op, "write_together", "db: write_together (a batch: attrs, params, reports)")
     patch(core.population, "train_population", "training (train_population, writes inside)")
     patch(CurveWriter, "flush", "trial: curve chunk flush")
     patch(tr, "_finish", "trial: finish (attrs, tell, run end)")
