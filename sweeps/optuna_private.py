@@ -104,9 +104,10 @@ def _one_read_class():
 
 
 def write_together(storage, writes: list[tuple[str, tuple]]) -> None:
-    """Write trial user attributes ("attr": trial_id, key, value), parameters ("param":
-    trial_id, name, internal value, distribution, previous distribution) and intermediate
-    values ("value": trial_id, step, value) to an RDBStorage in one transaction: all or none.
+    """Write trial user and system attributes ("attr", "system": trial_id, key, value),
+    parameters ("param": trial_id, name, internal value, distribution, previous distribution)
+    and intermediate values ("value": trial_id, step, value) to an RDBStorage in one
+    transaction: all or none.
 
     Optuna writes each in a transaction of its own (a session, about three statements and a
     commit: ~2.5 ms of a worker's CPU on PostgreSQL, BENCHMARKS.md). Here: one read of the
@@ -122,16 +123,17 @@ def write_together(storage, writes: list[tuple[str, tuple]]) -> None:
     from optuna.storages._rdb.storage import _create_scoped_session
 
     attrs: dict[tuple, str] = {}
+    system: dict[tuple, str] = {}
     values: dict[tuple, float] = {}
     params = []
     for kind, args in writes:
-        if kind == "attr":
-            attrs[args[0], args[1]] = json.dumps(args[2])  # the last write of a key wins
+        if kind in ("attr", "system"):  # the last write of a key wins
+            (attrs if kind == "attr" else system)[args[0], args[1]] = json.dumps(args[2])
         elif kind == "value":
             values[args[0], args[1]] = args[2]
         else:
             params.append(args)
-    ids = sorted({k[0] for k in attrs} | {k[0] for k in values} | {p[0] for p in params})
+    ids = sorted({k[0] for k in (*attrs, *system, *values)} | {p[0] for p in params})
     trial = models.TrialModel
     with _create_scoped_session(storage.scoped_session) as session:
         query = sa.select(trial.trial_id, trial.state).where(trial.trial_id.in_(ids))
@@ -161,10 +163,11 @@ def write_together(storage, writes: list[tuple[str, tuple]]) -> None:
             ]  # fmt: skip
             table = models.TrialIntermediateValueModel.__table__
             _upsert(session, table, rows, ("trial_id", "step"), tuple(rows[0])[:2])
-        if attrs:
-            rows = [{"trial_id": t, "key": k, "value_json": v} for (t, k), v in attrs.items()]
-            _upsert(session, models.TrialUserAttributeModel.__table__, rows,
-                    ("trial_id", "key"), ("value_json",))  # fmt: skip
+        for written, model in ((attrs, models.TrialUserAttributeModel),
+                               (system, models.TrialSystemAttributeModel)):  # fmt: skip
+            if written:
+                rows = [{"trial_id": t, "key": k, "value_json": v} for (t, k), v in written.items()]
+                _upsert(session, model.__table__, rows, ("trial_id", "key"), ("value_json",))
 
 
 def _upsert(session, table, rows: list[dict], keys: tuple, columns: tuple) -> None:

@@ -172,10 +172,10 @@ def riding_class():
 
         @contextlib.contextmanager
         def batched(self):
-            """Inside (in this thread), trial user attributes, parameters and intermediate
-            values are kept and written at the end in one transaction (`write_together`),
-            retried whole on a lost connection; nothing is written if the body raises.
-            Nested: the outer one writes."""
+            """Inside (in this thread), trial user and system attributes, parameters and
+            intermediate values are kept and written at the end in one transaction
+            (`write_together`), retried whole on a lost connection; nothing is written if the
+            body raises. Nested: the outer one writes."""
             local = _batches.__dict__
             if local.get(id(self)) is not None:
                 yield
@@ -217,6 +217,11 @@ def riding_class():
         def set_trial_user_attr(self, trial_id, key, value) -> None:
             if not self._queue("attr", (trial_id, key, value)):
                 ride_out(lambda: RDBStorage.set_trial_user_attr(self, trial_id, key, value),
+                         self.outage_seconds, "the study storage")  # fmt: skip
+
+        def set_trial_system_attr(self, trial_id, key, value) -> None:
+            if not self._queue("system", (trial_id, key, value)):
+                ride_out(lambda: RDBStorage.set_trial_system_attr(self, trial_id, key, value),
                          self.outage_seconds, "the study storage")  # fmt: skip
 
         def set_trial_intermediate_value(self, trial_id, step, value) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sweeps import storage as storage_mod
 from sweeps.attrs import FINAL_ATTR, PARAMS_ATTR, REASON_ATTR, STATE_ATTR, VALUES_ATTR
 from sweeps.curves import CurveWriter, smoothed_cost
+from sweeps.optuna_private import one_read
 from sweeps.signals import Interrupted, deaf_to_signals, signals_deferred
 
 INTERRUPTED = "interrupted: the sweep was stopped while this trial ran; it will run again"
@@ -155,7 +156,9 @@ def _run_trials(ctx: WorkerContext, study, trials: list) -> list:
         with signals_deferred():
             refused = []
             try:
-                with storage_mod.batched(ctx.storage):  # the population's values: one write
+                # the population's values in one write; the sampler reads the study once for
+                # them all (constant liar: every ask reads the RUNNING trials too)
+                with storage_mod.batched(ctx.storage), one_read(study):
                     for trial in trials:
                         try:
                             members.append(_begin(ctx, trial))
