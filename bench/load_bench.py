@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load_bench.py                  # 8 workers, 400 trials, with and
     .venv/bin/python bench/load_bench.py --workers 4 --trials 100 --modes optuna   # without MLflow
+    .venv/bin/python bench/load_bench.py --probe --json   # + every call's cost, per trial
 
 Each mode gets a fresh PostgreSQL schema (dropped at the end) and, with tracking, its own
 `optsweep server` on a free loopback port whose runs also live in PostgreSQL. All workers start
