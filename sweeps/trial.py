@@ -98,12 +98,14 @@ class _Recorder:
 
     def write(self, send: bool = True) -> None:
         """The buffered epochs as one more curve chunk and the reports kept for it, in one
-        transaction (`send`: and the MLflow run's buffer, see CurveWriter.flush)."""
+        transaction; then (`send`) the MLflow run's buffer, never ahead of the study."""
         with storage_mod.batched(self.storage):
             for value, epoch in self.reports:
                 self.trial.report(value, epoch)
             self.reports.clear()
-            self.writer.flush(send=send)
+            self.writer.flush(send=False)
+        if send:
+            self.writer.flush()  # nothing left to store: the run's buffer goes
 
 
 def report_interval(spec, epochs: int) -> int:
@@ -166,9 +168,13 @@ def _run_trials(ctx: WorkerContext, study, trials: list) -> list:
                             refused.append((trial, e))
             except Exception as e:  # their values could not be written: none can train
                 refused += [(m.trial, e) for m in members]
-                for m in members:
-                    _end_run(m.run, "FAIL", None, f"{type(e).__name__}: {e}")
                 members.clear()
+            for m in list(members):  # their runs, once the study has their values
+                try:
+                    _open_run(ctx, m)
+                except Exception as e:
+                    refused.append((m.trial, e))
+                    members.remove(m)
             for trial, e in refused:
                 states[trial.number] = _fail(ctx, study, trial, None, None, e)
         for m, result in zip(members, _train(ctx, members), strict=True):
@@ -199,7 +205,7 @@ def _run_trials(ctx: WorkerContext, study, trials: list) -> list:
 
 
 def _begin(ctx: WorkerContext, trial) -> _Member:
-    """Suggest the trial's values, record them, open its MLflow run: ready to train."""
+    """Suggest the trial's values and record them: ready for its MLflow run (`_open_run`)."""
     spec = ctx.spec
     trial.set_user_attr(STATE_ATTR, "running")  # a retry inherits its predecessor's
     values = spec.space.suggest(trial)
@@ -207,15 +213,18 @@ def _begin(ctx: WorkerContext, trial) -> _Member:
     params = run_params(spec, config, values)
     trial.set_user_attr(VALUES_ATTR, _jsonable(values))
     trial.set_user_attr(PARAMS_ATTR, params)  # `optsweep sync` rebuilds the run from these
-    run = _start_run(ctx, trial, params, config)
-    try:
-        writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
-    except Exception as e:  # the trial fails, and its run must not stay RUNNING
-        _end_run(run, "FAIL", None, f"{type(e).__name__}: {e}")
-        raise
+    writer = CurveWriter(trial, None, ctx.flush_every, ctx.flush_seconds)
     recorder = _Recorder(trial, writer, spec.objective, report_interval(spec, config.epochs),
                          ctx.storage, prunes=spec.pruner != "none")  # fmt: skip
-    return _Member(trial, config, run, writer, recorder)
+    return _Member(trial, config, None, writer, recorder)
+
+
+def _open_run(ctx: WorkerContext, m: _Member) -> None:
+    """The member's MLflow run, once its values are in the study: the study is never behind
+    the run (a worker killed in between leaves a trial the others fail and close)."""
+    m.run = m.writer.run = _start_run(
+        ctx, m.trial, m.trial.user_attrs[PARAMS_ATTR], m.config
+    )  # fmt: skip
 
 
 def _train(ctx: WorkerContext, members: list[_Member]) -> list:

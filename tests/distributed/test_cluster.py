@@ -22,7 +22,9 @@ from tests.distributed.conftest import (
 
 def _running_pids(journal, name) -> list[int]:
     running = open_study(str(journal), name).get_trials(states=(TrialState.RUNNING,))
-    return [t.user_attrs["optsweep.worker"]["pid"] for t in running if t.user_attrs]
+    return [
+        t.user_attrs["optsweep.worker"]["pid"] for t in running if "optsweep.worker" in t.user_attrs
+    ]
 
 
 def test_a_local_cluster_runs_the_exact_budget_with_one_run_per_trial(tmp_path, procs):
