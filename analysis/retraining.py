@@ -14,14 +14,20 @@ process boundary. A job may stop early once the validation cost falls below `sto
 (time-to-target needs nothing after it) or after `max_seconds`.
 
 Workers start with "spawn": the parent may hold MLflow and SQLAlchemy threads, which a forked
-child must not inherit.
+child must not inherit. Inside `on_cluster(address, workers)` they are the tasks of a Dask
+cluster instead (`--cluster` on `optsweep report` and `optsweep findings`): every `pool` there
+is the cluster's executor, so each population trains on a Dask worker, and the outcomes are the
+same (a job is plain data in, an Outcome out, deterministic per seed).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -68,10 +74,23 @@ class Outcome:
         return self.final.get(objective)
 
 
+_cluster: contextvars.ContextVar[Executor | None] = contextvars.ContextVar(
+    "optsweep_retraining_cluster", default=None
+)
+
+
+def cluster_executor() -> Executor | None:
+    """The Dask cluster's executor inside `on_cluster`, else None."""
+    return _cluster.get()
+
+
 def pool(workers: int):
     """Worker processes to re-train in, kept for several `run` calls (a report's rounds), or
     None for one worker. Started with "spawn": the parent may hold MLflow and SQLAlchemy
-    threads, which a forked child must not inherit."""
+    threads, which a forked child must not inherit. Inside `on_cluster`: the cluster's
+    executor (which the cluster's own context closes)."""
+    if _cluster.get() is not None:
+        return contextlib.nullcontext(_cluster.get())
     if workers <= 1:
         return contextlib.nullcontext(None)
     import multiprocessing
@@ -84,6 +103,62 @@ def pool(workers: int):
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
         initializer=set_threads, initargs=(share,),
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def on_cluster(address: str | None, workers: int, data: Sequence[str] = ()) -> Iterator[None]:
+    """Inside, every re-training runs on the Dask cluster at `address` (`local`: a LocalCluster
+    of `workers` single-threaded processes; `tcp://`/`tls://`: a running scheduler), as
+    `sweep --cluster` connects (sweeps.cluster.connect). None: nothing changes.
+
+    A remote cluster's workers need nothing from this machine but the jobs, except a data set
+    read from a file (`data`: the data sets' names): that is refused in one line, as `sweep
+    --cluster` refuses file stores. The tasks touch no study or tracking store."""
+    if address is None:
+        yield
+        return
+    from sweeps import cluster
+
+    address = cluster.check_address(address)
+    check_cluster_data(address, data)
+    with cluster.connect(address, max(1, workers)) as client:
+        token = _cluster.set(_OneThreadEach(client.get_executor(pure=False)))
+        try:
+            yield
+        finally:
+            _cluster.reset(token)
+
+
+def check_cluster_data(address: str, names: Sequence[str]) -> None:
+    """ConfigError (one line) when a remote cluster would train on a data file of this machine."""
+    from core.data import BUILTIN
+    from core.errors import ConfigError
+    from sweeps.cluster import LOCAL
+
+    files = sorted({n for n in names if n not in BUILTIN})
+    if address != LOCAL and files:
+        raise ConfigError(
+            f"--cluster {address} re-trains on other machines, which cannot read the data file "
+            f"{files[0]} of this one; use --cluster local, or run without --cluster"
+        )
+
+
+class _OneThreadEach(Executor):
+    """A Dask executor whose tasks train with one thread each (a Dask worker runs one task per
+    thread: a population's own threads would oversubscribe its cores)."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self.inner.submit(_one_thread, fn, *args, **kwargs)
+
+
+def _one_thread(fn, *args, **kwargs):
+    from core.population import THREADS_ENV
+
+    os.environ.setdefault(THREADS_ENV, "1")
+    return fn(*args, **kwargs)
 
 
 def run(
@@ -108,7 +183,9 @@ def run(
             if on_done:
                 on_done(o)
 
-    if workers <= 1 or len(tasks) <= 1:
+    if processes is None:
+        processes = _cluster.get()  # inside on_cluster: every population goes to the cluster
+    if processes is None and (workers <= 1 or len(tasks) <= 1):
         for indices in tasks:
             finish(indices, run_population([jobs[i] for i in indices]))
         return [done[i] for i in range(len(jobs))]

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load_bench.py                  # 8 workers, 400 trials, with and
     .venv/bin/python bench/load_bench.py --workers 4 --trials 100 --modes optuna   # without MLflow
+    .venv/bin/python bench/load_bench.py --probe --json   # + every call's cost, per trial
 
 Each mode gets a fresh PostgreSQL schema (dropped at the end) and, with tracking, its own
 `optsweep server` on a free loopback port whose runs also live in PostgreSQL. All workers start
@@ -40,6 +41,8 @@ trials = {trials}
 pruner = "none"
 report_every = 5
 seed = 0
+population = "{population}"
+sampler = "{sampler}"
 
 [train]
 data = "moons"
@@ -73,7 +76,72 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(mode: str, workers: int, trials: int, epochs: int, folder: Path) -> dict:
+def cpu_ticks(pids) -> int:
+    """utime + stime of the processes, with those of their reaped children (a PostgreSQL
+    backend's CPU lands in the postmaster's cutime when it exits), in clock ticks."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in stat[11:15])
+    return total
+
+
+def all_cpu(name: str | None = None, pgid: int | None = None) -> int:
+    """Ticks of a whole server: the processes named `name` (or of process group `pgid`), each
+    with its reaped children's. Exited children are in their parent's cutime and live ones in
+    their own utime, so nothing is counted twice."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            stat = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if comm == name or (pgid is not None and int(stat[2]) == pgid):
+            pids.append(int(entry.name))
+    return cpu_ticks(pids)
+
+
+def probe_breakdown(folder: Path, trials: int) -> dict:
+    """The workers' call counters summed, per trial: calls, wall ms, CPU ms."""
+    total: dict[str, list] = {}
+    cpu = startup = 0.0
+    for f in folder.glob("worker-*.json"):
+        d = json.loads(f.read_text())
+        cpu += d["process_cpu_s"]
+        startup += d.get("cpu_before_first_claim_s", 0.0)
+        for k, (n, wall, c) in d["stats"].items():
+            t = total.setdefault(k, [0, 0.0, 0.0])
+            t[0] += n
+            t[1] += wall
+            t[2] += c
+    rows = {
+        k: {"calls": round(n / trials, 2), "wall_ms": round(1000 * w / trials, 2),
+            "cpu_ms": round(1000 * c / trials, 2)}
+        for k, (n, w, c) in sorted(total.items())
+    }  # fmt: skip
+    return {
+        "worker_cpu_ms_per_trial": round(1000 * (cpu - startup) / trials, 1),
+        "worker_startup_cpu_s": round(startup, 1),
+        "calls": rows,
+    }
+
+
+def run(
+    mode: str,
+    workers: int,
+    trials: int,
+    epochs: int,
+    folder: Path,
+    probe: bool = False,
+    population: str = "auto",
+    sampler: str = "tpe",
+) -> dict:
     import optuna
     from optuna.trial import TrialState
 
@@ -84,7 +152,8 @@ def run(mode: str, workers: int, trials: int, epochs: int, folder: Path) -> dict
     study_schema, mlflow_schema = f"bench_optuna_{tag}", f"bench_mlflow_{tag}"
     admin(f"CREATE SCHEMA {study_schema}")
     srv_proc = None
-    out: dict = {"mode": mode, "workers": workers, "trials": trials, "epochs": epochs}
+    out: dict = {"mode": mode, "workers": workers, "trials": trials, "epochs": epochs,
+                 "population": population, "sampler": sampler}  # fmt: skip
     try:
         env = dict(os.environ, OPTSWEEP_STORAGE=schema_url(study_schema))
         env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
@@ -104,16 +173,35 @@ def run(mode: str, workers: int, trials: int, epochs: int, folder: Path) -> dict
             extra = []
         name = f"load-{tag}"
         sweep = folder / f"{name}.toml"
-        sweep.write_text(textwrap.dedent(SWEEP.format(name=name, trials=trials, epochs=epochs)))
+        text = SWEEP.format(name=name, trials=trials, epochs=epochs, population=population,
+                            sampler=sampler)  # fmt: skip
+        sweep.write_text(textwrap.dedent(text))
+        python = [sys.executable, "-m", "optsweep"]
+        if probe:
+            (folder / "probe").mkdir()
+            env["OPTSWEEP_PROBE_DIR"] = str(folder / "probe")
+            env["PYTHONPATH"] = os.pathsep.join([str(REPO / "bench"), env["PYTHONPATH"]])
+            python = [sys.executable, "-c", "import call_probe; call_probe.main()"]
+        pg_before = all_cpu(name="postgres")
+        srv_before = all_cpu(pgid=srv_proc.pid) if srv_proc is not None else 0
         start = time.time()
         procs = []
         for i in range(workers):
             log = (folder / f"w{i}.out").open("wb")
-            argv = [sys.executable, "-m", "optsweep", "worker", str(sweep),
-                    "--worker-index", str(i), *extra]  # fmt: skip
+            argv = [*python, "worker", str(sweep), "--worker-index", str(i), *extra]
             procs.append(subprocess.Popen(argv, cwd=folder, env=env, stdout=log, stderr=log))
         codes = [p.wait() for p in procs]
         wall = time.time() - start
+        tick = os.sysconf("SC_CLK_TCK")
+        out["postgres_cpu_ms_per_trial"] = round(
+            1000 * (all_cpu(name="postgres") - pg_before) / tick / trials, 1
+        )
+        if srv_proc is not None:
+            out["mlflow_server_cpu_ms_per_trial"] = round(
+                1000 * (all_cpu(pgid=srv_proc.pid) - srv_before) / tick / trials, 1
+            )
+        if probe:
+            out["probe"] = probe_breakdown(folder / "probe", trials)
         logs = "".join((folder / f"w{i}.out").read_text() for i in range(workers))
 
         storage = optuna.storages.RDBStorage(schema_url(study_schema))
@@ -188,12 +276,20 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=400)
     ap.add_argument("--epochs", type=int, default=20, help="epochs per trial (short trials)")
     ap.add_argument("--modes", default="optuna,optuna+mlflow")
+    ap.add_argument("--population", default="auto", help="trials a worker claims at once")
+    ap.add_argument("--sampler", default="tpe")
+    ap.add_argument(
+        "--probe",
+        action="store_true",
+        help="time each storage and tracking call in the workers (bench/call_probe.py)",
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
     results = []
     for mode in args.modes.split(","):
         with tempfile.TemporaryDirectory(prefix="optsweep-load-") as tmp:
-            results.append(run(mode, args.workers, args.trials, args.epochs, Path(tmp)))
+            results.append(run(mode, args.workers, args.trials, args.epochs, Path(tmp),
+                               args.probe, args.population, args.sampler))  # fmt: skip
         if not args.json:
             print(json.dumps(results[-1]), flush=True)
     machine = {"cpus": os.cpu_count(), "python": platform.python_version(),

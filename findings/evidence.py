@@ -87,8 +87,13 @@ def loglog_slope(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
 
 def map_seeds(fn: Callable[[int], dict], seeds: Sequence[int], workers: int = 1) -> list[dict]:
     """[fn(seed) for seed in seeds], on `workers` processes when more than one (fn must be a
-    module-level function, so that it pickles), each with one BLAS thread (`one_thread`)."""
+    module-level function, so that it pickles), each with one BLAS thread (`one_thread`); on
+    the Dask cluster of `analysis.retraining.on_cluster` when inside one."""
+    from analysis.retraining import cluster_executor
+
     call = partial(_one_thread, fn)
+    if (cluster := cluster_executor()) is not None:
+        return list(cluster.map(call, seeds))
     if workers <= 1 or len(seeds) < 2:
         return [call(s) for s in seeds]
     from concurrent.futures import ProcessPoolExecutor

@@ -50,12 +50,18 @@ def run(
     workers: int = 2,
     track: bool = True,
     say: Callable[[str], None] = print,
+    cluster: str | None = None,
 ) -> tuple[dict, dict]:
-    """Sweep, measure every claim, write the page; (timings, results)."""
+    """Sweep, measure every claim, write the page; (timings, results). `cluster`: re-train on
+    that Dask cluster (`analysis.retraining.on_cluster`); the sweeps stay local processes."""
     from analysis.report_inputs import check_options
+    from analysis.retraining import on_cluster
     from sweeps import sweep_file
+    from sweeps.cluster import check_address
 
     check_options(seeds, TOLERANCE, workers)
+    if cluster is not None:
+        cluster = check_address(cluster)
     store, out = Path(store).resolve(), Path(out)
     _check_paths(store, out)
     start, load = time.perf_counter(), os.getloadavg()[0]
@@ -70,12 +76,13 @@ def run(
         figures=figures,
     )
     results = {}
-    for claim in CLAIMS:
-        say(f"claim {claim.key}: re-training over {seeds} seeds")
-        names = [sweep_file.load(FINDINGS_DIR / f).name for f in claim.sweeps]
-        left_out = tuple(sorted({s for n in names for s in ctx.left_out.get(n, [])}))
-        results[claim.key] = r = replace(claim.measure(ctx), left_out=left_out)
-        say(f"  {r.verdict}: {r.why}")
+    with on_cluster(cluster, workers):  # the claims' data sets are built in: no file to refuse
+        for claim in CLAIMS:
+            say(f"claim {claim.key}: re-training over {seeds} seeds")
+            names = [sweep_file.load(FINDINGS_DIR / f).name for f in claim.sweeps]
+            left_out = tuple(sorted({s for n in names for s in ctx.left_out.get(n, [])}))
+            results[claim.key] = r = replace(claim.measure(ctx), left_out=left_out)
+            say(f"  {r.verdict}: {r.why}")
     pngs = draw(results, figures)
     timings = {
         "sweeps": sweep_seconds,

@@ -176,21 +176,28 @@ def report(
     workers: int = 2,
     track: bool = True,
     out: str | Path | None = None,
+    cluster: str | None = None,
 ) -> Report:
-    """Re-train a study's tuned configuration against each default, as `optsweep report` does.
+    """Re-train a study's tuned configuration against each default, as `optsweep report` does
+    (`cluster`: its --cluster, local or a Dask scheduler's address).
 
     Raises:
         OptsweepError: the command line's one-line message (an unknown study, no completed
             trial, an unreachable store, ...).
     """
     from analysis import defaults_report as report_mod
+    from analysis.retraining import on_cluster
+    from sweeps.cluster import check_address
 
     with _as_error():
+        if cluster is not None:
+            cluster = check_address(cluster)
         prepared = report_mod.load(
             study, storage=storage, tracking_uri=tracking_uri, track=track, seeds=str(seeds),
             tolerance=tolerance, workers=workers, out=None if out is None else str(out),
         )  # fmt: skip
-        measured = report_mod.measure(prepared)
+        with on_cluster(cluster, workers, [prepared.spec.data.name]):
+            measured = report_mod.measure(prepared)
         written = report_mod.write(prepared, measured)
     return _report(measured, written)
 

@@ -144,6 +144,15 @@ Cluster = Annotated[
         "cluster needs stores every node reaches (PostgreSQL/MySQL, an MLflow server)."
     ),
 ]
+RetrainCluster = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Re-train on a Dask cluster: local (a LocalCluster of --workers processes here) "
+        "or a scheduler's address, tcp://host:8786 or tls://host:8786. Its workers need "
+        "optsweep installed; the stores stay with this command.",
+    ),
+]
 Insecure = Annotated[
     bool,
     typer.Option(

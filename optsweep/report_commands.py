@@ -39,6 +39,7 @@ def report(
     no_track: Annotated[
         bool, typer.Option("--no-track", help="Write the files only; log nothing to MLflow.")
     ] = False,
+    cluster: opt.RetrainCluster = None,
 ) -> None:
     """Which defaults hold up: importances, re-trained default-vs-tuned gaps, safe ranges.
 
@@ -46,12 +47,17 @@ def report(
     compared has a seed-band run: val_cost_mean, val_cost_lo, val_cost_hi per epoch (the mean
     and its 95% interval over the seeds that learned) and a plot of the bands."""
     from analysis import defaults_report as report_mod
+    from analysis.retraining import on_cluster
+    from sweeps.cluster import check_address
 
+    if cluster is not None:
+        cluster = check_address(cluster)
     prepared = report_mod.load(
         study, storage=storage, tracking_uri=tracking_uri, track=not no_track, seeds=seeds,
         tolerance=tolerance, workers=workers, out=out,
     )  # fmt: skip
-    run_report(prepared, json_out)
+    with on_cluster(cluster, workers, [prepared.spec.data.name]):
+        run_report(prepared, json_out)
 
 
 def findings(
@@ -69,11 +75,12 @@ def findings(
         ),
     ] = 2,
     no_track: Annotated[bool, typer.Option("--no-track", help="Log nothing to MLflow.")] = False,
+    cluster: opt.RetrainCluster = None,
 ) -> None:
     """Test the course note's claims: run their sweeps, re-train, write the page."""
     from pathlib import Path
 
-    _findings(Path(store), Path(out), seeds, workers, not no_track)
+    _findings(Path(store), Path(out), seeds, workers, not no_track, cluster)
 
 
 def run_report(prepared, json_out: bool):
@@ -186,7 +193,7 @@ def print_report(r, where: dict) -> None:
         )
 
 
-def _findings(store, out, seeds: int, workers: int, track: bool) -> None:
+def _findings(store, out, seeds: int, workers: int, track: bool, cluster=None) -> None:
     """Run the claims (findings/) and print their verdicts."""
     from findings import page
     from findings.registry import CLAIMS
@@ -198,6 +205,7 @@ def _findings(store, out, seeds: int, workers: int, track: bool) -> None:
         workers,
         track,
         say=lambda line: console.err().print(line, highlight=False),
+        cluster=cluster,
     )
     table = Table(title=f"the course note's claims ({seeds} seeds)")
     for col in ("#", "claim", "verdict", "why"):

@@ -25,6 +25,7 @@ import contextlib
 import contextvars
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,6 +35,7 @@ OUTAGE_SECONDS = 60.0
 FIRST_WAIT, LONGEST_WAIT = 0.5, 5.0  # seconds between attempts: doubling, at most this
 T = TypeVar("T")
 _recovered_at = -float("inf")  # time.monotonic() of this process's last recovery
+_batches = threading.local()  # id(storage) -> the writes its open `batched` keeps
 
 
 class OutageError(Exception):
@@ -168,6 +170,76 @@ def riding_class():
     class RidingRDBStorage(RDBStorage):
         outage_seconds: float = OUTAGE_SECONDS
 
+        @contextlib.contextmanager
+        def batched(self):
+            """Inside (in this thread), trial user and system attributes, parameters and
+            intermediate values are kept and written at the end in one transaction
+            (`write_together`), retried whole on a lost connection; nothing is written if the
+            body raises. Nested: the outer one writes."""
+            local = _batches.__dict__
+            if local.get(id(self)) is not None:
+                yield
+                return
+            local[id(self)] = writes = []
+            try:
+                yield
+            finally:
+                local[id(self)] = None
+            if writes:
+                self._write_together(writes)
+
+        def _queue(self, kind: str, args: tuple) -> bool:
+            writes = _batches.__dict__.get(id(self))
+            if writes is None:
+                return False
+            writes.append((kind, args))
+            return True
+
+        def _write_together(self, writes) -> None:
+            from sqlalchemy.exc import IntegrityError
+
+            from sweeps.optuna_private import write_together
+
+            attempts = 0
+
+            def call() -> None:
+                nonlocal attempts
+                attempts += 1
+                try:
+                    write_together(self, writes)
+                except Exception as e:  # a parameter's row is there: the lost attempt was
+                    if attempts > 1 and isinstance(e.__cause__ or e, IntegrityError):  # committed
+                        return
+                    raise
+
+            ride_out(call, self.outage_seconds, "the study storage")
+
+        def set_trial_user_attr(self, trial_id, key, value) -> None:
+            if not self._queue("attr", (trial_id, key, value)):
+                ride_out(lambda: RDBStorage.set_trial_user_attr(self, trial_id, key, value),
+                         self.outage_seconds, "the study storage")  # fmt: skip
+
+        def set_trial_system_attr(self, trial_id, key, value) -> None:
+            if not self._queue("system", (trial_id, key, value)):
+                ride_out(lambda: RDBStorage.set_trial_system_attr(self, trial_id, key, value),
+                         self.outage_seconds, "the study storage")  # fmt: skip
+
+        def set_trial_intermediate_value(self, trial_id, step, value) -> None:
+            if not self._queue("value", (trial_id, step, value)):
+                ride_out(
+                    lambda: RDBStorage.set_trial_intermediate_value(self, trial_id, step, value),
+                    self.outage_seconds, "the study storage",
+                )  # fmt: skip
+
+        def _set_trial_param(self, trial_id, name, value, distribution, previous) -> None:
+            if not self._queue("param", (trial_id, name, value, distribution, previous)):
+                ride_out(
+                    lambda: RDBStorage._set_trial_param(
+                        self, trial_id, name, value, distribution, previous
+                    ),
+                    self.outage_seconds, "the study storage",
+                )  # fmt: skip
+
         def set_trial_state_values(self, trial_id, state, values=None) -> bool:
             attempts = 0
 
@@ -194,5 +266,6 @@ def riding_class():
         return call
 
     for name in RETRIED:
-        setattr(RidingRDBStorage, name, riding(name))
+        if name not in vars(RidingRDBStorage):  # those it defines ride out by themselves
+            setattr(RidingRDBStorage, name, riding(name))
     return RidingRDBStorage

@@ -32,7 +32,7 @@ from sweeps.backends import (
     retry,
     start_ticks,
 )
-from sweeps.optuna_private import storage_of, trial_id
+from sweeps.optuna_private import backend_of, one_read, storage_of, trial_id
 from sweeps.outage import OUTAGE_SECONDS, note_trouble, whole_section
 from tracking.store import mask
 
@@ -230,13 +230,15 @@ def fail_lost_claims(study, cfg: StorageConfig) -> list[int]:
 
 def claim_trials(study, budget: int, n: int) -> list:
     """Under `budget_lock`: up to `n` trials to run (queued ones first), within the budget.
-    The study is read once: each ask starts exactly one trial, so the room stays exact."""
+    The study is read once (`one_read`: the asks and the sampler too): each ask starts exactly
+    one trial, so the room stays exact."""
     from optuna.trial import TrialState
 
-    trials = study.get_trials(deepcopy=False)
-    started = [t for t in counted(trials) if t.state != TrialState.WAITING]
-    room = budget - len(started)  # queued trials beyond a lowered budget are left waiting
-    return [_claim(study) for _ in range(max(0, min(n, room)))]
+    with one_read(study), batched(storage_of(study)):  # the owners in one write, in the lock
+        trials = study.get_trials(deepcopy=False)
+        started = [t for t in counted(trials) if t.state != TrialState.WAITING]
+        room = budget - len(started)  # queued trials beyond a lowered budget are left waiting
+        return [_claim(study) for _ in range(max(0, min(n, room)))]
 
 
 def _claim(study):
@@ -250,6 +252,13 @@ def _claim(study):
     beat_once(storage_of(study), trial)
     trial.set_user_attr(WORKER_ATTR, worker_identity())
     return trial
+
+
+def batched(storage):
+    """A context in which the trials' user attributes and parameters are written together, in
+    one transaction at its end (a database storage; elsewhere each is written at once)."""
+    backend = backend_of(storage)  # behind Optuna's cache
+    return backend.batched() if hasattr(backend, "batched") else contextlib.nullcontext()
 
 
 def beat_once(storage, trial) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from sweeps import storage as storage_mod
 from sweeps.attrs import DEFAULTS_ATTR, OBJECTIVES_ATTR, PARENT_ATTR, SPEC_ATTR, SWEEP_DOC_ATTR
 from sweeps.objectives import check_objectives, stored_objectives
+from sweeps.optuna_private import cached
 from sweeps.sweep import Sweep
 from tracking.store import mask
 
@@ -31,7 +32,7 @@ def _create_or_load(sweep: Sweep, seed_offset: int = 0):
     storage = storage_mod.open_storage(sweep.storage)
     study = optuna.create_study(
         study_name=sweep.spec.name,
-        storage=storage,
+        storage=cached(storage),  # Optuna's cache, which a claim reads once (one_read)
         directions=list(sweep.spec.all_directions),
         sampler=make_sampler(spec),
         pruner=make_pruner(spec),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sweeps import storage as storage_mod
 from sweeps.attrs import FINAL_ATTR, PARAMS_ATTR, REASON_ATTR, STATE_ATTR, VALUES_ATTR
 from sweeps.curves import CurveWriter, smoothed_cost
+from sweeps.optuna_private import one_read
 from sweeps.signals import Interrupted, deaf_to_signals, signals_deferred
 
 INTERRUPTED = "interrupted: the sweep was stopped while this trial ran; it will run again"
@@ -55,9 +56,14 @@ class _Recorder:
     population ends): in a population, one trial's storage or tracking error must not end the
     others' training."""
 
-    def __init__(self, trial, writer: CurveWriter, objective: str | None, report_every: int):
+    def __init__(
+        self, trial, writer: CurveWriter, objective: str | None, report_every: int,
+        storage=None, prunes: bool = True,
+    ):  # fmt: skip
         self.trial, self.writer = trial, writer
         self.objective, self.report_every = objective, report_every
+        self.storage, self.prunes = storage, prunes
+        self.reports: list[tuple[float, int]] = []  # (value, epoch) not yet written
         self.pruned_at: int | None = None
         self.error: Exception | None = None
 
@@ -79,11 +85,14 @@ class _Recorder:
         self.writer.add(m.epoch, metrics)  # buffers only
         write = self.writer.due()
         report = self.objective is not None and not m.epoch % self.report_every
+        if report and not self.prunes:  # no pruner reads them: they go with the next chunk
+            self.reports.append((metrics[self.objective], m.epoch))
+            report = False
         if not (write or report):
             return False
         with signals_deferred():  # an interrupt lands after this epoch's writes, in training
             if write:
-                self.writer.flush()
+                self.write()
             if not report:
                 return False
             self.trial.report(metrics[self.objective], m.epoch)
@@ -91,6 +100,17 @@ class _Recorder:
                 self.pruned_at = m.epoch
                 return True
         return False
+
+    def write(self, send: bool = True) -> None:
+        """The buffered epochs as one more curve chunk and the reports kept for it, in one
+        transaction; then (`send`) the MLflow run's buffer, never ahead of the study."""
+        with storage_mod.batched(self.storage):
+            for value, epoch in self.reports:
+                self.trial.report(value, epoch)
+            self.reports.clear()
+            self.writer.flush(send=False)
+        if send:
+            self.writer.flush()  # nothing left to store: the run's buffer goes
 
 
 def report_interval(spec, epochs: int) -> int:
@@ -141,19 +161,36 @@ def _run_trials(ctx: WorkerContext, study, trials: list) -> list:
     members: list[_Member] = []
     try:
         with signals_deferred():
-            for trial in trials:
+            refused = []
+            try:
+                # the population's values in one write; the sampler reads the study once for
+                # them all (constant liar: every ask reads the RUNNING trials too)
+                with storage_mod.batched(ctx.storage), one_read(study):
+                    for trial in trials:
+                        try:
+                            members.append(_begin(ctx, trial))
+                        except Exception as e:  # one bad trial never stops the others
+                            refused.append((trial, e))
+            except Exception as e:  # their values could not be written: none can train
+                refused += [(m.trial, e) for m in members]
+                members.clear()
+            for m in list(members):  # their runs, once the study has their values
                 try:
-                    members.append(_begin(ctx, trial))
-                except Exception as e:  # one bad trial never stops the others
-                    states[trial.number] = _fail(ctx, study, trial, None, None, e)
+                    _open_run(ctx, m)
+                except Exception as e:
+                    refused.append((m.trial, e))
+                    members.remove(m)
+            for trial, e in refused:
+                states[trial.number] = _fail(ctx, study, trial, None, None, e)
         for m, result in zip(members, _train(ctx, members), strict=True):
             m.result = result
         with signals_deferred():  # trained: each outcome is recorded whole, then an interrupt
+            outcomes, errors = _record_outcomes(ctx, members)
             for m in members:
                 try:
-                    if m.recorder.error is not None:  # its own write failed: it alone fails
-                        raise m.recorder.error
-                    states[m.trial.number] = _finish(ctx, study, m)
+                    if m.trial.number in errors:
+                        raise errors[m.trial.number]
+                    states[m.trial.number] = _finish(ctx, study, m, outcomes[m.trial.number])
                 except Exception as e:
                     states[m.trial.number] = _fail(ctx, study, m.trial, m.run, m.result, e)
         return [states[t.number] for t in trials]
@@ -173,7 +210,7 @@ def _run_trials(ctx: WorkerContext, study, trials: list) -> list:
 
 
 def _begin(ctx: WorkerContext, trial) -> _Member:
-    """Suggest the trial's values, record them, open its MLflow run: ready to train."""
+    """Suggest the trial's values and record them: ready for its MLflow run (`_open_run`)."""
     spec = ctx.spec
     trial.set_user_attr(STATE_ATTR, "running")  # a retry inherits its predecessor's
     values = spec.space.suggest(trial)
@@ -181,15 +218,19 @@ def _begin(ctx: WorkerContext, trial) -> _Member:
     params = run_params(spec, config, values)
     trial.set_user_attr(VALUES_ATTR, _jsonable(values))
     trial.set_user_attr(PARAMS_ATTR, params)  # `optsweep sync` rebuilds the run from these
-    run = _start_run(ctx, trial, params, config)
-    try:
-        writer = CurveWriter(trial, run, ctx.flush_every, ctx.flush_seconds)
-    except Exception as e:  # the trial fails, and its run must not stay RUNNING
-        _end_run(run, "FAIL", None, f"{type(e).__name__}: {e}")
-        raise
+    writer = CurveWriter(trial, None, ctx.flush_every, ctx.flush_seconds)
     objective = None if _is_multi(spec) else spec.objective  # two: nothing to report, unpruned
-    recorder = _Recorder(trial, writer, objective, report_interval(spec, config.epochs))
-    return _Member(trial, config, run, writer, recorder)
+    recorder = _Recorder(trial, writer, objective, report_interval(spec, config.epochs),
+                         ctx.storage, prunes=spec.pruner != "none")  # fmt: skip
+    return _Member(trial, config, None, writer, recorder)
+
+
+def _open_run(ctx: WorkerContext, m: _Member) -> None:
+    """The member's MLflow run, once its values are in the study: the study is never behind
+    the run (a worker killed in between leaves a trial the others fail and close)."""
+    m.run = m.writer.run = _start_run(
+        ctx, m.trial, m.trial.user_attrs[PARAMS_ATTR], m.config
+    )  # fmt: skip
 
 
 def _train(ctx: WorkerContext, members: list[_Member]) -> list:
@@ -201,17 +242,47 @@ def _train(ctx: WorkerContext, members: list[_Member]) -> list:
     return train_population([m.config for m in members], ctx.dataset, [m.recorder for m in members])
 
 
-def _finish(ctx: WorkerContext, study, m: _Member):
-    """Tell Optuna the trial's outcome, with its reason and final figures; end its run."""
-    from optuna.trial import TrialState
+def _record_outcomes(ctx: WorkerContext, members: list[_Member]) -> tuple[dict, dict]:
+    """Each trained member's last curve chunk, outcome, reason and final figures, written for
+    the whole population in one transaction: ({number: (state, reason, value)}, {number: the
+    error that fails it}). A member whose own write failed during training fails with it."""
+    outcomes: dict[int, tuple] = {}
+    errors: dict[int, Exception] = {}
+    try:
+        with storage_mod.batched(ctx.storage):
+            for m in members:
+                if m.recorder.error is not None:  # its own write failed: it alone fails
+                    errors[m.trial.number] = m.recorder.error
+                    continue
+                try:
+                    outcomes[m.trial.number] = _record(ctx, m)
+                except Exception as e:
+                    errors[m.trial.number] = e
+    except Exception as e:  # the write of them all failed: each of them fails with it
+        errors.update(dict.fromkeys(outcomes, e))
+        outcomes.clear()
+    return outcomes, errors
 
+
+def _record(ctx: WorkerContext, m: _Member) -> tuple:
+    """Write a trained trial's last curve chunk, status, reason and final figures; its
+    (state, reason, objective value or values, final figures) for `_finish`."""
     spec, trial, result = ctx.spec, m.trial, m.result
-    m.writer.flush(send=False)  # the run's last epochs go with its end, in one batch
+    m.recorder.write(send=False)  # the run's last epochs go with its end, in one batch
     state, reason, value = _outcome(spec, result, m.recorder)
     trial.set_user_attr(STATE_ATTR, result.status)
     trial.set_user_attr(REASON_ATTR, reason)
     final = final_figures(spec, result, m.config.epochs)
     trial.set_user_attr(FINAL_ATTR, _jsonable(final))
+    return state, reason, value, final
+
+
+def _finish(ctx: WorkerContext, study, m: _Member, outcome: tuple):
+    """Tell Optuna the trial's outcome (`_record` wrote its reason and figures); end its run."""
+    from optuna.trial import TrialState
+
+    trial, result = m.trial, m.result
+    state, reason, value, final = outcome
     study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
     _end_run(m.run, state.name, result, reason, final)
     ctx.finished.append((trial.number, state.name))

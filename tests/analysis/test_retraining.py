@@ -92,3 +92,18 @@ def test_tasks_deal_populations_per_data_set_and_timed_jobs_alone():
     assert [7] in tasks and [6] in tasks  # the timed job and the other data set apart
     moons = [t for t in tasks if 0 in t or 1 in t]
     assert len(moons) == 2 and sorted(len(t) for t in moons) == [3, 3]  # one per worker
+
+
+def test_a_remote_cluster_is_refused_a_data_file_of_this_machine_before_connecting():
+    from core.errors import ConfigError
+
+    refused = r"cannot read the data file /data/x\.csv of this one"
+    with (
+        pytest.raises(ConfigError, match=refused),
+        retraining.on_cluster("tcp://10.0.0.9:8786", 2, ["moons", "/data/x.csv"]),
+    ):
+        pass  # pragma: no cover -- refused before any connection
+    retraining.check_cluster_data("local", ["/data/x.csv"])  # this machine reads its files
+    retraining.check_cluster_data("tcp://10.0.0.9:8786", ["moons", "breast_cancer"])
+    with retraining.on_cluster(None, 2, ["/data/x.csv"]):  # no cluster: nothing changes
+        assert retraining.cluster_executor() is None

@@ -99,7 +99,7 @@ def test_a_population_of_trials_ends_each_one_as_a_lone_run_would(tmp_path):
     from sweeps.curves import read_curves
     from sweeps.trial import run_trials
 
-    path = write_sweep(tmp_path, trials=4, epochs=8, pruner="none", population=4)
+    path = write_sweep(tmp_path, trials=4, epochs=8, pruner="median", population=4)
     plan = sweep.check(path, workdir=tmp_path, track=False)
     study, storage, _ = open_study(plan)
     dataset = data.load(plan.spec.data)
@@ -131,7 +131,37 @@ def test_a_population_of_trials_ends_each_one_as_a_lone_run_would(tmp_path):
         )
         if frozen.state == optuna.trial.TrialState.COMPLETE:
             assert frozen.value == pytest.approx(lone.final["val_cost"], rel=1e-10)
-    assert done[stop_at].user_attrs["optsweep.reason"].startswith("pruned by none at epoch 3")
+    assert done[stop_at].user_attrs["optsweep.reason"].startswith("pruned by median at epoch 3")
+
+
+def test_on_a_database_a_population_without_pruner_keeps_every_report_and_value(tmp_path):
+    """On a database a population's parameters, attributes and reports are written together,
+    and with no pruner to read them the reports wait for the curves' next write: each trial
+    still ends with a report at every epoch, equal to its lone run's validation cost, and its
+    values and outcome."""
+    from core import data
+    from core.train import train
+    from sweeps.trial import run_trials
+
+    path = write_sweep(tmp_path, trials=3, epochs=6, pruner="none", population=3)
+    plan = sweep.check(path, workdir=tmp_path, track=False,
+                       storage=f"sqlite:///{tmp_path / 'study.db'}")  # fmt: skip
+    study, storage, _ = open_study(plan)
+    dataset = data.load(plan.spec.data)
+    ctx = WorkerContext(plan.spec, dataset, plan.storage, storage, None)
+    with storage_mod.budget_lock(plan.storage, plan.spec.name, storage):
+        trials = storage_mod.claim_trials(study, plan.spec.trials, 3)
+    states = run_trials(ctx, study, trials)
+    assert [s.name for s in states] == ["COMPLETE"] * 3
+    for frozen in study.get_trials(deepcopy=False):
+        values = frozen.user_attrs["optsweep.values"]
+        lone = train(plan.spec.config_for(values), dataset)
+        expected = dict(enumerate(lone.history["val_cost"], 1))  # report_every = 1
+        assert frozen.intermediate_values == pytest.approx(expected, rel=1e-10)
+        assert frozen.value == pytest.approx(lone.final["val_cost"], rel=1e-10)
+        assert set(frozen.params) == {"alpha", "one_minus_beta1", "log2_batch_size", "decay_rate"}
+        assert frozen.user_attrs["optsweep.status"] == "completed"
+        assert frozen.user_attrs["optsweep.worker"]["pid"] > 0
 
 
 def test_one_trial_s_failing_write_fails_it_alone_and_the_population_goes_on(tmp_path):
