@@ -95,8 +95,12 @@ class AtlasOutcome:
     seconds: float
 
 
-def check(path, store=STORE, out=PAGE, workers: int = 2, track: bool = True) -> AtlasPlan:
-    """The atlas file and every cell's sweep, checked; nothing written."""
+def check(
+    path, store=STORE, out=PAGE, workers: int = 2, track: bool = True, cluster: str | None = None
+) -> AtlasPlan:
+    """The atlas file and every cell's sweep, checked; nothing written. `cluster`: each cell's
+    workers as tasks on that Dask cluster (`sweep --cluster`; the cells' stores are files
+    here, so a remote cluster is refused at the check, as sweep refuses it)."""
     from core.errors import ConfigError
     from optsweep import atlas_file
 
@@ -109,7 +113,7 @@ def check(path, store=STORE, out=PAGE, workers: int = 2, track: bool = True) -> 
     created = not store.exists()  # the sweeps' checks need the store's folder: made here,
     store.mkdir(parents=True, exist_ok=True)  # removed again when a cell is refused
     try:
-        sweeps = _check_cells(spec, store, workers, track)
+        sweeps = _check_cells(spec, store, workers, track, cluster)
         plan = AtlasPlan(spec, store, out, workers, track, tuple(sweeps))
         for cell in spec.cells:  # a record of another version of a cell refuses, before any runs
             _read_record(plan, cell)
@@ -122,7 +126,9 @@ def check(path, store=STORE, out=PAGE, workers: int = 2, track: bool = True) -> 
     return plan
 
 
-def _check_cells(spec: AtlasSpec, store: Path, workers: int, track: bool) -> list:
+def _check_cells(
+    spec: AtlasSpec, store: Path, workers: int, track: bool, cluster: str | None = None
+) -> list:
     from core.errors import ConfigError
     from optsweep import lifecycle
     from sweeps.options import SweepOptions
@@ -132,7 +138,7 @@ def _check_cells(spec: AtlasSpec, store: Path, workers: int, track: bool) -> lis
         opts = SweepOptions(
             storage=str(store / "optsweep.journal"),
             tracking_uri=str(store / "mlflow.db") if track else None,
-            track=track, workers=workers, report_seeds=spec.report_seeds,
+            track=track, workers=workers, report_seeds=spec.report_seeds, cluster=cluster,
         )  # fmt: skip
         try:
             sweeps.append(lifecycle.check(store / f"{cell.study}.toml", opts, store, cell.doc))

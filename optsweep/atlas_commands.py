@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from optsweep import console
+from optsweep.options import Cluster
 
 
 def atlas(
@@ -33,6 +34,7 @@ def atlas(
         int, typer.Option(help="Worker processes for each cell's trials and re-training.")
     ] = 2,
     no_track: Annotated[bool, typer.Option("--no-track", help="Log nothing to MLflow.")] = False,
+    cluster: Cluster = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the atlas as one JSON object, nothing else.")
     ] = False,
@@ -40,7 +42,7 @@ def atlas(
     """Which defaults hold up across tasks: a sweep and a defaults report per cell, aggregated."""
     from optsweep import atlas as atlas_mod
 
-    plan = atlas_mod.check(atlas_file, store, out, workers, not no_track)
+    plan = atlas_mod.check(atlas_file, store, out, workers, not no_track, cluster)
     say = (lambda line: None) if json_out else (
         lambda line: console.err().print(line, highlight=False))  # fmt: skip
     outcome = atlas_mod.run(plan, say)

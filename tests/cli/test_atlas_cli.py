@@ -188,3 +188,16 @@ def test_the_atlas_file_makes_one_sweep_document_per_cell(tmp_path):
     assert mine["train"]["epochs"] == 7 and spec.cells[0].doc["train"]["epochs"] == 20
     assert mine["train"]["optimizer"] == "adam" and set(mine["space"]) == {"alpha"}
     assert mine["study"]["name"] == "tiny-mine-adam" and mine["study"]["trials"] == 4
+
+
+def test_each_cell_s_workers_take_the_cluster_a_sweep_would(tmp_path):
+    """--cluster reaches every cell's sweep check (sweep --cluster's): a value it does not
+    know is refused there in one line, before anything is written."""
+    path = tmp_path / "grid.toml"
+    path.write_text(TINY)
+    r = invoke(tmp_path, path, "--cluster", "somewhere")
+    assert r.exit_code == 2, r.output
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "give local (a Dask cluster on this machine)" in lines[0], r.stderr
+    assert "cell moons x momentum" in lines[0]  # refused by the cell's own sweep check
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.toml"]

@@ -15,10 +15,10 @@ from core.train import TrainConfig, warm_kernel
 from sweeps.signals import signals_deferred
 
 data = load(DataSpec("moons"))
-print("compiling", flush=True)
 start = time.perf_counter()
 try:
     with signals_deferred():
+        print("compiling", flush=True)  # held from here: Ctrl-C may come at once
         warm_kernel(TrainConfig(layers=(5, 2)), data)
 except KeyboardInterrupt:
     print(f"interrupted after {time.perf_counter() - start:.1f} s", flush=True)
