@@ -89,6 +89,7 @@ def check(
     """Every input of the sweep, its end report included, checked; nothing written. `doc`: the
     sweep file's content, read instead of the file at `path` (see sweeps.sweep.check)."""
     from analysis import report_inputs as report
+    from analysis.retraining import check_cluster_data
     from sweeps import sweep as sweep_mod
 
     options = options or SweepOptions()
@@ -99,6 +100,8 @@ def check(
     plan = sweep_mod.check(path, options, workdir=workdir, doc=doc)
     if seeds:  # the report is written after the trials: its folder is checked before
         report.check_out(plan.workdir / report.default_out(plan.spec.name), fix=REPORT_FIX)
+        if options.cluster:  # and a cluster that could not re-train its data set
+            check_cluster_data(options.cluster, [plan.spec.data.name])
     return plan
 
 
@@ -130,6 +133,7 @@ def end_report(plan: Sweep, study, tracker, seeds: str, hooks: Hooks):
     """The defaults report (`optsweep report`) on the seeds --report-seeds says: (report, where
     it was written), or (None, None) when it cannot run."""
     from analysis import defaults_report as report_mod
+    from analysis.retraining import on_cluster
     from core.errors import UserError
 
     try:
@@ -145,7 +149,9 @@ def end_report(plan: Sweep, study, tracker, seeds: str, hooks: Hooks):
     note = f"run at the end of the sweep with --report-seeds {seeds}"
     prepared.notes.append(note)
     hooks.on_report_start(prepared, note)
-    report = report_mod.measure(prepared, on_done=hooks.on_report_run)
+    options = plan.options  # with --cluster, the re-trainings go where the trials went
+    with on_cluster(options.cluster, options.workers, [plan.spec.data.name]):
+        report = report_mod.measure(prepared, on_done=hooks.on_report_run)
     written = report_mod.write(prepared, report)
     hooks.on_report(report, written)
     return report, written

@@ -50,3 +50,17 @@ def test_a_bad_cluster_is_one_line_exit_2_and_writes_nothing(study):  # noqa: F8
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --cluster 'somewhere': give local")
     assert sorted(p.name for p in study.iterdir()) == files and run_ids(study) == before
+
+
+def test_a_sweep_on_a_cluster_re_trains_its_end_report_there(study, monkeypatch):  # noqa: F811
+    """The same sweep resumed (its budget spent) with --cluster local: the report at its end
+    sends its re-trainings to the cluster too, not to this machine's processes."""
+    sent = []
+    submit = retraining._OneThreadEach.submit
+    monkeypatch.setattr(retraining._OneThreadEach, "submit",
+                        lambda self, fn, *a: sent.append(a) or submit(self, fn, *a))  # fmt: skip
+    path = next(study.glob("*.toml"))
+    result = invoke("sweep", path, "--cluster", "local", "--workers", 2, "--report-seeds", 2)
+    assert result.exit_code == 0, result.output
+    assert sent, "no re-training went to the cluster"
+    assert (study / "reports" / f"{path.stem}.md").is_file()
