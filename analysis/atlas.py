@@ -98,6 +98,14 @@ def learned_way(reference: float, guess: float, direction: str) -> bool:
     return reference < guess if direction == "minimize" else reference > guess
 
 
+def _way(tuned, default, tuned_failed, default_failed, guess: float, direction: str):
+    """(the seeds where both learned, the better arm's mean there), or None when neither arm got
+    anywhere from guessing: the way a cell's gaps are measured along."""
+    kept = _kept(tuned_failed, default_failed)
+    ref = reference_of(tuned, default, kept, direction)
+    return (kept, ref) if learned_way(ref, guess, direction) else None
+
+
 def judge(
     tuned: Sequence[float],
     default: Sequence[float],
@@ -111,10 +119,10 @@ def judge(
     """The report's two-part comparison on the common scale, its margin `tolerance` of the way
     (module docstring); None when neither arm got anywhere from guessing on the seeds both
     learned (no way to measure along)."""
-    kept = _kept(tuned_failed, default_failed)
-    ref = reference_of(tuned, default, kept, direction)
-    if not learned_way(ref, guess, direction):
+    way = _way(tuned, default, tuned_failed, default_failed, guess, direction)
+    if way is None:
         return None
+    kept, ref = way
     t, d = progress(tuned, guess, ref), progress(default, guess, ref)
     t_mean = math.fsum(t[i] for i in kept) / len(kept)  # 1 unless the default is the better
     if t_mean == 0:
@@ -137,10 +145,10 @@ def task_gap(
 ) -> tuple[float, float, int]:
     """(mean gap, its SE, seeds): per seed where both learned, progress(tuned) -
     progress(default), the share of the way from guessing that the default gives up."""
-    kept = _kept(tuned_failed, default_failed)
-    ref = reference_of(tuned, default, kept, direction)
-    if not learned_way(ref, guess, direction):
+    way = _way(tuned, default, tuned_failed, default_failed, guess, direction)
+    if way is None:
         return math.nan, math.nan, 0
+    kept, ref = way
     t = progress([tuned[i] for i in kept], guess, ref)
     d = progress([default[i] for i in kept], guess, ref)
     gap, se = statistics.mean_se([a - b for a, b in zip(t, d, strict=True)])

@@ -3,9 +3,7 @@ aggregate printed as a Rich table (or one JSON object with --json)."""
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from typing import Annotated
 
 import typer
@@ -47,7 +45,7 @@ def atlas(
         lambda line: console.err().print(line, highlight=False))  # fmt: skip
     outcome = atlas_mod.run(plan, say)
     if json_out:
-        sys.stdout.write(json.dumps(_json_safe(atlas_mod.to_dict(outcome)), allow_nan=False) + "\n")
+        console.print_json(atlas_mod.to_dict(outcome))
         return
     table = Table(title=f"defaults atlas {plan.spec.name}: {len(plan.spec.cells)} cells")
     for col in ("default", "holds up", "needs tuning", "inconclusive", "tunability", "Q p"):
@@ -63,13 +61,3 @@ def atlas(
 
 def _pc(x: float) -> str:
     return "n/a" if not math.isfinite(x) else f"{100 * x:+.1f}%"
-
-
-def _json_safe(x):
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {str(k): _json_safe(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json_safe(v) for v in x]
-    return x

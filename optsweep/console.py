@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
+import sys
+
 from rich.console import Console
 
 
@@ -14,3 +18,18 @@ def out() -> Console:
 def err() -> Console:
     """A console on stderr, likewise."""
     return Console(stderr=True)
+
+
+def print_json(content) -> None:
+    """`content` as one line of standard JSON on stdout (NaN and infinities as null)."""
+    sys.stdout.write(json.dumps(_json_safe(content), allow_nan=False) + "\n")
+
+
+def _json_safe(x):
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {str(k): _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    return x

@@ -3,9 +3,7 @@ evidence, re-trained, written and printed (a Rich table, or one JSON object)."""
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from typing import Annotated
 
 import typer
@@ -96,7 +94,7 @@ def run_report(prepared, json_out: bool):
     if json_out:
         content = {**report.to_dict(), "written": where}
         content["runs"] = [{k: v for k, v in r.items() if k != "curves"} for r in content["runs"]]
-        sys.stdout.write(json.dumps(_json_safe(content), allow_nan=False) + "\n")
+        console.print_json(content)
     else:
         print_report(report, where)
     return report
@@ -236,14 +234,3 @@ def _pm(mean, se) -> str:
     if mean is None or not math.isfinite(mean):
         return "n/a"
     return f"{mean:.4g} ± {se:.2g}" if se is not None and math.isfinite(se) else f"{mean:.4g}"
-
-
-def _json_safe(x):
-    """NaN and infinities become null: the JSON stays standard."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {str(k): _json_safe(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json_safe(v) for v in x]
-    return x
